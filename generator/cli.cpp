@@ -1,0 +1,666 @@
+#include "generator/cli.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "store/error.hpp"
+#include "store/store.hpp"
+
+namespace berth {
+
+using nlohmann::json;
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Parsing helpers: every one names the bad value.
+
+long long parse_int(const std::string& text, const std::string& what) {
+  std::size_t used = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(text, &used, 10);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || text[0] == '+' || text[0] == ' ') {
+    throw usage_error(what + " " + quote(text) + " is not a number");
+  }
+  return v;
+}
+
+std::uint32_t parse_app(const std::string& text) {
+  const long long v = parse_int(text, "app number");
+  validate_app(v);
+  return static_cast<std::uint32_t>(v);
+}
+
+// NAME=PORT
+std::pair<std::string, std::uint16_t> parse_pin(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw usage_error("--port " + quote(text) + " is not NAME=PORT (for example backend=5101)");
+  }
+  const std::string name = text.substr(0, eq);
+  return {name, validate_port(parse_int(text.substr(eq + 1), "port"), "port")};
+}
+
+// NAME=FIRST-LAST
+PortRange parse_range(const std::string& text) {
+  const auto eq = text.find('=');
+  const auto dash = text.find('-', eq == std::string::npos ? 0 : eq);
+  if (eq == std::string::npos || eq == 0 || dash == std::string::npos) {
+    throw usage_error("--range " + quote(text) +
+                      " is not NAME=FIRST-LAST (for example backend=5001-7999)");
+  }
+  PortRange r;
+  r.name = text.substr(0, eq);
+  r.first = validate_port(parse_int(text.substr(eq + 1, dash - eq - 1), "port"), "port");
+  r.last = validate_port(parse_int(text.substr(dash + 1), "port"), "port");
+  return r;
+}
+
+json read_json_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw runtime_error("cannot read " + quote(path) + ": " + std::strerror(errno));
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  try {
+    return json::parse(buf.str());
+  } catch (const json::parse_error& e) {
+    throw usage_error(quote(path) + " is not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  }
+}
+
+// Reads field `name` of object `entry` as type T, or throws naming the entry.
+template <class T>
+T field(const json& entry, const char* name, const std::string& where) {
+  if (!entry.contains(name)) {
+    throw usage_error(where + ": missing " + quote(name));
+  }
+  try {
+    return entry.at(name).get<T>();
+  } catch (const json::exception&) {
+    throw usage_error(where + ": " + quote(name) + " has the wrong type (" + entry.at(name).dump() +
+                      ")");
+  }
+}
+
+void only_fields(const json& entry, std::initializer_list<const char*> allowed,
+                 const std::string& where) {
+  for (const auto& [k, v] : entry.items()) {
+    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; })) {
+      std::string list;
+      for (const char* a : allowed) {
+        list += (list.empty() ? "" : ", ") + std::string(a);
+      }
+      throw usage_error(where + ": unknown field " + quote(k) + "; known: " + list);
+    }
+  }
+}
+
+AppKey entry_key(const json& e, const char* app_field, const std::string& where) {
+  AppKey key{field<std::string>(e, "model", where), 0};
+  const long long app = field<long long>(e, app_field, where);
+  try {
+    validate_model(key.model);
+    validate_app(app);
+  } catch (const Error& err) {
+    throw usage_error(where + ": " + err.what());
+  }
+  key.app = static_cast<std::uint32_t>(app);
+  return key;
+}
+
+std::map<std::string, std::uint16_t> entry_ports(const json& ports, const std::string& where) {
+  if (!ports.is_object()) {
+    throw usage_error(where + ": \"ports\" must be an object of name: port");
+  }
+  std::map<std::string, std::uint16_t> out;
+  for (const auto& [name, port] : ports.items()) {
+    if (!port.is_number_integer()) {
+      throw usage_error(where + ": port " + quote(name) + " is not a number");
+    }
+    try {
+      out[name] = validate_port(port.get<long long>(), "port " + name);
+    } catch (const Error& err) {
+      throw usage_error(where + ": " + err.what());
+    }
+  }
+  return out;
+}
+
+// A batch file: a JSON list of {"model", "app", "pool"?, "ports"?, "op"?: "reserve"|"release"}.
+std::vector<BatchOp> parse_batch(const std::string& path) {
+  const json doc = read_json_file(path);
+  if (!doc.is_array()) {
+    throw usage_error(quote(path) + " must hold a JSON list of {\"model\", \"app\"} objects");
+  }
+  std::vector<BatchOp> ops;
+  for (std::size_t i = 0; i < doc.size(); ++i) {
+    const std::string where = path + ": entry " + std::to_string(i + 1);
+    const json& e = doc[i];
+    if (!e.is_object()) {
+      throw usage_error(where + " is not an object");
+    }
+    only_fields(e, {"model", "app", "pool", "ports", "op"}, where);
+    BatchOp op;
+    op.request.key = entry_key(e, "app", where);
+    const std::string kind = e.contains("op") ? field<std::string>(e, "op", where) : "reserve";
+    if (kind == "release") {
+      op.kind = BatchOp::Kind::release;
+    } else if (kind != "reserve") {
+      throw usage_error(where + ": op " + quote(kind) + " is neither \"reserve\" nor \"release\"");
+    }
+    if (e.contains("pool")) {
+      op.request.pool = field<std::string>(e, "pool", where);
+    }
+    if (e.contains("ports")) {
+      op.request.pins = entry_ports(e["ports"], where);
+    }
+    ops.push_back(std::move(op));
+  }
+  return ops;
+}
+
+// import: seed 001's port_config.json (a list) or berth's export (an object).
+void parse_import(const std::string& path, std::vector<Pool>& pools,
+                  std::vector<ReserveRequest>& requests) {
+  const json doc = read_json_file(path);
+  if (doc.is_array()) {
+    for (std::size_t i = 0; i < doc.size(); ++i) {
+      const std::string where = path + ": entry " + std::to_string(i + 1);
+      const json& e = doc[i];
+      if (!e.is_object()) {
+        throw usage_error(where + " is not an object");
+      }
+      ReserveRequest r;
+      r.key = entry_key(e, "app_number", where);
+      r.pool = k_default_pool;
+      for (const char* role : {"backend", "frontend"}) {
+        const std::string f = std::string(role) + "_port";
+        try {
+          r.pins[role] = validate_port(field<long long>(e, f.c_str(), where), f);
+        } catch (const Error& err) {
+          throw usage_error(std::string(err.what()).rfind(where, 0) == 0
+                                ? err.what()
+                                : where + ": " + err.what());
+        }
+      }
+      requests.push_back(std::move(r));
+    }
+    return;
+  }
+  if (!doc.is_object() || !doc.contains("berth_export")) {
+    throw usage_error(quote(path) +
+                      " is neither a port_config.json list nor a berth export object");
+  }
+  if (doc["berth_export"] != 1) {
+    throw usage_error(quote(path) + " is a berth export of format " + doc["berth_export"].dump() +
+                      "; this berth reads format 1");
+  }
+  only_fields(doc, {"berth_export", "excluded", "pools", "reservations"}, path);
+  for (const auto& p : doc.value("pools", json::array())) {
+    try {
+      pools.push_back(pool_from_json(p));
+    } catch (const json::exception&) {
+      throw usage_error(path + ": malformed pool " + p.dump());
+    }
+  }
+  const json reservations = doc.value("reservations", json::array());
+  for (std::size_t i = 0; i < reservations.size(); ++i) {
+    const std::string where = path + ": reservation " + std::to_string(i + 1);
+    const json& e = reservations[i];
+    only_fields(e, {"model", "app", "pool", "ports", "project"}, where);
+    ReserveRequest r;
+    r.key = entry_key(e, "app", where);
+    r.pool = field<std::string>(e, "pool", where);
+    r.pins = entry_ports(e.value("ports", json::object()), where);
+    r.project = field<std::string>(e, "project", where);
+    requests.push_back(std::move(r));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+std::string capitalize(std::string s) {
+  if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') {
+    s[0] = static_cast<char>(s[0] - 'a' + 'A');
+  }
+  return s;
+}
+
+// A plain text table: columns padded to their widest cell, two spaces apart.
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width;
+  for (const auto& row : rows) {
+    width.resize(std::max(width.size(), row.size()));
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      width[i] = std::max(width[i], row[i].size());
+    }
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) {
+        line += std::string(width[i] - row[i].size() + 2, ' ');
+      }
+    }
+    out << line << '\n';
+  }
+}
+
+// The seed's table: Model, App, (Pool when more than one), one column per port name, Project.
+void print_reservations(std::ostream& out, const std::vector<Reservation>& list) {
+  std::vector<std::string> names;
+  std::set<std::string> pools;
+  for (const auto& r : list) {
+    pools.insert(r.pool);
+    for (const auto& p : r.ports) {
+      if (std::find(names.begin(), names.end(), p.name) == names.end()) {
+        names.push_back(p.name);
+      }
+    }
+  }
+  const bool show_pool = pools.size() > 1;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> header = {"Model", "App"};
+  if (show_pool) {
+    header.push_back("Pool");
+  }
+  for (const auto& n : names) {
+    header.push_back(capitalize(n));
+  }
+  header.push_back("Project");
+  rows.push_back(header);
+  for (const auto& r : list) {
+    std::vector<std::string> row = {r.key.model, std::to_string(r.key.app)};
+    if (show_pool) {
+      row.push_back(r.pool);
+    }
+    for (const auto& n : names) {
+      const auto p = r.port(n);
+      row.push_back(p ? std::to_string(*p) : "-");
+    }
+    row.push_back(r.project);
+    rows.push_back(row);
+  }
+  print_table(out, rows);
+}
+
+json result_json(const ReserveResult& r) {
+  json j = to_json(r.reservation);
+  j["created"] = r.created;
+  return j;
+}
+
+void print_json(const json& j) {
+  std::cout << j.dump(2) << '\n';
+}
+
+std::string range_text(const PortRange& r) {
+  return r.name + "=" + std::to_string(r.first) + "-" + std::to_string(r.last);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct Options {
+  std::string store;
+  bool json = false;
+};
+
+Store open_store(const Options& o) {
+  return Store(o.store.empty() ? Store::default_dir() : std::filesystem::path(o.store));
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app("berth: ports and names for generated, containerized apps", "berth");
+  app.set_version_flag("--version", "berth " BERTH_VERSION);
+  app.fallthrough();  // global options may follow the command
+
+  Options o;
+  app.add_option("--store", o.store,
+                 "Store folder (default: $BERTH_STORE, $XDG_STATE_HOME/berth, "
+                 "~/.local/state/berth)")
+      ->type_name("DIR");
+  app.add_flag("--json", o.json, "Print JSON instead of text");
+
+  // reserve
+  std::string r_model, r_app, r_pool, r_batch;
+  std::vector<std::string> r_pins;
+  auto* reserve = app.add_subcommand("reserve", "Get or allocate the ports of MODEL app N");
+  reserve->add_option("model", r_model, "Model name (any UTF-8, up to 200 bytes)");
+  reserve->add_option("app", r_app, "App number, 1 to 1000000");
+  reserve->add_option("--pool", r_pool, "Pool to allocate from (default: apps)");
+  reserve->add_option("--port", r_pins, "Pin a port: NAME=PORT (repeatable)")
+      ->type_name("NAME=PORT");
+  reserve
+      ->add_option("--batch", r_batch,
+                   "Reserve and release the entries of a JSON list, all or "
+                   "nothing")
+      ->type_name("FILE");
+
+  // release
+  std::string rel_model, rel_app;
+  bool rel_all = false;
+  auto* release = app.add_subcommand("release", "Free the ports and name of MODEL app N");
+  release->add_option("model", rel_model, "Model name")->required();
+  release->add_option("app", rel_app, "App number");
+  release->add_flag("--all", rel_all, "Release every app of MODEL");
+
+  // list
+  std::string l_model;
+  auto* list = app.add_subcommand("list", "Show reservations");
+  list->add_option("--model", l_model, "Only this model's apps");
+
+  auto* check = app.add_subcommand("check", "Verify the store's invariants");
+  auto* stats = app.add_subcommand("stats", "Per pool: capacity, held, free, highest slot, holes");
+
+  std::string imp_file;
+  auto* import = app.add_subcommand("import", "Import port_config.json or a berth export");
+  import->add_option("file", imp_file, "File to import")->required();
+
+  std::string exp_file;
+  auto* exportc = app.add_subcommand("export", "Print the store as sorted, byte-stable JSON");
+  exportc->add_option("-o,--output", exp_file, "Write to FILE instead of standard output")
+      ->type_name("FILE");
+
+  // pool
+  auto* pool = app.add_subcommand("pool", "Show and change pools and excluded ports");
+  auto* pool_show = pool->add_subcommand("show", "Show pools and excluded ports (the default)");
+  std::string ps_name;
+  std::vector<std::string> ps_ranges;
+  int ps_step = 1;
+  bool ps_ephemeral = false;
+  auto* pool_set = pool->add_subcommand("set", "Create or change a pool");
+  pool_set->add_option("name", ps_name, "Pool name")->required();
+  pool_set->add_option("--range", ps_ranges, "A named port's range: NAME=FIRST-LAST (repeatable)")
+      ->type_name("NAME=FIRST-LAST")
+      ->required();
+  pool_set->add_option("--step", ps_step, "Distance between a port's slots")->capture_default_str();
+  pool_set->add_flag("--allow-ephemeral", ps_ephemeral,
+                     "Allow ranges inside the ephemeral range 32768-60999");
+  std::string pr_name;
+  auto* pool_remove = pool->add_subcommand("remove", "Remove a pool that holds no reservation");
+  pool_remove->add_option("name", pr_name, "Pool name")->required();
+  std::vector<std::string> ex_ports;
+  auto* pool_exclude = pool->add_subcommand("exclude", "Never hand out these ports");
+  pool_exclude->add_option("ports", ex_ports, "Ports")->required();
+  std::vector<std::string> in_ports;
+  auto* pool_include = pool->add_subcommand("include", "Hand out these excluded ports again");
+  pool_include->add_option("ports", in_ports, "Ports")->required();
+  pool->require_subcommand(0, 1);
+  app.require_subcommand(1);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "berth: error: " << e.what() << "\nRun 'berth --help' for usage.\n";
+    return static_cast<int>(ErrorKind::usage);
+  }
+
+  try {
+    if (*reserve) {
+      Store store = open_store(o);
+      if (!r_batch.empty()) {
+        if (!r_model.empty() || !r_pool.empty() || !r_pins.empty()) {
+          throw usage_error("--batch FILE takes no MODEL, N, --pool or --port");
+        }
+        const auto results = store.apply(parse_batch(r_batch));
+        if (o.json) {
+          json j = json::array();
+          for (const auto& r : results) {
+            j.push_back(result_json(r));
+          }
+          print_json(j);
+        } else {
+          std::vector<Reservation> list;
+          for (const auto& r : results) {
+            list.push_back(r.reservation);
+          }
+          print_reservations(std::cout, list);
+        }
+        return 0;
+      }
+      if (r_model.empty() || r_app.empty()) {
+        throw usage_error("reserve needs MODEL and N (or --batch FILE)");
+      }
+      ReserveRequest req;
+      req.key = {r_model, parse_app(r_app)};
+      validate_model(r_model);
+      req.pool = r_pool;
+      for (const auto& pin : r_pins) {
+        const auto [name, port] = parse_pin(pin);
+        if (!req.pins.emplace(name, port).second) {
+          throw usage_error("--port " + name + " is given twice");
+        }
+      }
+      const ReserveResult result = store.reserve(req);
+      if (o.json) {
+        print_json(result_json(result));
+      } else {
+        print_reservations(std::cout, {result.reservation});
+      }
+      return 0;
+    }
+
+    if (*release) {
+      if (rel_all == !rel_app.empty()) {
+        throw usage_error(rel_all ? "give either an app number or --all, not both"
+                                  : "release needs an app number, or --all for every app of " +
+                                        quote(rel_model));
+      }
+      validate_model(rel_model);
+      AppKey key{rel_model, rel_all ? 0 : parse_app(rel_app)};
+      Store store = open_store(o);
+      const std::vector<Reservation> released =
+          rel_all ? store.release_model(rel_model) : std::vector<Reservation>{store.release(key)};
+      if (o.json) {
+        json j = json::array();
+        for (const auto& r : released) {
+          j.push_back(to_json(r));
+        }
+        print_json(j);
+      } else {
+        for (const auto& r : released) {
+          std::cout << "released " << describe(r.key) << " (" << r.project << ")\n";
+        }
+      }
+      return 0;
+    }
+
+    if (*list) {
+      std::optional<std::string> model;
+      if (!l_model.empty()) {
+        validate_model(l_model);
+        model = l_model;
+      }
+      const auto all = open_store(o).list(model);
+      if (o.json) {
+        json j = json::array();
+        for (const auto& r : all) {
+          j.push_back(to_json(r));
+        }
+        print_json(j);
+      } else if (all.empty()) {
+        std::cout << "no reservations\n";
+      } else {
+        print_reservations(std::cout, all);
+      }
+      return 0;
+    }
+
+    if (*check) {
+      Store store = open_store(o);
+      const auto problems = store.check();
+      const auto count = store.list().size();
+      if (o.json) {
+        print_json({{"ok", problems.empty()}, {"problems", problems}, {"reservations", count}});
+      } else {
+        for (const auto& p : problems) {
+          std::cout << "problem: " << p << '\n';
+        }
+        if (problems.empty()) {
+          std::cout << "ok: " << count << " reservation(s), no port or name held twice\n";
+        }
+      }
+      if (!problems.empty()) {
+        std::cerr << "berth: error: check found " << problems.size() << " problem(s) in store "
+                  << quote(store.dir().string()) << '\n';
+        return static_cast<int>(ErrorKind::conflict);
+      }
+      return 0;
+    }
+
+    if (*stats) {
+      const auto all = open_store(o).stats();
+      if (o.json) {
+        json j = json::array();
+        for (const auto& s : all) {
+          j.push_back({{"pool", s.pool},
+                       {"capacity", s.capacity},
+                       {"held", s.held},
+                       {"slots_held", s.slots_held},
+                       {"free", s.free},
+                       {"highest_slot", s.highest_slot ? json(*s.highest_slot) : json(nullptr)},
+                       {"holes", s.holes}});
+        }
+        print_json(j);
+      } else {
+        std::vector<std::vector<std::string>> rows = {
+            {"Pool", "Capacity", "Held", "Free", "Highest slot", "Holes"}};
+        for (const auto& s : all) {
+          rows.push_back(
+              {s.pool, std::to_string(s.capacity), std::to_string(s.held), std::to_string(s.free),
+               s.highest_slot ? std::to_string(*s.highest_slot) : "-", std::to_string(s.holes)});
+        }
+        print_table(std::cout, rows);
+      }
+      return 0;
+    }
+
+    if (*import) {
+      std::vector<Pool> pools;
+      std::vector<ReserveRequest> requests;
+      parse_import(imp_file, pools, requests);
+      const auto results = open_store(o).import(pools, requests);
+      const auto added =
+          std::count_if(results.begin(), results.end(), [](const auto& r) { return r.created; });
+      if (o.json) {
+        json j = json::array();
+        for (const auto& r : results) {
+          j.push_back(result_json(r));
+        }
+        print_json(j);
+      } else {
+        std::cout << "imported " << added << " reservation(s), " << (results.size() - added)
+                  << " already present\n";
+      }
+      return 0;
+    }
+
+    if (*exportc) {
+      const std::string text = open_store(o).export_json().dump(2) + "\n";
+      if (exp_file.empty()) {
+        std::cout << text;
+        return 0;
+      }
+      // Write beside the target, then rename: a reader never sees half a file.
+      const std::string tmp = exp_file + ".tmp";
+      {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << text;
+        if (!out.flush()) {
+          std::remove(tmp.c_str());
+          throw runtime_error("cannot write " + quote(exp_file) + ": " + std::strerror(errno));
+        }
+      }
+      if (std::rename(tmp.c_str(), exp_file.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        throw runtime_error("cannot write " + quote(exp_file) + ": " + std::strerror(errno));
+      }
+      return 0;
+    }
+
+    if (*pool) {
+      Store store = open_store(o);
+      if (*pool_set) {
+        Pool p;
+        p.name = ps_name;
+        if (ps_step < 1 || ps_step > 65535) {
+          throw usage_error("--step " + std::to_string(ps_step) + " must be 1 to 65535");
+        }
+        p.step = static_cast<std::uint16_t>(ps_step);
+        for (const auto& r : ps_ranges) {
+          p.ports.push_back(parse_range(r));
+        }
+        store.set_pool(p, ps_ephemeral);
+      } else if (*pool_remove) {
+        store.remove_pool(pr_name);
+      } else if (*pool_exclude || *pool_include) {
+        auto excluded = store.excluded();
+        for (const auto& text : *pool_exclude ? ex_ports : in_ports) {
+          const auto port = validate_port(parse_int(text, "port"), "port");
+          if (*pool_exclude) {
+            excluded.insert(port);
+          } else {
+            excluded.erase(port);
+          }
+        }
+        store.set_excluded(excluded);
+      }
+      (void)pool_show;
+      const auto pools = store.pools();
+      const auto excluded = store.excluded();
+      if (o.json) {
+        json j = json::array();
+        for (const auto& p : pools) {
+          j.push_back(to_json(p));
+        }
+        print_json({{"pools", j}, {"excluded", excluded}});
+      } else {
+        std::vector<std::vector<std::string>> rows = {{"Pool", "Ports", "Step", "Capacity"}};
+        for (const auto& p : pools) {
+          std::string ranges;
+          for (const auto& r : p.ports) {
+            ranges += (ranges.empty() ? "" : " ") + range_text(r);
+          }
+          rows.push_back({p.name, ranges, std::to_string(p.step), std::to_string(p.capacity())});
+        }
+        print_table(std::cout, rows);
+        std::string ex;
+        for (auto port : excluded) {
+          ex += (ex.empty() ? "" : " ") + std::to_string(port);
+        }
+        std::cout << "Excluded: " << (ex.empty() ? "none" : ex) << '\n';
+      }
+      return 0;
+    }
+  } catch (const Error& e) {
+    std::cerr << "berth: error: " << e.what() << '\n';
+    for (const auto& d : e.details()) {
+      std::cerr << "  " << d << '\n';
+    }
+    return static_cast<int>(e.kind());
+  }
+  return 0;
+}
+
+}  // namespace berth

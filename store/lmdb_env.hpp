@@ -1,0 +1,86 @@
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// LMDB, through lmdbxx, with its traps handled in one place (see docs/store-format.md):
+// values always go through MDB_val (never the templated get/put), a failed commit is not freed
+// twice, cursors never outlive the function that opened them, integers are read with memcpy,
+// MDB_NOTLS is set, stale reader slots are cleared on open, and a full or resized map is grown or
+// adopted and the whole transaction retried.
+
+typedef struct MDB_env MDB_env;
+typedef struct MDB_txn MDB_txn;
+
+namespace berth {
+
+// The named databases of a store. Their key and value encodings live in store.cpp.
+enum class Db { meta, pools, apps, ports, names, slots, holes, count_ };
+
+// A live transaction. Data returned is copied out, so it outlives the transaction.
+class Txn {
+ public:
+  Txn(MDB_txn* txn, const unsigned* dbis) : m_txn(txn), m_dbis(dbis) {}
+
+  std::optional<std::string> get(Db db, std::string_view key) const;
+  bool has(Db db, std::string_view key) const;
+  void put(Db db, std::string_view key, std::string_view value);
+  // Returns whether the key was there.
+  bool del(Db db, std::string_view key);
+  // Calls fn(key, value) for each entry whose key starts with `prefix`, from the first key >=
+  // `from` (which should itself start with `prefix`), in key order, until fn returns false.
+  // The views are valid only during the call.
+  void scan(Db db, std::string_view prefix, std::string_view from,
+            const std::function<bool(std::string_view, std::string_view)>& fn) const;
+  std::size_t count(Db db) const;
+
+ private:
+  MDB_txn* m_txn;
+  const unsigned* m_dbis;
+};
+
+class Env {
+ public:
+  // Opens (creating if needed) the LMDB environment in folder `dir`.
+  Env(const std::filesystem::path& dir, std::size_t initial_map_size);
+  ~Env();
+  Env(const Env&) = delete;
+  Env& operator=(const Env&) = delete;
+
+  // Runs fn in a read-only transaction.
+  template <class F>
+  auto read(F&& fn) const {
+    std::optional<decltype(fn(std::declval<const Txn&>()))> result;
+    run_read([&](const Txn& txn) { result.emplace(fn(txn)); });
+    return std::move(*result);
+  }
+
+  // Runs fn in a write transaction and commits. When the map is full fn runs again in a new
+  // transaction after the map has grown, so fn must have no effect outside the transaction
+  // other than filling its result.
+  template <class F>
+  auto write(F&& fn) {
+    std::optional<decltype(fn(std::declval<Txn&>()))> result;
+    run_write([&](Txn& txn) { result.emplace(fn(txn)); });
+    return std::move(*result);
+  }
+
+  std::size_t map_size() const;
+  const std::filesystem::path& dir() const { return m_dir; }
+
+ private:
+  void run_read(const std::function<void(const Txn&)>& fn) const;
+  void run_write(const std::function<void(Txn&)>& fn);
+  [[noreturn]] void fail(const std::string& action, const std::exception& e) const;
+
+  std::filesystem::path m_dir;
+  MDB_env* m_env = nullptr;
+  unsigned m_dbis[static_cast<int>(Db::count_)] = {};
+  bool m_stall_before_commit = false;
+};
+
+}  // namespace berth

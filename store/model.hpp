@@ -1,0 +1,126 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace berth {
+
+constexpr std::size_t k_max_model_bytes = 200;
+constexpr std::uint32_t k_max_app = 1000000;
+constexpr std::size_t k_max_project_bytes = 63;
+constexpr char k_default_pool[] = "apps";
+
+// The Linux default ephemeral range (net.ipv4.ip_local_port_range). Pool ranges stay out of it
+// unless the pool is created with allow_ephemeral.
+constexpr std::uint16_t k_ephemeral_first = 32768;
+constexpr std::uint16_t k_ephemeral_last = 60999;
+
+// A reservation's identity: (model, app number).
+struct AppKey {
+  std::string model;
+  std::uint32_t app = 0;
+
+  bool operator<(const AppKey& o) const { return model != o.model ? model < o.model : app < o.app; }
+  bool operator==(const AppKey& o) const { return model == o.model && app == o.app; }
+};
+
+// "model/app N", for messages.
+std::string describe(const AppKey& key);
+
+// Throws a usage error unless `model` is non-empty UTF-8 of at most 200 bytes without control
+// characters.
+void validate_model(const std::string& model);
+// Throws a usage error unless 1 <= app <= 1,000,000.
+void validate_app(long long app);
+// Throws a usage error unless `port` is 1..65535; returns it.
+std::uint16_t validate_port(long long port, const std::string& what);
+// Pool names: [a-z0-9][a-z0-9_-]*, at most 32 bytes. Port names: [a-z][a-z0-9_]*, at most 32.
+void validate_pool_name(const std::string& name);
+void validate_port_name(const std::string& name);
+
+struct PortRange {
+  std::string name;
+  std::uint16_t first = 0;
+  std::uint16_t last = 0;
+};
+
+// A pool names its ports; slot s holds port `first + s * step` of every range.
+struct Pool {
+  std::string name;
+  std::vector<PortRange> ports;
+  std::uint16_t step = 1;
+
+  // Number of slots: the smallest range decides.
+  std::uint32_t capacity() const;
+  std::uint16_t port_at(std::size_t role, std::uint32_t slot) const {
+    return static_cast<std::uint16_t>(ports[role].first + slot * step);
+  }
+  // The slot whose port for `role` is `port`, if any.
+  std::optional<std::uint32_t> slot_of(std::size_t role, std::uint16_t port) const;
+  // Index of the port called `name`, if the pool has one.
+  std::optional<std::size_t> role_of(const std::string& name) const;
+};
+
+// Throws a usage error naming the problem unless the pool is well formed: valid names, at least
+// one port, no duplicate names, first <= last, step >= 1, no two ranges overlapping, and (unless
+// allow_ephemeral) no range entering the ephemeral range.
+void validate_pool(const Pool& pool, bool allow_ephemeral);
+
+struct NamedPort {
+  std::string name;
+  std::uint16_t port = 0;
+};
+
+struct Reservation {
+  AppKey key;
+  std::string pool;
+  std::optional<std::uint32_t> slot;  // the slot held in the pool; none when every port is pinned
+  std::vector<NamedPort> ports;       // in the pool's order
+  std::vector<std::string> pinned;    // names of ports that do not come from the slot
+  std::string project;
+
+  std::optional<std::uint16_t> port(const std::string& name) const;
+};
+
+// A request to get or allocate a reservation.
+struct ReserveRequest {
+  AppKey key;
+  std::string pool;                           // empty: the stored pool, else "apps"
+  std::map<std::string, std::uint16_t> pins;  // explicit ports by name
+  std::string project;                        // empty: derived from the model (import sets it)
+};
+
+// One step of a batch.
+struct BatchOp {
+  enum class Kind { reserve, release } kind = Kind::reserve;
+  ReserveRequest request;  // for release only request.key counts
+};
+
+struct ReserveResult {
+  Reservation reservation;
+  bool created = false;
+};
+
+struct PoolStats {
+  std::string pool;
+  std::uint32_t capacity = 0;
+  std::uint32_t held = 0;                     // reservations in the pool (slot-holding or pinned)
+  std::uint32_t slots_held = 0;               // slots held
+  std::uint32_t free = 0;                     // slots that can still be handed out
+  std::optional<std::uint32_t> highest_slot;  // highest slot held
+  std::uint32_t holes = 0;                    // unheld slots below the highest slot held
+};
+
+// JSON forms shared by the store records, the CLI's --json and export.
+nlohmann::json to_json(const Pool& pool);
+Pool pool_from_json(const nlohmann::json& j);
+// {model, app, pool, slot, ports: {name: port}, pinned, project}
+nlohmann::json to_json(const Reservation& r);
+
+}  // namespace berth

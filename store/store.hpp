@@ -1,0 +1,91 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "store/model.hpp"
+
+namespace berth {
+
+class Env;
+
+struct StoreOptions {
+  // Initial LMDB map size; the map doubles whenever it fills.
+  std::size_t initial_map_size = std::size_t(4) << 20;
+};
+
+// The reservation store: the one place that decides ports and names. Every verb is one LMDB
+// transaction, so it is atomic across processes. Errors are thrown as berth::Error.
+class Store {
+ public:
+  static constexpr std::uint32_t k_schema_version = 1;
+
+  // Opens the store in `dir`, creating it (with the default pool and excluded ports) on first
+  // use. Refuses a store written by a newer berth.
+  explicit Store(const std::filesystem::path& dir, StoreOptions options = {});
+  ~Store();
+  Store(Store&&) noexcept;
+
+  // $BERTH_STORE, else $XDG_STATE_HOME/berth, else ~/.local/state/berth.
+  static std::filesystem::path default_dir();
+  // The ports never handed out in a new store.
+  static const std::set<std::uint16_t>& default_excluded();
+  // The default pool of a new store: backend 5001-7999, frontend 8001-10999, step 2.
+  static Pool default_pool();
+
+  const std::filesystem::path& dir() const;
+  std::size_t map_size() const;
+
+  // The reservation for `key`, if any (read-only transaction).
+  std::optional<Reservation> get(const AppKey& key) const;
+
+  // Gets or allocates. An existing reservation is returned unchanged through a read-only
+  // transaction; asking it for other pins, another pool or another project is a conflict.
+  ReserveResult reserve(const ReserveRequest& request);
+
+  // Runs every operation in one write transaction: all or nothing. A release result carries the
+  // released reservation with created = false.
+  std::vector<ReserveResult> apply(const std::vector<BatchOp>& ops);
+
+  // Frees the reservation's slot, ports and name; returns what was released.
+  Reservation release(const AppKey& key);
+  // Releases every app of `model` in one transaction.
+  std::vector<Reservation> release_model(const std::string& model);
+
+  // Reservations in key order (model bytes, then app number), optionally of one model.
+  std::vector<Reservation> list(const std::optional<std::string>& model = std::nullopt) const;
+
+  // Imports reservations whose ports are all given (pins) and, for pools they use that the
+  // store lacks, the pools. All or nothing: on any problem nothing changes and the thrown
+  // conflict lists every problem, one per entry.
+  std::vector<ReserveResult> import(const std::vector<Pool>& pools,
+                                    const std::vector<ReserveRequest>& requests);
+  // Sorted, byte-stable form of the store that import() turns back into the same reservations.
+  nlohmann::json export_json() const;
+
+  std::vector<Pool> pools() const;
+  std::set<std::uint16_t> excluded() const;
+  // Creates or changes a pool. Refused when a range overlaps another pool's, or when an existing
+  // reservation of the pool would no longer match its slot (its port names, ports or capacity).
+  void set_pool(const Pool& pool, bool allow_ephemeral);
+  // Removes a pool that holds no reservation.
+  void remove_pool(const std::string& name);
+  // Replaces the excluded ports; refused when a held port would become excluded.
+  void set_excluded(const std::set<std::uint16_t>& ports);
+
+  // Verifies every invariant; returns one line per problem found (empty: healthy).
+  std::vector<std::string> check() const;
+  std::vector<PoolStats> stats() const;
+
+ private:
+  std::unique_ptr<Env> m_env;
+};
+
+}  // namespace berth
