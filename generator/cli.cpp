@@ -412,7 +412,17 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "berth: error: " << e.what() << "\nRun 'berth --help' for usage.\n";
+    std::string message = e.what();
+    // CLI11 reports a misspelt command as a missing one: name it instead.
+    const auto extras = app.remaining();
+    if (!app.get_subcommands().size() && !extras.empty() && extras[0][0] != '-') {
+      std::string names;
+      for (const auto* sub : app.get_subcommands({})) {
+        names += (names.empty() ? "" : ", ") + sub->get_name();
+      }
+      message = "unknown command " + quote(extras[0]) + "; commands: " + names;
+    }
+    std::cerr << "berth: error: " << message << "\nRun 'berth --help' for usage.\n";
     return static_cast<int>(ErrorKind::usage);
   }
 
@@ -420,7 +430,7 @@ int run_cli(int argc, char** argv) {
     if (*reserve) {
       Store store = open_store(o);
       if (!r_batch.empty()) {
-        if (!r_model.empty() || !r_pool.empty() || !r_pins.empty()) {
+        if (reserve->count("model") > 0 || !r_pool.empty() || !r_pins.empty()) {
           throw usage_error("--batch FILE takes no MODEL, N, --pool or --port");
         }
         const auto results = store.apply(parse_batch(r_batch));
@@ -439,7 +449,7 @@ int run_cli(int argc, char** argv) {
         }
         return 0;
       }
-      if (r_model.empty() || r_app.empty()) {
+      if (reserve->count("model") == 0 || r_app.empty()) {
         throw usage_error("reserve needs MODEL and N (or --batch FILE)");
       }
       ReserveRequest req;
@@ -488,7 +498,7 @@ int run_cli(int argc, char** argv) {
 
     if (*list) {
       std::optional<std::string> model;
-      if (!l_model.empty()) {
+      if (list->count("--model") > 0) {
         validate_model(l_model);
         model = l_model;
       }

@@ -185,10 +185,13 @@ class State {
     m_txn.put(Db::meta, meta_high(pool), be32(h));
   }
 
-  bool usable(const Pool& pool, const std::vector<std::size_t>& roles, std::uint32_t slot) const {
+  // Whether slot's ports for `roles` are free: not excluded, not held, and not among `taken`
+  // (the request's own pins, not yet written).
+  bool usable(const Pool& pool, const std::vector<std::size_t>& roles, std::uint32_t slot,
+              const std::set<std::uint16_t>& taken = {}) const {
     for (std::size_t role : roles) {
       const std::uint16_t p = pool.port_at(role, slot);
-      if (m_excluded.count(p) || m_txn.has(Db::ports, port_key(p))) {
+      if (m_excluded.count(p) || taken.count(p) || m_txn.has(Db::ports, port_key(p))) {
         return false;
       }
     }
@@ -198,12 +201,13 @@ class State {
   // The lowest slot whose ports for `roles` are all free: first among the holes (free slots
   // below the high-water mark, lowest first), then upward from the mark. Cost grows with the
   // number of blocked holes (pins, excluded ports), never with the number of reservations.
-  std::uint32_t allocate_slot(const Pool& pool, const std::vector<std::size_t>& roles) {
+  std::uint32_t allocate_slot(const Pool& pool, const std::vector<std::size_t>& roles,
+                              const std::set<std::uint16_t>& taken) {
     const std::string prefix = slot_prefix(pool.name);
     std::optional<std::uint32_t> found;
     m_txn.scan(Db::holes, prefix, prefix, [&](std::string_view k, std::string_view) {
       const std::uint32_t s = decode_slot_key(k);
-      if (usable(pool, roles, s)) {
+      if (usable(pool, roles, s, taken)) {
         found = s;
         return false;
       }
@@ -215,7 +219,7 @@ class State {
     }
     const std::uint32_t cap = pool.capacity();
     for (std::uint32_t s = high(pool.name); s < cap; ++s) {
-      if (usable(pool, roles, s)) {
+      if (usable(pool, roles, s, taken)) {
         take_slot(pool.name, s);
         return s;
       }
@@ -341,7 +345,7 @@ class State {
       }
     }
     if (!free_roles.empty()) {
-      r.slot = allocate_slot(pool, free_roles);
+      r.slot = allocate_slot(pool, free_roles, seen);
       for (std::size_t i : free_roles) {
         ports[i] = pool.port_at(i, *r.slot);
       }

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# The berth CLI against fresh stores: the seed table, idempotence, release, list, check, stats,
+# import/export, pools, and where the store lives.
+source "$(dirname "$0")/lib.sh" "$1"
+
+S="$TMP/store"
+A=anthropic_claude-4.5-haiku-20251001
+O=openai_gpt-5-mini-2025-08-07
+
+# Seed 000's table, in reservation order.
+for m in $A $O; do for n in 1 2 3; do expect_ok --store "$S" reserve "$m" "$n"; done; done
+berth --store "$S" list
+cat >"$TMP/expected" <<TABLE
+Model                                App  Backend  Frontend  Project
+$A  1    5001     8001      anthropic-claude-4-5-haiku-20251001-app1
+$A  2    5003     8003      anthropic-claude-4-5-haiku-20251001-app2
+$A  3    5005     8005      anthropic-claude-4-5-haiku-20251001-app3
+$O         1    5007     8007      openai-gpt-5-mini-2025-08-07-app1
+$O         2    5009     8009      openai-gpt-5-mini-2025-08-07-app2
+$O         3    5011     8011      openai-gpt-5-mini-2025-08-07-app3
+TABLE
+if diff "$TMP/expected" "$OUT" >/dev/null; then pass; else fail "seed table differs: $(diff "$TMP/expected" "$OUT")"; fi
+
+# Global options may come before or after the command.
+expect_ok list --store "$S" --json
+expect_out '"model": "openai_gpt-5-mini-2025-08-07"'
+expect_out '"backend": 5011'
+expect_out '"project": "openai-gpt-5-mini-2025-08-07-app3"'
+expect_out '"pool": "apps"'
+expect_out '"app": 3'
+expect_ok --store "$S" list --model "$O"
+expect_eq "rows for one model" "$(wc -l <"$OUT")" 4
+
+# Reserving again returns the same record; the store is not written.
+before=$(stat -c %Y.%s "$S/data.mdb")
+expect_ok --store "$S" --json reserve "$A" 2
+expect_out '"created": false'
+expect_out '"backend": 5003'
+expect_eq "data.mdb untouched by a repeated reserve" "$(stat -c %Y.%s "$S/data.mdb")" "$before"
+
+# Pins, and a pinned reservation shown in the table.
+expect_ok --store "$S" --json reserve pinned/model 1 --port backend=20001 --port frontend=20002
+expect_out '"pinned": \['
+expect_out '"backend": 20001'
+
+# Release, gap filling, release --all.
+expect_ok --store "$S" release "$A" 2
+expect_out "released '$A' app 2 \(anthropic-claude-4-5-haiku-20251001-app2\)"
+expect_ok --store "$S" reserve newcomer 1
+expect_out 'newcomer +1 +5003 +8003 +newcomer-app1'
+expect_ok --store "$S" --json release "$O" --all
+expect_out '"app": 3'
+expect_ok --store "$S" list --model "$O"
+expect_out '^no reservations$'
+
+# check and stats.
+expect_ok --store "$S" check
+expect_out '^ok: 4 reservation\(s\)'
+expect_ok --store "$S" --json check
+expect_out '"ok": true'
+expect_ok --store "$S" stats
+expect_out '^apps +1500 +4 +1494 +2 +0$'
+expect_ok --store "$S" --json stats
+expect_out '"highest_slot": 2'
+
+# export is byte-stable, and import turns it back into the same reservations.
+expect_ok --store "$S" export -o "$TMP/export1.json"
+expect_ok --store "$S" export
+cmp -s "$OUT" "$TMP/export1.json" && pass || fail "export to stdout and to a file differ"
+expect_ok --store "$TMP/copy" import "$TMP/export1.json"
+expect_out '^imported 4 reservation\(s\), 0 already present$'
+expect_ok --store "$TMP/copy" export -o "$TMP/export2.json"
+cmp -s "$TMP/export1.json" "$TMP/export2.json" && pass || fail "export -> import -> export is not byte-identical"
+expect_ok --store "$TMP/copy" import "$TMP/export1.json"
+expect_out '^imported 0 reservation\(s\), 4 already present$'
+
+# Seed 001's port_config.json.
+cat >"$TMP/port_config.json" <<'JSON'
+[
+  {"model": "anthropic_claude-3.7-sonnet", "app_number": 1, "backend_port": 5001, "frontend_port": 8001},
+  {"model": "anthropic_claude-3.7-sonnet", "app_number": 2, "backend_port": 5003, "frontend_port": 8003},
+  {"model": "legacy/odd", "app_number": 7, "backend_port": 6101, "frontend_port": 9101}
+]
+JSON
+expect_ok --store "$TMP/seed" import "$TMP/port_config.json"
+expect_out 'imported 3'
+expect_ok --store "$TMP/seed" reserve fresh 1
+expect_out 'fresh +1 +5005 +8005'
+expect_ok --store "$TMP/seed" check
+
+# Pools and excluded ports.
+P="$TMP/pools"
+expect_ok --store "$P" pool
+expect_out '^apps +backend=5001-7999 frontend=8001-10999 +2 +1500$'
+expect_out '^Excluded: .*5432.*8080'
+expect_ok --store "$P" pool set preview --range web=32100-32200
+expect_out '^preview +web=32100-32200 +1 +101$'
+expect_ok --store "$P" --json reserve app-56 1 --pool preview
+expect_out '"web": 32100'
+expect_ok --store "$P" pool exclude 32101
+expect_ok --store "$P" reserve app-57 1 --pool preview
+expect_out '32102'
+expect_ok --store "$P" pool include 32101
+expect_ok --store "$P" reserve app-58 1 --pool preview
+expect_out '32101'
+expect_ok --store "$P" list
+expect_out '^Model +App +Web +Project$'
+expect_ok --store "$P" reserve default-pool 1
+expect_ok --store "$P" list
+expect_out '^Model +App +Pool +Web +Backend +Frontend +Project$'
+expect_out '^app-56 +1 +preview +32100 +- +- +app-56-app1$'
+expect_ok --store "$P" pool set spare --range a=40000-40010 --allow-ephemeral
+expect_ok --store "$P" pool remove spare
+expect_ok --store "$P" --json pool show
+expect_out '"name": "preview"'
+
+# Where the store lives: --store, then $BERTH_STORE, $XDG_STATE_HOME/berth, ~/.local/state/berth.
+expect_ok reserve home 1
+[ -f "$HOME/.local/state/berth/data.mdb" ] && pass || fail "default store not under ~/.local/state/berth"
+XDG_STATE_HOME="$TMP/xdg" "$BERTH" reserve xdg 1 >/dev/null
+[ -f "$TMP/xdg/berth/data.mdb" ] && pass || fail "\$XDG_STATE_HOME/berth not used"
+BERTH_STORE="$TMP/env-store" XDG_STATE_HOME="$TMP/xdg" "$BERTH" reserve env 1 >/dev/null
+[ -f "$TMP/env-store/data.mdb" ] && pass || fail "\$BERTH_STORE not used"
+expect_eq "\$BERTH_STORE wins over XDG" "$(BERTH_STORE="$TMP/env-store" "$BERTH" list --model xdg)" "no reservations"
+
+expect_ok --help
+expect_out 'reserve'
+expect_ok --version
+expect_out '^berth [0-9]+\.[0-9]+\.[0-9]+$'
+
+finish

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Every error a user can hit from the berth CLI: its exit code (1 runtime, 2 usage, 3 conflict)
+# and a message naming the bad value. A refused command changes nothing.
+source "$(dirname "$0")/lib.sh" "$1"
+
+S="$TMP/store"
+expect_ok --store "$S" reserve owner 1   # holds 5001/8001, owner-app1
+snapshot() { "$BERTH" --store "$S" export; }
+before=$(snapshot)
+
+# Command line
+expect_fail 2 'A subcommand is required' --store "$S"
+expect_fail 2 "unknown command 'frobnicate'; commands: reserve, release, list" --store "$S" frobnicate
+expect_fail 2 'unknown|--bogus' --store "$S" list --bogus
+expect_fail 2 'reserve needs MODEL and N' --store "$S" reserve onlymodel
+expect_fail 2 "app number 'abc' is not a number" --store "$S" reserve m abc
+expect_fail 2 "app number '1x' is not a number" --store "$S" reserve m 1x
+expect_fail 2 'app number 0 is out of range; use 1 to 1000000' --store "$S" reserve m 0
+expect_fail 2 'app number 1000001 is out of range' --store "$S" reserve m 1000001
+expect_fail 2 'model name is empty' --store "$S" reserve "" 1
+expect_fail 2 'is 201 bytes; the limit is 200' --store "$S" reserve "$(printf 'm%.0s' {1..201})" 1
+expect_fail 2 'contains a control character \(at byte 1\)' --store "$S" reserve "$(printf 'a\tb')" 1
+expect_fail 2 'is not valid UTF-8 \(at byte 1\)' --store "$S" reserve "$(printf 'a\xff')" 1
+expect_fail 2 "model name is empty" --store "$S" list --model ""
+
+# Pins and pools
+expect_fail 2 "--port 'backend' is not NAME=PORT" --store "$S" reserve m 1 --port backend
+expect_fail 2 "port 'x' is not a number" --store "$S" reserve m 1 --port backend=x
+expect_fail 2 'port 70000 is not a port; use 1 to 65535' --store "$S" reserve m 1 --port backend=70000
+expect_fail 2 "pool 'apps' has no port 'db'; its ports: backend, frontend" --store "$S" reserve m 1 --port db=20000
+expect_fail 2 'port 5432 \(backend\) is excluded in this store' --store "$S" reserve m 1 --port backend=5432
+expect_fail 2 '--port backend is given twice' --store "$S" reserve m 1 --port backend=20000 --port backend=20001
+expect_fail 2 'port 20000 is pinned twice' --store "$S" reserve m 1 --port backend=20000 --port frontend=20000
+expect_fail 3 "port 8001 \(frontend\) for 'm' app 1 is held by 'owner' app 1 \(frontend\)" --store "$S" reserve m 1 --port frontend=8001
+expect_fail 3 "'owner' app 1 is already reserved with backend=5001, not 5101; release it first" --store "$S" reserve owner 1 --port backend=5101
+expect_fail 3 "'owner' app 1 is already reserved in pool 'apps', not 'other'" --store "$S" reserve owner 1 --pool other
+expect_fail 2 "no pool 'other' in this store; pools: apps" --store "$S" reserve m 1 --pool other
+
+# Batches
+cat >"$TMP/conflict.json" <<'JSON'
+[{"model": "b", "app": 1}, {"model": "owner", "app": 1, "op": "release"},
+ {"model": "b", "app": 2, "ports": {"backend": 5101}}, {"model": "c", "app": 1, "ports": {"frontend": 8003}}]
+JSON
+expect_fail 3 "batch entry 4: port 8003 \(frontend\) for 'c' app 1 is held by 'b' app 1 \(frontend\) \(nothing in the batch was applied" --store "$S" reserve --batch "$TMP/conflict.json"
+expect_fail 1 "cannot read '$TMP/missing.json': No such file" --store "$S" reserve --batch "$TMP/missing.json"
+echo '[{"model": "b", "app": 1},' >"$TMP/broken.json"
+expect_fail 2 "'$TMP/broken.json' is not valid JSON \(at byte" --store "$S" reserve --batch "$TMP/broken.json"
+echo '{"model": "b"}' >"$TMP/object.json"
+expect_fail 2 'must hold a JSON list' --store "$S" reserve --batch "$TMP/object.json"
+echo '[1]' >"$TMP/notobj.json"
+expect_fail 2 'entry 1 is not an object' --store "$S" reserve --batch "$TMP/notobj.json"
+echo '[{"model": "b", "app": 1, "colour": "red"}]' >"$TMP/field.json"
+expect_fail 2 "entry 1: unknown field 'colour'; known: model, app, pool, ports, op" --store "$S" reserve --batch "$TMP/field.json"
+echo '[{"app": 1}]' >"$TMP/nomodel.json"
+expect_fail 2 "entry 1: missing 'model'" --store "$S" reserve --batch "$TMP/nomodel.json"
+echo '[{"model": "b", "app": "one"}]' >"$TMP/type.json"
+expect_fail 2 "entry 1: 'app' has the wrong type \(\"one\"\)" --store "$S" reserve --batch "$TMP/type.json"
+echo '[{"model": "b", "app": 0}]' >"$TMP/app0.json"
+expect_fail 2 'entry 1: app number 0 is out of range' --store "$S" reserve --batch "$TMP/app0.json"
+echo '[{"model": "b", "app": 1, "op": "delete"}]' >"$TMP/op.json"
+expect_fail 2 "entry 1: op 'delete' is neither" --store "$S" reserve --batch "$TMP/op.json"
+echo '[{"model": "b", "app": 1, "ports": {"backend": "x"}}]' >"$TMP/port.json"
+expect_fail 2 "entry 1: port 'backend' is not a number" --store "$S" reserve --batch "$TMP/port.json"
+echo '[{"model": "b", "app": 1, "ports": [5001]}]' >"$TMP/ports.json"
+expect_fail 2 'entry 1: "ports" must be an object' --store "$S" reserve --batch "$TMP/ports.json"
+expect_fail 2 '--batch FILE takes no MODEL' --store "$S" reserve m --batch "$TMP/conflict.json"
+echo '[{"model": "nobody", "app": 1, "op": "release"}]' >"$TMP/release.json"
+expect_fail 2 "batch entry 1: 'nobody' app 1 is not reserved" --store "$S" reserve --batch "$TMP/release.json"
+
+# Release
+expect_fail 2 "'nobody' app 1 is not reserved; see .berth list." --store "$S" release nobody 1
+expect_fail 2 "release needs an app number, or --all for every app of 'owner'" --store "$S" release owner
+expect_fail 2 'give either an app number or --all, not both' --store "$S" release owner 1 --all
+expect_fail 2 "model 'nobody' holds no reservation" --store "$S" release nobody --all
+
+# Import
+expect_fail 1 "cannot read '$TMP/none.json'" --store "$S" import "$TMP/none.json"
+expect_fail 2 "is not valid JSON" --store "$S" import "$TMP/broken.json"
+echo '{"hello": 1}' >"$TMP/shape.json"
+expect_fail 2 'is neither a port_config.json list nor a berth export object' --store "$S" import "$TMP/shape.json"
+echo '{"berth_export": 2}' >"$TMP/future.json"
+expect_fail 2 'is a berth export of format 2; this berth reads format 1' --store "$S" import "$TMP/future.json"
+echo '[{"model": "x", "app_number": 1, "backend_port": 5101}]' >"$TMP/seedmissing.json"
+expect_fail 2 "entry 1: missing 'frontend_port'" --store "$S" import "$TMP/seedmissing.json"
+echo '[{"model": "x", "app_number": 1, "backend_port": 5101, "frontend_port": 99999}]' >"$TMP/seedport.json"
+expect_fail 2 'entry 1: frontend_port 99999 is not a port' --store "$S" import "$TMP/seedport.json"
+cat >"$TMP/clash.json" <<'JSON'
+[{"model": "x", "app_number": 1, "backend_port": 5001, "frontend_port": 8101},
+ {"model": "y", "app_number": 1, "backend_port": 5103, "frontend_port": 8103},
+ {"model": "z", "app_number": 1, "backend_port": 5103, "frontend_port": 8105}]
+JSON
+expect_fail 3 'import refused, nothing changed: 2 problem' --store "$S" import "$TMP/clash.json"
+grep -q "entry 1 ('x' app 1): port 5001 (backend) for 'x' app 1 is held by 'owner' app 1" "$ERR" && pass || fail "import conflict 1 not listed"
+grep -q "entry 3 ('z' app 1): port 5103 (backend) for 'z' app 1 is held by 'y' app 1" "$ERR" && pass || fail "import conflict 3 not listed"
+
+# Pools
+expect_fail 2 "--range 'web' is not NAME=FIRST-LAST" --store "$S" pool set p --range web
+expect_fail 2 "port 'a' is not a number" --store "$S" pool set p --range web=a-b
+expect_fail 2 "pool name 'P!' is invalid" --store "$S" pool set 'P!' --range web=20001-20010
+expect_fail 2 "port name 'Web' is invalid" --store "$S" pool set p --range Web=20001-20010
+expect_fail 2 'range web=20010-20001 is empty' --store "$S" pool set p --range web=20010-20001
+expect_fail 2 'ranges a and b overlap' --store "$S" pool set p --range a=20001-20010 --range b=20005-20020
+expect_fail 2 "overlaps pool 'apps''s range backend=5001-7999" --store "$S" pool set p --range web=7000-7100
+expect_fail 2 'enters the ephemeral range 32768-60999; move it or allow it explicitly \(--allow-ephemeral\)' --store "$S" pool set p --range web=32000-33000
+expect_fail 2 '--step 0 must be 1 to 65535' --store "$S" pool set p --range web=20001-20010 --step 0
+expect_fail 3 "changing pool 'apps' would strand 1 reservation" --store "$S" pool set apps --range backend=5101-7999 --range frontend=8001-10999 --step 2
+grep -q "'owner' app 1: backend=5001 would become 5101" "$ERR" && pass || fail "stranded reservation not listed"
+expect_fail 2 "no pool 'nope' in this store" --store "$S" pool remove nope
+expect_fail 3 "pool 'apps' holds 1 reservation\(s\); release them first" --store "$S" pool remove apps
+expect_fail 3 'cannot exclude ports that are held' --store "$S" pool exclude 8001
+grep -q "port 8001 is held by 'owner' app 1 (frontend)" "$ERR" && pass || fail "held excluded port not named"
+expect_fail 2 "port 'http' is not a number" --store "$S" pool exclude http
+
+# A full pool
+expect_ok --store "$S" pool set tiny --range web=20001-20002
+expect_ok --store "$S" reserve t 1 --pool tiny
+expect_ok --store "$S" reserve t 2 --pool tiny
+expect_fail 1 "pool 'tiny' is full: all 2 slots are held or blocked; release apps \(berth release\) or widen the pool" --store "$S" reserve t 3 --pool tiny
+expect_ok --store "$S" release t --all
+expect_ok --store "$S" pool remove tiny
+
+# Nothing above changed the store.
+expect_eq "store unchanged by refused commands" "$(snapshot)" "$before"
+
+# Store problems
+echo x >"$TMP/afile"
+expect_fail 1 "creating store folder '$TMP/afile'" --store "$TMP/afile" list
+expect_fail 1 "cannot write '$TMP/no/such/dir/out.json'" --store "$S" export -o "$TMP/no/such/dir/out.json"
+[ ! -e "$TMP/no/such/dir/out.json.tmp" ] && pass || fail "export left a temporary file"
+
+# A store written by a newer berth.
+N="$TMP/newer"
+expect_ok --store "$N" list
+printf 'schema\n\\00\\00\\00\\02\n' | mdb_load -T -s meta "$N"
+expect_fail 1 "has schema version 2, written by a newer berth; this berth reads up to 1" --store "$N" list
+
+# check on a corrupted store: a port index entry pointing at an owner that does not hold it.
+C="$TMP/corrupt"
+expect_ok --store "$C" reserve a 1
+expect_ok --store "$C" check
+printf '\\27\\0f\na\\00\\00\\00\\00\\01\n' | mdb_load -T -s ports "$C"
+expect_fail 3 "check found 1 problem\(s\) in store" --store "$C" check
+expect_out "^problem: port 9999 is indexed to 'a' app 1, which does not hold it$"
+berth --store "$C" --json check
+expect_eq "check --json exit code" "$RC" 3
+expect_out '"ok": false'
+
+finish

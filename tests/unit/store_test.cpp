@@ -1,0 +1,507 @@
+#include <catch2/catch.hpp>
+
+#include <lmdb++.h>
+
+#include <fstream>
+#include <set>
+
+#include "store/error.hpp"
+#include "store/names.hpp"
+#include "store/store.hpp"
+#include "unit/temp_dir.hpp"
+
+using namespace berth;
+
+namespace {
+
+ReserveRequest req(const std::string& model, std::uint32_t app, std::string pool = "",
+                   std::map<std::string, std::uint16_t> pins = {}) {
+  ReserveRequest r;
+  r.key = {model, app};
+  r.pool = std::move(pool);
+  r.pins = std::move(pins);
+  return r;
+}
+
+std::pair<int, int> ports_of(const Reservation& r) {
+  return {*r.port("backend"), *r.port("frontend")};
+}
+
+// Checks the store-wide invariant directly: no port, name or slot held twice.
+void require_unique(const Store& store) {
+  std::set<std::uint16_t> ports;
+  std::set<std::string> names;
+  std::set<std::pair<std::string, std::uint32_t>> slots;
+  for (const auto& r : store.list()) {
+    for (const auto& p : r.ports) {
+      INFO(describe(r.key) << " port " << p.port);
+      REQUIRE(ports.insert(p.port).second);
+    }
+    REQUIRE(names.insert(r.project).second);
+    if (r.slot) {
+      REQUIRE(slots.insert({r.pool, *r.slot}).second);
+    }
+  }
+  REQUIRE(store.check().empty());
+}
+
+ErrorKind kind_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.kind();
+  }
+  FAIL("no berth::Error thrown");
+  return ErrorKind::runtime;
+}
+
+}  // namespace
+
+TEST_CASE("a fresh store gives seed 000's table in reservation order") {
+  TempDir dir;
+  Store store(dir.path());
+  const std::vector<std::pair<int, int>> expected = {{5001, 8001}, {5003, 8003}, {5005, 8005},
+                                                     {5007, 8007}, {5009, 8009}, {5011, 8011}};
+  std::size_t i = 0;
+  for (const char* model : {"anthropic_claude-4.5-haiku-20251001", "openai_gpt-5-mini-2025-08-07"}) {
+    for (std::uint32_t n = 1; n <= 3; ++n) {
+      const auto result = store.reserve(req(model, n));
+      CHECK(result.created);
+      CHECK(ports_of(result.reservation) == expected[i]);
+      CHECK(result.reservation.slot == i);
+      ++i;
+    }
+  }
+  CHECK(store.get({"anthropic_claude-4.5-haiku-20251001", 1})->project ==
+        "anthropic-claude-4-5-haiku-20251001-app1");
+  CHECK(store.get({"openai_gpt-5-mini-2025-08-07", 1})->project ==
+        "openai-gpt-5-mini-2025-08-07-app1");
+  require_unique(store);
+}
+
+TEST_CASE("reserving an existing key returns it unchanged") {
+  TempDir dir;
+  Store store(dir.path());
+  const auto first = store.reserve(req("m", 1)).reservation;
+  store.reserve(req("m", 2));
+  const auto again = store.reserve(req("m", 1));
+  CHECK_FALSE(again.created);
+  CHECK(to_json(again.reservation) == to_json(first));
+  // Reopening the store (a new process) gives the same answer.
+  Store reopened(dir.path());
+  CHECK(to_json(reopened.reserve(req("m", 1)).reservation) == to_json(first));
+  // Asking for it with the ports it has is fine; with others, or another pool, is a conflict.
+  CHECK_FALSE(store.reserve(req("m", 1, "apps", {{"backend", 5001}})).created);
+  CHECK_THROWS_WITH(store.reserve(req("m", 1, "", {{"backend", 5101}})),
+                    Catch::Contains("already reserved with backend=5001, not 5101"));
+  CHECK_THROWS_WITH(store.reserve(req("m", 1, "other")),
+                    Catch::Contains("already reserved in pool 'apps', not 'other'"));
+}
+
+TEST_CASE("released slots are reused lowest first") {
+  TempDir dir;
+  Store store(dir.path());
+  for (std::uint32_t n = 1; n <= 6; ++n) {
+    store.reserve(req("m", n));
+  }
+  store.release({"m", 4});  // slot 3
+  store.release({"m", 2});  // slot 1
+  CHECK(ports_of(store.reserve(req("n", 1)).reservation) == std::pair<int, int>{5003, 8003});
+  CHECK(ports_of(store.reserve(req("n", 2)).reservation) == std::pair<int, int>{5007, 8007});
+  CHECK(ports_of(store.reserve(req("n", 3)).reservation) == std::pair<int, int>{5013, 8013});
+  // Releasing the top slots lowers the high-water mark past the holes below them.
+  store.release({"n", 3});
+  store.release({"m", 6});
+  store.release({"m", 5});
+  const auto stats = store.stats().at(0);
+  CHECK(stats.highest_slot == 3u);
+  CHECK(stats.holes == 0);
+  CHECK(stats.slots_held == 4);
+  CHECK(ports_of(store.reserve(req("n", 4)).reservation) == std::pair<int, int>{5009, 8009});
+  require_unique(store);
+}
+
+TEST_CASE("release frees ports and name, and a model can be released whole") {
+  TempDir dir;
+  Store store(dir.path());
+  store.reserve(req("a.b", 1));
+  const auto second = store.reserve(req("a_b", 1)).reservation;  // seed name taken by a.b
+  CHECK(second.project != "a-b-app1");
+  const auto released = store.release({"a.b", 1});
+  CHECK(released.project == "a-b-app1");
+  CHECK_FALSE(store.get({"a.b", 1}));
+  // The name and the ports are free again.
+  CHECK(store.reserve(req("a-b", 1)).reservation.project == "a-b-app1");
+  CHECK_THROWS_WITH(store.release({"a.b", 1}), Catch::Contains("'a.b' app 1 is not reserved"));
+
+  for (std::uint32_t n = 1; n <= 5; ++n) {
+    store.reserve(req("many", n));
+  }
+  CHECK(store.release_model("many").size() == 5);
+  CHECK(store.list(std::string("many")).empty());
+  CHECK_THROWS_WITH(store.release_model("many"), Catch::Contains("holds no reservation"));
+  require_unique(store);
+}
+
+TEST_CASE("no port is held twice across roles and pools") {
+  TempDir dir;
+  Store store(dir.path());
+  // A pool whose frontend range would run into the default backend range if uniqueness were
+  // checked per column: overlapping pools are refused outright.
+  CHECK_THROWS_WITH(store.set_pool({"clash", {{"web", 5001, 5100}}, 1}, false),
+                    Catch::Contains("overlaps pool 'apps'"));
+  store.set_pool({"side", {{"web", 12001, 12100}, {"api", 12101, 12200}}, 1}, false);
+  // A pin in the default pool onto a port of the side pool's first slot: allocation there must
+  // step over it.
+  store.reserve(req("pinned", 1, "", {{"backend", 12001}, {"frontend", 12101}}));
+  const auto side = store.reserve(req("s", 1, "side")).reservation;
+  CHECK(*side.port("web") == 12002);
+  CHECK(*side.port("api") == 12102);
+  // A pin on the default pool's next backend port, in the frontend role: the same request's
+  // backend must not land on it, and later allocations step over slot 0.
+  const auto x = store.reserve(req("x", 1, "", {{"frontend", 5001}})).reservation;
+  CHECK(ports_of(x) == std::pair<int, int>{5003, 5001});
+  const auto next = store.reserve(req("y", 1)).reservation;
+  CHECK(ports_of(next) == std::pair<int, int>{5005, 8005});
+  require_unique(store);
+}
+
+TEST_CASE("pins") {
+  TempDir dir;
+  Store store(dir.path());
+  SECTION("pins landing exactly on a free slot hold it") {
+    const auto r = store.reserve(req("p", 1, "", {{"backend", 5005}, {"frontend", 8005}})).reservation;
+    CHECK(r.slot == 2u);
+    CHECK(r.pinned.empty());
+    // Slots 0 and 1 are holes, filled first; slot 2 is skipped.
+    CHECK(store.reserve(req("a", 1)).reservation.slot == 0u);
+    CHECK(store.reserve(req("a", 2)).reservation.slot == 1u);
+    CHECK(store.reserve(req("a", 3)).reservation.slot == 3u);
+    require_unique(store);
+  }
+  SECTION("pins off the slot grid hold no slot") {
+    const auto r = store.reserve(req("p", 1, "", {{"backend", 20000}, {"frontend", 20001}})).reservation;
+    CHECK_FALSE(r.slot);
+    CHECK(r.pinned == std::vector<std::string>{"backend", "frontend"});
+    CHECK(store.reserve(req("a", 1)).reservation.slot == 0u);
+    require_unique(store);
+  }
+  SECTION("a partial pin takes a slot for the other ports") {
+    const auto r = store.reserve(req("p", 1, "", {{"backend", 20000}})).reservation;
+    CHECK(r.slot == 0u);
+    CHECK(ports_of(r) == std::pair<int, int>{20000, 8001});
+    CHECK(r.pinned == std::vector<std::string>{"backend"});
+    require_unique(store);
+  }
+  SECTION("a pin on a slot's port blocks that slot until it is released") {
+    store.reserve(req("p", 1, "", {{"backend", 5001}, {"frontend", 20001}}));
+    CHECK(store.reserve(req("a", 1)).reservation.slot == 1u);
+    store.release({"p", 1});
+    CHECK(store.reserve(req("a", 2)).reservation.slot == 0u);
+    require_unique(store);
+  }
+  SECTION("a pin held by another owner is a conflict naming the owner") {
+    store.reserve(req("owner/model", 3));
+    CHECK_THROWS_WITH(store.reserve(req("p", 1, "", {{"frontend", 8001}})),
+                      "port 8001 (frontend) for 'p' app 1 is held by 'owner/model' app 3 (frontend)");
+    CHECK(kind_of([&] { store.reserve(req("p", 1, "", {{"frontend", 8001}})); }) ==
+          ErrorKind::conflict);
+    CHECK_FALSE(store.get({"p", 1}));
+  }
+  SECTION("bad pins are usage errors") {
+    CHECK_THROWS_WITH(store.reserve(req("p", 1, "", {{"db", 20000}})),
+                      "pool 'apps' has no port 'db'; its ports: backend, frontend");
+    CHECK_THROWS_WITH(store.reserve(req("p", 1, "", {{"backend", 5432}})),
+                      Catch::Contains("port 5432 (backend) is excluded"));
+    CHECK_THROWS_WITH(store.reserve(req("p", 1, "", {{"backend", 20000}, {"frontend", 20000}})),
+                      Catch::Contains("port 20000 is pinned twice"));
+    CHECK(kind_of([&] { store.reserve(req("p", 1, "", {{"db", 1}})); }) == ErrorKind::usage);
+    CHECK(store.list().empty());
+  }
+}
+
+TEST_CASE("project names: collisions, length, odd characters") {
+  TempDir dir;
+  Store store(dir.path());
+  const auto a = store.reserve(req("Org/Model.1", 1)).reservation;
+  const auto b = store.reserve(req("org_model_1", 1)).reservation;
+  const auto c = store.reserve(req("org-model-1", 1)).reservation;
+  CHECK(a.project == "org-model-1-app1");
+  CHECK(b.project == project_candidate({"org_model_1", 1}, 1));
+  CHECK(c.project == project_candidate({"org-model-1", 1}, 1));
+  CHECK(b.project != c.project);
+
+  const std::string long_model = "vendor/" + std::string(120, 'q') + "-instruct";
+  const auto l = store.reserve(req(long_model, 999999)).reservation;
+  CHECK(l.project.size() <= 63);
+  CHECK(is_valid_project_name(l.project));
+  CHECK(l.project.substr(l.project.size() - 10) == "-app999999");
+
+  const auto u = store.reserve(req("模型/🚀", 2)).reservation;
+  CHECK(u.project == "model-app2");
+  const auto v = store.reserve(req("другая", 2)).reservation;  // also slugs to "model"
+  CHECK(v.project == project_candidate({"другая", 2}, 1));
+  require_unique(store);
+
+  // Names are deterministic: the same reservations in the same order give the same names.
+  TempDir dir2;
+  Store again(dir2.path());
+  for (const auto& r : store.list()) {
+    (void)r;
+  }
+  for (const char* m : {"Org/Model.1", "org_model_1", "org-model-1"}) {
+    again.reserve(req(m, 1));
+  }
+  CHECK(again.get({"org_model_1", 1})->project == b.project);
+}
+
+TEST_CASE("batches are all or nothing") {
+  TempDir dir;
+  Store store(dir.path());
+  store.reserve(req("keep", 1));
+  std::vector<BatchOp> ops;
+  for (std::uint32_t n = 1; n <= 50; ++n) {
+    ops.push_back({BatchOp::Kind::reserve, req("batch", n)});
+  }
+  ops.push_back({BatchOp::Kind::release, req("keep", 1)});
+  const auto results = store.apply(ops);
+  CHECK(results.size() == 51);
+  CHECK(store.list(std::string("batch")).size() == 50);
+  CHECK_FALSE(store.get({"keep", 1}));
+
+  const auto before = store.export_json();
+  std::vector<BatchOp> bad = {{BatchOp::Kind::reserve, req("new", 1)},
+                              {BatchOp::Kind::release, req("batch", 3)},
+                              {BatchOp::Kind::reserve, req("new", 2, "", {{"backend", 5001}})}};
+  CHECK_THROWS_WITH(store.apply(bad),
+                    Catch::StartsWith("batch entry 3: port 5001 (backend) for 'new' app 2 is held "
+                                      "by 'new' app 1 (backend)") &&
+                        Catch::EndsWith("(nothing in the batch was applied)"));
+  CHECK(store.export_json() == before);
+  require_unique(store);
+}
+
+TEST_CASE("a full pool is a clear error, never a fallback") {
+  TempDir dir;
+  Store store(dir.path());
+  store.set_pool({"tiny", {{"web", 20001, 20004}}, 1}, false);
+  store.set_excluded({20002});
+  CHECK(store.reserve(req("t", 1, "tiny")).reservation.port("web") == 20001);
+  CHECK(store.reserve(req("t", 2, "tiny")).reservation.port("web") == 20003);
+  store.reserve(req("pin", 1, "", {{"backend", 20004}}));
+  CHECK_THROWS_WITH(store.reserve(req("t", 3, "tiny")),
+                    Catch::Contains("pool 'tiny' is full: all 4 slots are held or blocked"));
+  CHECK(kind_of([&] { store.reserve(req("t", 3, "tiny")); }) == ErrorKind::runtime);
+  CHECK_FALSE(store.get({"t", 3}));
+  store.release({"pin", 1});
+  CHECK(store.reserve(req("t", 3, "tiny")).reservation.port("web") == 20004);
+  CHECK(store.stats().at(1).free == 0);
+  require_unique(store);
+}
+
+TEST_CASE("excluded ports are never handed out") {
+  TempDir dir;
+  Store store(dir.path());
+  store.set_pool({"wide", {{"web", 11201, 11221}}, 1}, false);
+  store.set_excluded({11211, 11215});
+  for (std::uint32_t n = 1; n <= 19; ++n) {
+    const auto port = *store.reserve(req("w", n, "wide")).reservation.port("web");
+    CHECK(port != 11211);
+    CHECK(port != 11215);
+  }
+  try {
+    store.set_excluded({11201});
+    FAIL("excluding a held port should fail");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::conflict);
+    CHECK(e.details() == std::vector<std::string>{"port 11201 is held by 'w' app 1 (web)"});
+  }
+  CHECK(store.excluded() == std::set<std::uint16_t>{11211, 11215});
+  require_unique(store);
+
+  // In a fresh store, the default pool's slot 221 (frontend 8443, excluded by default) is
+  // stepped over.
+  TempDir fresh_dir;
+  Store fresh(fresh_dir.path());
+  std::vector<BatchOp> ops;
+  for (std::uint32_t n = 1; n <= 230; ++n) {
+    ops.push_back({BatchOp::Kind::reserve, req("d", n)});
+  }
+  for (const auto& r : fresh.apply(ops)) {
+    CHECK(r.reservation.slot != 221u);
+    CHECK(*r.reservation.port("frontend") != 8443);
+  }
+  CHECK(fresh.get({"d", 222})->slot == 222u);
+  CHECK(fresh.stats().at(0).holes == 1);
+  require_unique(fresh);
+}
+
+TEST_CASE("pool changes that would strand a reservation are refused") {
+  TempDir dir;
+  Store store(dir.path());
+  for (std::uint32_t n = 1; n <= 3; ++n) {
+    store.reserve(req("m", n));
+  }
+  // Widening keeps every slot's ports: allowed.
+  store.set_pool({"apps", {{"backend", 5001, 7999}, {"frontend", 8001, 11999}}, 2}, false);
+  // Moving the start, changing the step, shrinking below slot 2 or renaming: refused.
+  for (const Pool& p : {Pool{"apps", {{"backend", 5101, 7999}, {"frontend", 8001, 10999}}, 2},
+                        Pool{"apps", {{"backend", 5001, 7999}, {"frontend", 8001, 10999}}, 3},
+                        Pool{"apps", {{"backend", 5001, 5003}, {"frontend", 8001, 10999}}, 2},
+                        Pool{"apps", {{"api", 5001, 7999}, {"web", 8001, 10999}}, 2}}) {
+    CHECK(kind_of([&] { store.set_pool(p, false); }) == ErrorKind::conflict);
+  }
+  CHECK(store.pools().at(0).ports.at(1).last == 11999);
+  CHECK(kind_of([&] { store.remove_pool("apps"); }) == ErrorKind::conflict);
+  CHECK_THROWS_WITH(store.remove_pool("nope"), Catch::Contains("no pool 'nope'"));
+  store.release_model("m");
+  store.remove_pool("apps");
+  CHECK_THROWS_WITH(store.reserve(req("m", 1)), Catch::Contains("no pool 'apps' in this store"));
+}
+
+TEST_CASE("import is all or nothing and lists every conflict; export round-trips") {
+  TempDir dir;
+  Store store(dir.path());
+  store.set_pool({"side", {{"web", 12001, 12100}}, 1}, false);
+  store.reserve(req("a", 1));
+  store.reserve(req("a.b", 1));
+  store.reserve(req("a_b", 1));
+  store.reserve(req("s", 1, "side"));
+  store.reserve(req("pin", 1, "", {{"backend", 20000}}));
+  const auto exported = store.export_json();
+
+  std::vector<Pool> pools;
+  for (const auto& p : exported["pools"]) {
+    pools.push_back(pool_from_json(p));
+  }
+  std::vector<ReserveRequest> requests;
+  for (const auto& e : exported["reservations"]) {
+    ReserveRequest r;
+    r.key = {e["model"], e["app"]};
+    r.pool = e["pool"];
+    for (const auto& [name, port] : e["ports"].items()) {
+      r.pins[name] = port;
+    }
+    r.project = e["project"];
+    requests.push_back(r);
+  }
+  TempDir dir2;
+  Store copy(dir2.path());
+  copy.import(pools, requests);
+  CHECK(copy.export_json().dump() == exported.dump());
+  require_unique(copy);
+  // Importing again changes nothing.
+  for (const auto& r : copy.import(pools, requests)) {
+    CHECK_FALSE(r.created);
+  }
+
+  // Conflicts: every one is listed, nothing lands.
+  TempDir dir3;
+  Store other(dir3.path());
+  other.reserve(req("x", 1));  // holds 5001/8001 and the name x-app1
+  std::vector<ReserveRequest> clash = {
+      requests[0], req("y", 1, "apps", {{"backend", 5001}, {"frontend", 30001}}),
+      req("z", 1, "apps", {{"backend", 20002}, {"frontend", 20002}})};
+  const auto before = other.export_json();
+  try {
+    other.import({}, clash);
+    FAIL("import should have failed");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::conflict);
+    REQUIRE(e.details().size() == 3);
+    CHECK_THAT(e.details()[0], Catch::Contains("entry 1 ('a' app 1)") &&
+                                   Catch::Contains("held by 'x' app 1 (backend)"));
+    CHECK_THAT(e.details()[1], Catch::Contains("entry 2 ('y' app 1)") &&
+                                   Catch::Contains("held by 'x' app 1 (backend)"));
+    CHECK_THAT(e.details()[2], Catch::Contains("entry 3") && Catch::Contains("pinned twice"));
+  }
+  CHECK(other.export_json() == before);
+}
+
+TEST_CASE("check reports a corrupted store") {
+  TempDir dir;
+  {
+    Store store(dir.path());
+    store.reserve(req("a", 1));
+    store.reserve(req("b", 1));
+    REQUIRE(store.check().empty());
+  }
+  // Write a stray index entry straight into LMDB: port 5003 claimed by b, which holds 5003
+  // already -- now point port 9999 at 'a', and drop b's name from the names index.
+  auto env = lmdb::env::create();
+  env.set_max_dbs(8);
+  env.open(dir.path().c_str(), MDB_NOTLS, 0644);
+  {
+    auto txn = lmdb::txn::begin(env.handle());
+    MDB_dbi ports, names;
+    lmdb::dbi_open(txn.handle(), "ports", 0, &ports);
+    lmdb::dbi_open(txn.handle(), "names", 0, &names);
+    const std::string owner = std::string("a") + '\0' + std::string("\0\0\0\1", 4);
+    const std::string port = "\x27\x0f";  // 9999
+    MDB_val k{port.size(), const_cast<char*>(port.data())};
+    MDB_val v{owner.size(), const_cast<char*>(owner.data())};
+    lmdb::dbi_put(txn.handle(), ports, &k, &v, 0);
+    const std::string name = "b-app1";
+    MDB_val nk{name.size(), const_cast<char*>(name.data())};
+    lmdb::dbi_del(txn.handle(), names, &nk, nullptr);
+    txn.commit();
+  }
+  env.close();
+  Store store(dir.path());
+  const auto problems = store.check();
+  REQUIRE(problems.size() == 2);
+  CHECK_THAT(problems[0], Catch::Contains("'b' app 1: project name 'b-app1' is not indexed"));
+  CHECK_THAT(problems[1], Catch::Contains("port 9999 is indexed to 'a' app 1, which does not hold it"));
+}
+
+TEST_CASE("a store written by a newer berth is refused") {
+  TempDir dir;
+  { Store store(dir.path()); }
+  auto env = lmdb::env::create();
+  env.set_max_dbs(8);
+  env.open(dir.path().c_str(), MDB_NOTLS, 0644);
+  {
+    auto txn = lmdb::txn::begin(env.handle());
+    MDB_dbi meta;
+    lmdb::dbi_open(txn.handle(), "meta", 0, &meta);
+    const std::string key = "schema";
+    const std::string two("\0\0\0\2", 4);
+    MDB_val k{key.size(), const_cast<char*>(key.data())};
+    MDB_val v{two.size(), const_cast<char*>(two.data())};
+    lmdb::dbi_put(txn.handle(), meta, &k, &v, 0);
+    txn.commit();
+  }
+  env.close();
+  CHECK_THROWS_WITH(Store(dir.path()), Catch::Contains("has schema version 2, written by a newer "
+                                                       "berth; this berth reads up to 1"));
+}
+
+TEST_CASE("a store that is not an LMDB folder is a clear error") {
+  TempDir dir;
+  const auto file = dir.path() / "file";
+  { std::ofstream(file) << "x"; }
+  CHECK_THROWS_WITH(Store(file), Catch::Contains("creating store folder"));
+}
+
+TEST_CASE("a full map grows and the transaction is retried") {
+  TempDir dir;
+  Store store(dir.path(), StoreOptions{64 * 1024});
+  const std::size_t initial = store.map_size();
+  std::vector<BatchOp> ops;
+  for (std::uint32_t n = 1; n <= 1400; ++n) {
+    ops.push_back({BatchOp::Kind::reserve, req("a-model-with-a-long-name/for-bigger-records", n)});
+  }
+  store.apply(ops);
+  CHECK(store.map_size() > initial);
+  CHECK(store.list().size() == 1400);
+  // Single transactions past the new size grow it again.
+  store.set_pool({"wide", {{"web", 11001, 31000}}, 1}, false);
+  for (std::uint32_t n = 1; n <= 300; ++n) {
+    store.reserve(req("other-model-with-another-long-name", n, "wide"));
+  }
+  CHECK(store.list().size() == 1700);
+  require_unique(store);
+  // Another process (here: another Store on the same folder) sees the grown map.
+  Store reader(dir.path(), StoreOptions{64 * 1024});
+  CHECK(reader.list().size() == 1700);
+}
