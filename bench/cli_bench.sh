@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Time of one `berth reserve` process (median over runs), new key and existing key.
+#   bench/cli_bench.sh <path to berth> [runs]
+set -eu
+BERTH=$(realpath "$1")
+RUNS=${2:-30}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+S="$TMP/store"
+"$BERTH" --store "$S" reserve warm/up 1 >/dev/null
+
+now_ns() { date +%s%N; }
+median_ms() { sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.2f", m / 1e6}'; }
+
+for n in $(seq 1 "$RUNS"); do
+  t=$(now_ns); "$BERTH" --store "$S" reserve bench/new "$n" >/dev/null; echo $(($(now_ns) - t))
+done | median_ms >"$TMP/new"
+for n in $(seq 1 "$RUNS"); do
+  t=$(now_ns); "$BERTH" --store "$S" reserve bench/new 1 >/dev/null; echo $(($(now_ns) - t))
+done | median_ms >"$TMP/existing"
+for n in $(seq 1 "$RUNS"); do
+  t=$(now_ns); "$BERTH" --version >/dev/null; echo $(($(now_ns) - t))
+done | median_ms >"$TMP/version"
+
+echo "berth CLI benchmark (median of $RUNS runs)"
+echo "one 'berth reserve', new key (write transaction):      $(cat "$TMP/new") ms"
+echo "one 'berth reserve', existing key (read-only):          $(cat "$TMP/existing") ms"
+echo "one 'berth --version' (process start, no store):        $(cat "$TMP/version") ms"

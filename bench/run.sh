@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Builds berth (Release) and runs every benchmark. Prints figures; nothing passes or fails.
+#   bash bench/run.sh
+set -eu
+cd "$(dirname "$0")/.."
+cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DBERTH_BUILD_TESTS=OFF >/dev/null
+cmake --build build-bench -j2 >/dev/null
+./build-bench/bench/store_bench 5
+echo
+bash bench/cli_bench.sh build-bench/generator/berth 30

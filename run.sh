@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# berth's two Quick start commands, for a fresh Debian 12 machine (as root, or with sudo):
+#   bash run.sh example   install what is missing, build, run the main job (the example)
+#   bash run.sh test      install what is missing, build, run every test with ctest
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Build and test dependencies, all from Debian's packages.
+packages=(g++ cmake ninja-build pkg-config nlohmann-json3-dev liblmdb-dev liblmdb++-dev
+  libcli11-dev catch2 lmdb-utils)
+
+install_missing() {
+  local missing=() p
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "run.sh: installing ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build -j2
+}
+
+case "${1:-}" in
+  example)
+    install_missing
+    build
+    bash examples/seed-table/run.sh build/generator/berth
+    ;;
+  test)
+    install_missing
+    build
+    ctest --test-dir build --output-on-failure -j2
+    ;;
+  *)
+    echo "usage: bash run.sh example|test" >&2
+    exit 2
+    ;;
+esac
