@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "generator/scaffold.hpp"
 #include "store/error.hpp"
 #include "store/store.hpp"
 
@@ -48,6 +49,17 @@ std::pair<std::string, std::uint16_t> parse_pin(const std::string& text) {
   }
   const std::string name = text.substr(0, eq);
   return {name, validate_port(parse_int(text.substr(eq + 1), "port"), "port")};
+}
+
+std::map<std::string, std::uint16_t> parse_pins(const std::vector<std::string>& texts) {
+  std::map<std::string, std::uint16_t> pins;
+  for (const auto& text : texts) {
+    const auto [name, port] = parse_pin(text);
+    if (!pins.emplace(name, port).second) {
+      throw usage_error("--port " + name + " is given twice");
+    }
+  }
+  return pins;
 }
 
 // NAME=FIRST-LAST
@@ -376,6 +388,26 @@ int run_cli(int argc, char** argv) {
   exportc->add_option("-o,--output", exp_file, "Write to FILE instead of standard output")
       ->type_name("FILE");
 
+  // scaffold
+  std::string sc_template = "react-flask", sc_model, sc_app, sc_out, sc_pool, sc_overlay;
+  std::vector<std::string> sc_sets, sc_pins;
+  bool sc_dry = false, sc_force = false;
+  auto* scaffold =
+      app.add_subcommand("scaffold", "Reserve MODEL app N and render a template into --out DIR");
+  scaffold->add_option("model", sc_model, "Model name")->required();
+  scaffold->add_option("app", sc_app, "App number")->required();
+  scaffold->add_option("--template", sc_template, "Template name or folder")->capture_default_str();
+  scaffold->add_option("--out", sc_out, "The app folder to write")->required()->type_name("DIR");
+  scaffold->add_option("--set", sc_sets, "Set a template variable: KEY=VALUE (repeatable)")
+      ->type_name("KEY=VALUE");
+  scaffold->add_option("--pool", sc_pool, "Pool to allocate from (default: apps)");
+  scaffold->add_option("--port", sc_pins, "Pin a port: NAME=PORT (repeatable)")
+      ->type_name("NAME=PORT");
+  scaffold->add_option("--overlay", sc_overlay, "Copy this folder's files over the rendered ones")
+      ->type_name("DIR");
+  scaffold->add_flag("--dry-run", sc_dry, "Show what would be written; change nothing");
+  scaffold->add_flag("--force", sc_force, "Overwrite or remove files berth wrote that were edited");
+
   // pool
   auto* pool = app.add_subcommand("pool", "Show and change pools and excluded ports");
   auto* pool_show = pool->add_subcommand("show", "Show pools and excluded ports (the default)");
@@ -456,12 +488,7 @@ int run_cli(int argc, char** argv) {
       req.key = {r_model, parse_app(r_app)};
       validate_model(r_model);
       req.pool = r_pool;
-      for (const auto& pin : r_pins) {
-        const auto [name, port] = parse_pin(pin);
-        if (!req.pins.emplace(name, port).second) {
-          throw usage_error("--port " + name + " is given twice");
-        }
-      }
+      req.pins = parse_pins(r_pins);
       const ReserveResult result = store.reserve(req);
       if (o.json) {
         print_json(result_json(result));
@@ -605,6 +632,69 @@ int run_cli(int argc, char** argv) {
       if (std::rename(tmp.c_str(), exp_file.c_str()) != 0) {
         std::remove(tmp.c_str());
         throw runtime_error("cannot write " + quote(exp_file) + ": " + std::strerror(errno));
+      }
+      return 0;
+    }
+
+    if (*scaffold) {
+      ReserveRequest req;
+      validate_model(sc_model);
+      req.key = {sc_model, parse_app(sc_app)};
+      req.pool = sc_pool;
+      req.pins = parse_pins(sc_pins);
+      std::map<std::string, std::string> sets;
+      for (const auto& text : sc_sets) {
+        const auto eq = text.find('=');
+        if (eq == std::string::npos || eq == 0) {
+          throw usage_error("--set " + quote(text) + " is not KEY=VALUE");
+        }
+        sets[text.substr(0, eq)] = text.substr(eq + 1);
+      }
+      const Template tmpl = load_template(sc_template, template_search_path());
+      const auto overlay =
+          sc_overlay.empty() ? std::vector<OutputFile>{} : read_overlay(sc_overlay);
+      Store store = open_store(o);
+      // Render against what the reservation would be before reserving: a template error leaves
+      // the store as it was. If another process changed the answer meanwhile, render again.
+      const ReserveResult planned = store.preview(req);
+      std::vector<OutputFile> files =
+          render_template(tmpl, make_context(planned.reservation, tmpl, sets), overlay);
+      ReserveResult result = planned;
+      if (!sc_dry) {
+        result = store.reserve(req);
+        if (to_json(result.reservation) != to_json(planned.reservation)) {
+          files = render_template(tmpl, make_context(result.reservation, tmpl, sets), overlay);
+        }
+      }
+      const ScaffoldReport report = write_app(sc_out, files, tmpl.name, sc_force, sc_dry);
+      for (const auto& [path, why] : report.kept) {
+        std::cerr << "berth: warning: kept " << quote(path) << ": " << why << '\n';
+      }
+      if (o.json) {
+        json kept = json::array();
+        for (const auto& [path, why] : report.kept) {
+          kept.push_back({{"path", path}, {"reason", why}});
+        }
+        print_json({{"reservation", result_json(result)},
+                    {"template", tmpl.name},
+                    {"out", sc_out},
+                    {"dry_run", sc_dry},
+                    {"written", report.written},
+                    {"unchanged", report.unchanged},
+                    {"removed", report.removed},
+                    {"kept", kept}});
+      } else {
+        print_reservations(std::cout, {result.reservation});
+        const char* verb = sc_dry ? "would write" : "wrote";
+        for (const auto& path : report.written) {
+          std::cout << verb << ' ' << path << '\n';
+        }
+        for (const auto& path : report.removed) {
+          std::cout << (sc_dry ? "would remove " : "removed ") << path << '\n';
+        }
+        std::cout << (sc_dry ? "dry run: " : "") << report.written.size() << " written, "
+                  << report.unchanged.size() << " unchanged, " << report.removed.size()
+                  << " removed, " << report.kept.size() << " kept in " << sc_out << '\n';
       }
       return 0;
     }

@@ -166,12 +166,15 @@ void Env::run_read(const std::function<void(const Txn&)>& fn) const {
   }
 }
 
-void Env::run_write(const std::function<void(Txn&)>& fn) {
+void Env::run_write(const std::function<void(Txn&)>& fn, bool commit) {
   for (;;) {
     try {
       SafeTxn txn(lmdb::txn::begin(m_env));
       Txn view(txn.handle(), m_dbis);
       fn(view);
+      if (!commit) {
+        return;  // the transaction is aborted by its destructor
+      }
       if (m_stall_before_commit) {
         std::fprintf(stderr, "berth: fault: stalling before commit\n");
         std::fflush(stderr);

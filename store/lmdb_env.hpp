@@ -69,12 +69,20 @@ class Env {
     return std::move(*result);
   }
 
+  // Runs fn in a write transaction and aborts it: what fn would change, without changing it.
+  template <class F>
+  auto write_dry(F&& fn) {
+    std::optional<decltype(fn(std::declval<Txn&>()))> result;
+    run_write([&](Txn& txn) { result.emplace(fn(txn)); }, false);
+    return std::move(*result);
+  }
+
   std::size_t map_size() const;
   const std::filesystem::path& dir() const { return m_dir; }
 
  private:
   void run_read(const std::function<void(const Txn&)>& fn) const;
-  void run_write(const std::function<void(Txn&)>& fn);
+  void run_write(const std::function<void(Txn&)>& fn, bool commit = true);
   [[noreturn]] void fail(const std::string& action, const std::exception& e) const;
 
   std::filesystem::path m_dir;

@@ -572,13 +572,22 @@ std::optional<Reservation> Store::get(const AppKey& key) const {
 }
 
 ReserveResult Store::reserve(const ReserveRequest& request) {
+  return reserve(request, true);
+}
+
+ReserveResult Store::preview(const ReserveRequest& request) {
+  return reserve(request, false);
+}
+
+ReserveResult Store::reserve(const ReserveRequest& request, bool commit) {
   validate_model(request.key.model);
   validate_app(request.key.app);
   if (auto existing = get(request.key)) {
     State::check_compatible(*existing, request);
     return {std::move(*existing), false};
   }
-  return m_env->write([&](Txn& t) { return State(t).reserve(request); });
+  const auto fn = [&](Txn& t) { return State(t).reserve(request); };
+  return commit ? m_env->write(fn) : m_env->write_dry(fn);
 }
 
 std::vector<ReserveResult> Store::apply(const std::vector<BatchOp>& ops) {

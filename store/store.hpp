@@ -50,6 +50,9 @@ class Store {
   // transaction; asking it for other pins, another pool or another project is a conflict.
   ReserveResult reserve(const ReserveRequest& request);
 
+  // What reserve() would return, without changing the store (for dry runs).
+  ReserveResult preview(const ReserveRequest& request);
+
   // Runs every operation in one write transaction: all or nothing. A release result carries the
   // released reservation with created = false.
   std::vector<ReserveResult> apply(const std::vector<BatchOp>& ops);
@@ -85,6 +88,8 @@ class Store {
   std::vector<PoolStats> stats() const;
 
  private:
+  ReserveResult reserve(const ReserveRequest& request, bool commit);
+
   std::unique_ptr<Env> m_env;
 };
 

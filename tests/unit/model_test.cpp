@@ -19,7 +19,8 @@ TEST_CASE("model names: any UTF-8 up to 200 bytes without control characters") {
   CHECK_THROWS_WITH(validate_model("a\xc2\x85"), Catch::Contains("control character"));  // U+0085
   CHECK_THROWS_WITH(validate_model("a\xff"), Catch::Contains("not valid UTF-8 (at byte 1)"));
   CHECK_THROWS_WITH(validate_model("\xc0\xaf"), Catch::Contains("not valid UTF-8"));  // overlong
-  CHECK_THROWS_WITH(validate_model("\xed\xa0\x80"), Catch::Contains("not valid UTF-8"));  // surrogate
+  CHECK_THROWS_WITH(validate_model("\xed\xa0\x80"),
+                    Catch::Contains("not valid UTF-8"));                                // surrogate
   CHECK_THROWS_WITH(validate_model("ab\xe6\x97"), Catch::Contains("not valid UTF-8"));  // cut short
 }
 
@@ -49,8 +50,8 @@ TEST_CASE("pool slots map to ports") {
 }
 
 TEST_CASE("pool validation names the problem") {
-  CHECK_NOTHROW(validate_pool({"apps", {{"backend", 5001, 7999}, {"frontend", 8001, 10999}}, 2},
-                              false));
+  CHECK_NOTHROW(
+      validate_pool({"apps", {{"backend", 5001, 7999}, {"frontend", 8001, 10999}}, 2}, false));
   CHECK_THROWS_WITH(validate_pool({"Bad", {{"a", 1, 2}}, 1}, false),
                     Catch::Contains("pool name 'Bad' is invalid"));
   CHECK_THROWS_WITH(validate_pool({"p", {}, 1}, false), Catch::Contains("names no ports"));

@@ -49,7 +49,8 @@ TEST_CASE("project name candidates") {
   CHECK(project_candidate({"a.b", 1}, 0) == project_candidate({"a_b", 1}, 0));
   CHECK(project_candidate({"a.b", 1}, 1) != project_candidate({"a_b", 1}, 1));
   // A slug cut at a '-' drops it rather than ending the cut part with '-'.
-  const std::string cut = project_candidate({std::string(45, 'a') + "-" + std::string(30, 'b'), 7}, 0);
+  const std::string cut =
+      project_candidate({std::string(45, 'a') + "-" + std::string(30, 'b'), 7}, 0);
   CHECK(cut.find("--") == std::string::npos);
   CHECK(is_valid_project_name(cut));
 }

@@ -63,7 +63,8 @@ TEST_CASE("a fresh store gives seed 000's table in reservation order") {
   const std::vector<std::pair<int, int>> expected = {{5001, 8001}, {5003, 8003}, {5005, 8005},
                                                      {5007, 8007}, {5009, 8009}, {5011, 8011}};
   std::size_t i = 0;
-  for (const char* model : {"anthropic_claude-4.5-haiku-20251001", "openai_gpt-5-mini-2025-08-07"}) {
+  for (const char* model :
+       {"anthropic_claude-4.5-haiku-20251001", "openai_gpt-5-mini-2025-08-07"}) {
     for (std::uint32_t n = 1; n <= 3; ++n) {
       const auto result = store.reserve(req(model, n));
       CHECK(result.created);
@@ -170,7 +171,8 @@ TEST_CASE("pins") {
   TempDir dir;
   Store store(dir.path());
   SECTION("pins landing exactly on a free slot hold it") {
-    const auto r = store.reserve(req("p", 1, "", {{"backend", 5005}, {"frontend", 8005}})).reservation;
+    const auto r =
+        store.reserve(req("p", 1, "", {{"backend", 5005}, {"frontend", 8005}})).reservation;
     CHECK(r.slot == 2u);
     CHECK(r.pinned.empty());
     // Slots 0 and 1 are holes, filled first; slot 2 is skipped.
@@ -180,7 +182,8 @@ TEST_CASE("pins") {
     require_unique(store);
   }
   SECTION("pins off the slot grid hold no slot") {
-    const auto r = store.reserve(req("p", 1, "", {{"backend", 20000}, {"frontend", 20001}})).reservation;
+    const auto r =
+        store.reserve(req("p", 1, "", {{"backend", 20000}, {"frontend", 20001}})).reservation;
     CHECK_FALSE(r.slot);
     CHECK(r.pinned == std::vector<std::string>{"backend", "frontend"});
     CHECK(store.reserve(req("a", 1)).reservation.slot == 0u);
@@ -202,10 +205,12 @@ TEST_CASE("pins") {
   }
   SECTION("a pin held by another owner is a conflict naming the owner") {
     store.reserve(req("owner/model", 3));
-    CHECK_THROWS_WITH(store.reserve(req("p", 1, "", {{"frontend", 8001}})),
-                      "port 8001 (frontend) for 'p' app 1 is held by 'owner/model' app 3 (frontend)");
-    CHECK(kind_of([&] { store.reserve(req("p", 1, "", {{"frontend", 8001}})); }) ==
-          ErrorKind::conflict);
+    CHECK_THROWS_WITH(
+        store.reserve(req("p", 1, "", {{"frontend", 8001}})),
+        "port 8001 (frontend) for 'p' app 1 is held by 'owner/model' app 3 (frontend)");
+    CHECK(kind_of([&] {
+            store.reserve(req("p", 1, "", {{"frontend", 8001}}));
+          }) == ErrorKind::conflict);
     CHECK_FALSE(store.get({"p", 1}));
   }
   SECTION("bad pins are usage errors") {
@@ -451,7 +456,8 @@ TEST_CASE("check reports a corrupted store") {
   const auto problems = store.check();
   REQUIRE(problems.size() == 2);
   CHECK_THAT(problems[0], Catch::Contains("'b' app 1: project name 'b-app1' is not indexed"));
-  CHECK_THAT(problems[1], Catch::Contains("port 9999 is indexed to 'a' app 1, which does not hold it"));
+  CHECK_THAT(problems[1],
+             Catch::Contains("port 9999 is indexed to 'a' app 1, which does not hold it"));
 }
 
 TEST_CASE("a store written by a newer berth is refused") {

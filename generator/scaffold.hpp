@@ -1,0 +1,60 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "generator/render.hpp"
+#include "generator/template.hpp"
+#include "store/model.hpp"
+
+namespace berth {
+
+// A file to be written into an app folder.
+struct OutputFile {
+  std::string path;  // relative, '/'-separated, checked to stay inside the folder
+  std::string content;
+  unsigned mode = 0644;
+};
+
+// The placeholders a reservation gives a template: model, model_slug, app_num, project_name,
+// <name>_port for every named port, the template's variables (defaults, then `sets`), and for
+// every key a <key>_json form (the value as a JSON string literal, safe in Python and JS code).
+// A `sets` key the template does not declare is a usage error.
+Context make_context(const Reservation& reservation, const Template& tmpl,
+                     const std::map<std::string, std::string>& sets);
+
+// Renders every file of the template (and file names) and adds `.env` from `.env.example`.
+// Throws one usage error listing every failed placeholder as file:line:column, and refuses
+// output paths that are absolute, empty or hold `..`. Overlay files (copied verbatim) replace
+// or add to the rendered ones.
+std::vector<OutputFile> render_template(const Template& tmpl, const Context& context,
+                                        const std::vector<OutputFile>& overlay = {});
+
+// Reads every file under `dir` as an overlay (verbatim, keeping the executable bit).
+std::vector<OutputFile> read_overlay(const std::filesystem::path& dir);
+
+struct ScaffoldReport {
+  std::vector<std::string> written;    // created or changed
+  std::vector<std::string> unchanged;  // already held the right bytes: not touched
+  std::vector<std::string> removed;    // written by berth earlier, no longer produced
+  std::vector<std::pair<std::string, std::string>> kept;  // path, why it was left alone
+};
+
+// The file in an app folder that records what berth wrote there (paths and content hashes).
+constexpr char k_scaffold_manifest[] = ".berth-manifest.json";
+
+// Brings `dir` to hold `files`, touching only what differs:
+// - a file with the right bytes is left alone (no write, mtime unchanged);
+// - a file berth wrote earlier that the user edited since is kept and reported, unless `force`;
+// - a file berth did not write is never touched (kept and reported);
+// - files berth wrote earlier that are no longer produced are removed (edited ones kept unless
+//   `force`).
+// Every write goes to a temporary file renamed into place. Paths that would leave `dir`, through
+// `..` or a symlink, are refused before anything is written. With `dry_run`, nothing is written
+// and the report says what would happen.
+ScaffoldReport write_app(const std::filesystem::path& dir, const std::vector<OutputFile>& files,
+                         const std::string& template_name, bool force, bool dry_run);
+
+}  // namespace berth
