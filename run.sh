@@ -5,9 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Build and test dependencies, all from Debian's packages.
+# Build dependencies, all from Debian's packages.
 packages=(g++ cmake ninja-build pkg-config nlohmann-json3-dev liblmdb-dev liblmdb++-dev
   libcli11-dev catch2 lmdb-utils)
+# What the tests use to check generated apps for real: docker-compose (file validation only,
+# no engine), nginx (nginx -t), Debian's Python with Flask, curl.
+test_packages=(docker-compose nginx python3 python3-flask curl)
 
 install_missing() {
   local missing=() p
@@ -34,6 +37,7 @@ case "${1:-}" in
     bash examples/seed-table/run.sh build/generator/berth
     ;;
   test)
+    packages+=("${test_packages[@]}")
     install_missing
     build
     ctest --test-dir build --output-on-failure -j2

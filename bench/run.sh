@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Builds berth (Release) and runs every benchmark. Prints figures; nothing passes or fails.
+# The scaffold comparison needs cookiecutter and bc (apt-get install cookiecutter bc).
 #   bash bench/run.sh
 set -eu
 cd "$(dirname "$0")/.."
@@ -8,3 +9,5 @@ cmake --build build-bench -j2 >/dev/null
 ./build-bench/bench/store_bench 5
 echo
 bash bench/cli_bench.sh build-bench/generator/berth 30
+echo
+bash bench/scaffold_bench.sh build-bench/generator/berth 1000

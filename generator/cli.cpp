@@ -656,17 +656,26 @@ int run_cli(int argc, char** argv) {
       Store store = open_store(o);
       // Render against what the reservation would be before reserving: a template error leaves
       // the store as it was. If another process changed the answer meanwhile, render again.
+      // Render and plan against what the reservation would be, before reserving: a template
+      // or folder error leaves the store as it was. If another process changed the answer
+      // meanwhile, render and plan again.
+      const auto plan_for = [&](const Reservation& r) {
+        return plan_app(sc_out, render_template(tmpl, make_context(r, tmpl, sets), overlay),
+                        tmpl.name, sc_force);
+      };
       const ReserveResult planned = store.preview(req);
-      std::vector<OutputFile> files =
-          render_template(tmpl, make_context(planned.reservation, tmpl, sets), overlay);
+      ScaffoldPlan plan = plan_for(planned.reservation);
       ReserveResult result = planned;
       if (!sc_dry) {
         result = store.reserve(req);
         if (to_json(result.reservation) != to_json(planned.reservation)) {
-          files = render_template(tmpl, make_context(result.reservation, tmpl, sets), overlay);
+          plan = plan_for(result.reservation);
         }
       }
-      const ScaffoldReport report = write_app(sc_out, files, tmpl.name, sc_force, sc_dry);
+      const ScaffoldReport report = plan.report;
+      if (!sc_dry) {
+        apply_plan(std::move(plan));
+      }
       for (const auto& [path, why] : report.kept) {
         std::cerr << "berth: warning: kept " << quote(path) << ": " << why << '\n';
       }

@@ -216,8 +216,8 @@ std::vector<OutputFile> read_overlay(const fs::path& dir) {
   return files;
 }
 
-ScaffoldReport write_app(const fs::path& dir, const std::vector<OutputFile>& files,
-                         const std::string& template_name, bool force, bool dry_run) {
+ScaffoldPlan plan_app(const fs::path& dir, const std::vector<OutputFile>& files,
+                      const std::string& template_name, bool force) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
     throw usage_error("--out " + quote(dir.string()) + " exists and is not a folder");
@@ -259,17 +259,19 @@ ScaffoldReport write_app(const fs::path& dir, const std::vector<OutputFile>& fil
     }
   }
 
-  ScaffoldReport report;
-  std::map<std::string, std::string> manifest;  // what berth owns after this run
-  std::vector<const OutputFile*> writes;
-  std::vector<std::string> removals;
+  ScaffoldPlan plan;
+  plan.root = root;
+  plan.template_name = template_name;
+  ScaffoldReport& report = plan.report;
+  std::map<std::string, std::string>& manifest = plan.manifest;  // what berth owns afterwards
+  std::vector<std::string>& removals = plan.removals;
   std::set<std::string> produced;
   for (const auto& f : files) {
     produced.insert(f.path);
     const fs::path p = root / f.path;
     const auto st = fs::symlink_status(p, ec);
     if (ec || st.type() == fs::file_type::not_found) {
-      writes.push_back(&f);
+      plan.writes.push_back(f);
       continue;
     }
     if (!fs::is_regular_file(p)) {
@@ -280,8 +282,9 @@ ScaffoldReport write_app(const fs::path& dir, const std::vector<OutputFile>& fil
     if (content && *content == f.content) {
       report.unchanged.push_back(f.path);
       manifest[f.path] = hash_hex(f.content);
-      if (!dry_run && (static_cast<unsigned>(st.permissions()) & 0777) != f.mode) {
-        fs::permissions(p, static_cast<fs::perms>(f.mode), ec);
+      if ((static_cast<unsigned>(st.permissions()) & 0777) != f.mode) {
+        plan.writes.push_back(f);  // same bytes, other mode: rewrite to set the mode
+        report.unchanged.pop_back();
       }
       continue;
     }
@@ -292,7 +295,7 @@ ScaffoldReport write_app(const fs::path& dir, const std::vector<OutputFile>& fil
       report.kept.emplace_back(f.path, "edited since berth wrote it; --force overwrites it");
       manifest[f.path] = it->second;  // still berth's, still edited
     } else {
-      writes.push_back(&f);
+      plan.writes.push_back(f);
     }
   }
   for (const auto& [path, hash] : old) {
@@ -312,34 +315,37 @@ ScaffoldReport write_app(const fs::path& dir, const std::vector<OutputFile>& fil
     }
   }
 
-  for (const auto* f : writes) {
-    report.written.push_back(f->path);
-    if (auto it = old.find(f->path); it != old.end()) {
-      manifest[f->path] = it->second;  // until the new content lands
+  for (const auto& f : plan.writes) {
+    report.written.push_back(f.path);
+    if (auto it = old.find(f.path); it != old.end()) {
+      manifest[f.path] = it->second;  // until the new content lands
     }
   }
   report.removed = removals;
-  if (dry_run) {
-    return report;
-  }
+  return plan;
+}
 
+void apply_plan(ScaffoldPlan plan) {
+  const fs::path& root = plan.root;
+  const fs::path manifest_path = root / k_scaffold_manifest;
   const auto save_manifest = [&] {
-    json m = {{"berth_scaffold", 1}, {"template", template_name}, {"files", manifest}};
+    json m = {{"berth_scaffold", 1}, {"template", plan.template_name}, {"files", plan.manifest}};
     const std::string text = m.dump(2) + "\n";
     if (read_if_file(manifest_path) != text) {
       write_atomic(manifest_path, text, 0644);
     }
   };
+  std::error_code ec;
   fs::create_directories(root, ec);
   if (ec) {
-    throw runtime_error("cannot create " + quote(dir.string()) + ": " + ec.message());
+    throw runtime_error("cannot create " + quote(root.string()) + ": " + ec.message());
   }
   try {
-    for (const auto* f : writes) {
-      write_atomic(root / f->path, f->content, f->mode);
-      manifest[f->path] = hash_hex(f->content);
+    for (const auto& f : plan.writes) {
+      write_atomic(root / f.path, f.content, f.mode);
+      plan.manifest[f.path] = hash_hex(f.content);
     }
-    for (const auto& path : removals) {
+    for (const auto& path : plan.removals) {
       fs::remove(root / path, ec);
       // Remove folders left empty, up to the app folder.
       for (fs::path parent = (root / path).parent_path(); parent != root && within(root, parent);
@@ -354,7 +360,6 @@ ScaffoldReport write_app(const fs::path& dir, const std::vector<OutputFile>& fil
     throw;
   }
   save_manifest();
-  return report;
 }
 
 }  // namespace berth

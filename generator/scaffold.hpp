@@ -45,16 +45,30 @@ struct ScaffoldReport {
 // The file in an app folder that records what berth wrote there (paths and content hashes).
 constexpr char k_scaffold_manifest[] = ".berth-manifest.json";
 
-// Brings `dir` to hold `files`, touching only what differs:
+// What bringing an app folder up to date takes: the files to write and remove, and what berth
+// will own there afterwards.
+struct ScaffoldPlan {
+  std::filesystem::path root;  // the folder, absolute
+  std::string template_name;
+  std::vector<OutputFile> writes;
+  std::vector<std::string> removals;
+  std::map<std::string, std::string> manifest;  // path -> content hash, after the plan is applied
+  ScaffoldReport report;
+};
+
+// Plans bringing `dir` to hold `files`, touching only what differs:
 // - a file with the right bytes is left alone (no write, mtime unchanged);
 // - a file berth wrote earlier that the user edited since is kept and reported, unless `force`;
 // - a file berth did not write is never touched (kept and reported);
 // - files berth wrote earlier that are no longer produced are removed (edited ones kept unless
 //   `force`).
-// Every write goes to a temporary file renamed into place. Paths that would leave `dir`, through
-// `..` or a symlink, are refused before anything is written. With `dry_run`, nothing is written
-// and the report says what would happen.
-ScaffoldReport write_app(const std::filesystem::path& dir, const std::vector<OutputFile>& files,
-                         const std::string& template_name, bool force, bool dry_run);
+// Every check happens here, before anything is written: paths that would leave `dir` (through
+// `..` or a symlink), an --out that is not a folder, a foreign manifest.
+ScaffoldPlan plan_app(const std::filesystem::path& dir, const std::vector<OutputFile>& files,
+                      const std::string& template_name, bool force);
+
+// Carries a plan out: each write goes to a temporary file renamed into place, then the manifest
+// is updated (only if it changed).
+void apply_plan(ScaffoldPlan plan);
 
 }  // namespace berth

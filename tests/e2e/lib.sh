@@ -58,6 +58,11 @@ expect_out() {
   if grep -qE -- "$1" "$OUT"; then pass; else fail "stdout does not match /$1/"; fi
 }
 
+# expect_json TEXT: the last command's stdout, without spaces and newlines, contains TEXT.
+expect_json() {
+  if tr -d ' \n' <"$OUT" | grep -qF -- "$1"; then pass; else fail "stdout does not contain $1"; fi
+}
+
 # expect_eq WHAT ACTUAL EXPECTED
 expect_eq() {
   if [ "$2" == "$3" ]; then pass; else fail "$1: got '$2', expected '$3'"; fi

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# berth scaffold end to end: real apps checked by real validators (docker-compose, nginx, Python,
+# Flask), idempotence, the manifest's rules, path safety, dry runs and every scaffold error.
+TEMPLATE="$(cd "$(dirname "$0")/../../templates/react-flask" && pwd)"
+source "$(dirname "$0")/lib.sh" "$1"
+PY=/usr/bin/python3   # Debian's python, which sees python3-flask
+PLACEHOLDER='\{\{ *[A-Za-z_][A-Za-z0-9_]* *(\|[^}]*)?\}\}'
+
+S="$TMP/store"
+# High ports for this test's store, so the Flask servers below cannot meet a host service.
+expect_ok --store "$S" pool set apps --range backend=25001-25999 --range frontend=26001-26999 --step 2
+
+A=anthropic_claude-4.5-haiku-20251001
+O=openai/gpt-5-mini
+apps=("$A 1" "$A 2" "$O 1" "$O 2")
+for spec in "${apps[@]}"; do
+  set -- $spec
+  expect_ok --store "$S" scaffold "$1" "$2" --template "$TEMPLATE" --out "$TMP/apps/$(echo "$1" | tr / _)/app$2"
+  expect_out '17 written, 0 unchanged, 0 removed, 0 kept'
+done
+dirs=("$TMP/apps/${A}/app1" "$TMP/apps/${A}/app2" "$TMP/apps/openai_gpt-5-mini/app1" "$TMP/apps/openai_gpt-5-mini/app2")
+projects=(anthropic-claude-4-5-haiku-20251001-app1 anthropic-claude-4-5-haiku-20251001-app2 openai-gpt-5-mini-app1 openai-gpt-5-mini-app2)
+backends=(25001 25003 25005 25007)
+
+for i in 0 1 2 3; do
+  d=${dirs[$i]}
+  # The compose file is valid for docker-compose 1.29; names come from the project.
+  (cd "$d" && docker-compose -f docker-compose.yml config >"$TMP/compose.$i" 2>"$TMP/compose.err.$i") \
+    && pass || fail "docker-compose config rejects $d: $(cat "$TMP/compose.err.$i")"
+  grep -q "container_name: ${projects[$i]}_backend" "$TMP/compose.$i" && pass || fail "backend container name in $d"
+  grep -q "published: ${backends[$i]}\|${backends[$i]}:${backends[$i]}" "$TMP/compose.$i" && pass || fail "backend port in $d"
+  grep -q "condition: service_healthy" "$TMP/compose.$i" && pass || fail "depends_on health in $d"
+  grep -q "^COMPOSE_PROJECT_NAME=${projects[$i]}$" "$d/.env" && pass || fail ".env project name in $d"
+  cmp -s "$d/.env" "$d/.env.example" && pass || fail ".env is not a copy of .env.example in $d"
+  nginx -q -t -c "$d/frontend/nginx.conf" 2>"$TMP/nginx.err" && pass || fail "nginx -t rejects $d: $(cat "$TMP/nginx.err")"
+  $PY -c 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")' "$d/backend/app.py" && pass || fail "app.py does not compile in $d"
+  $PY -c 'import json,sys; json.load(open(sys.argv[1]))' "$d/frontend/package.json" && pass || fail "package.json does not parse in $d"
+  grep -q '"name": "'"${projects[$i]}"'-frontend"' "$d/frontend/package.json" && pass || fail "package name in $d"
+  grep -q "port: $((${backends[$i]} + 1000))," "$d/frontend/vite.config.js" && pass || fail "vite port in $d"
+  grep -q "style={{ margin: 0 }}" "$d/frontend/src/App.jsx" && pass || fail "JSX double braces not passed through in $d"
+  if grep -rqE "$PLACEHOLDER" "$d"; then fail "placeholder left in $d: $(grep -rnE "$PLACEHOLDER" "$d" | head -3)"; else pass; fi
+done
+expect_eq "distinct project names" "$(cat "${dirs[@]/%//.env}" | grep ^PROJECT_NAME | sort -u | wc -l)" 4
+
+# All four Flask backends at once, each on its own reserved port.
+pids=()
+for i in 0 1 2 3; do
+  (cd "${dirs[$i]}/backend" && HOST=127.0.0.1 PYTHONDONTWRITEBYTECODE=1 exec $PY app.py >"$TMP/flask.$i.log" 2>&1) &
+  pids+=($!)
+done
+for i in 0 1 2 3; do
+  body=""
+  for _ in $(seq 1 100); do
+    body=$(curl -sf "http://127.0.0.1:${backends[$i]}/health" 2>/dev/null) && break
+    sleep 0.1
+  done
+  echo "$body" | grep -q "\"project\":\"${projects[$i]}\"" && pass || fail "backend $i /health: '$body' $(cat "$TMP/flask.$i.log")"
+  echo "$body" | grep -q "\"port\":${backends[$i]}" && pass || fail "backend $i reports its port"
+done
+curl -sf "http://127.0.0.1:${backends[2]}/api/message" | grep -q '"model":"openai/gpt-5-mini"' && pass || fail "/api/message"
+kill "${pids[@]}" 2>/dev/null
+wait 2>/dev/null
+
+# A second run changes no byte and no mtime.
+d=${dirs[0]}
+snap() { (cd "$d" && find . -type f -printf '%p %s %T@ %m\n' | sort; find . -type f -exec md5sum {} + | sort); }
+before=$(snap)
+sleep 0.05
+expect_ok --store "$S" scaffold "$A" 1 --template "$TEMPLATE" --out "$d"
+expect_out '0 written, 17 unchanged, 0 removed, 0 kept'
+expect_eq "second run touched nothing" "$(snap)" "$before"
+
+# Identical inputs, byte-identical output: the same app in another fresh store.
+"$BERTH" --store "$TMP/store2" pool set apps --range backend=25001-25999 --range frontend=26001-26999 --step 2 >/dev/null
+expect_ok --store "$TMP/store2" scaffold "$A" 1 --template "$TEMPLATE" --out "$TMP/again"
+diff -r "$d" "$TMP/again" >/dev/null && pass || fail "same inputs gave different output: $(diff -r "$d" "$TMP/again" | head)"
+
+# The template's own name resolves from the source tree.
+expect_ok --store "$TMP/store2" scaffold "$A" 1 --out "$TMP/by-name"
+diff -r "$d" "$TMP/by-name" >/dev/null && pass || fail "--template react-flask (by name) differs"
+
+# The manifest's rules: an edited berth file is kept, then overwritten with --force; a file
+# berth did not write is never touched; files no longer produced are removed.
+echo "# my change" >>"$d/README.md"
+echo "mine" >"$d/NOTES.txt"
+expect_ok --store "$S" scaffold "$A" 1 --template "$TEMPLATE" --out "$d"
+grep -q "berth: warning: kept 'README.md': edited since berth wrote it; --force overwrites it" "$ERR" && pass || fail "edited file not reported"
+grep -q "# my change" "$d/README.md" && pass || fail "edited file overwritten without --force"
+expect_ok --store "$S" --json scaffold "$A" 1 --template "$TEMPLATE" --out "$d" --force
+expect_json '"written":["README.md"]'
+grep -q "# my change" "$d/README.md" && fail "--force did not overwrite" || pass
+expect_eq "user file untouched" "$(cat "$d/NOTES.txt")" "mine"
+
+cp -r "$TEMPLATE" "$TMP/tpl"
+rm "$TMP/tpl/files/frontend/src/App.css" "$TMP/tpl/files/backend/.dockerignore"
+sed -i 's/import .\/App.css./\/\/ no css/' "$TMP/tpl/files/frontend/src/main.jsx"
+echo "# edited" >>"$d/backend/.dockerignore"
+expect_ok --store "$S" scaffold "$A" 1 --template "$TMP/tpl" --out "$d"
+expect_out '^removed frontend/src/App.css$'
+[ ! -e "$d/frontend/src/App.css" ] && pass || fail "App.css not removed"
+[ -e "$d/backend/.dockerignore" ] && pass || fail "edited, no longer produced file removed without --force"
+grep -q "kept 'backend/.dockerignore': no longer produced but edited" "$ERR" && pass || fail "edited orphan not reported"
+# A file produced at the path of a user's file is not written over, even with --force.
+echo "theirs" >"$TMP/tpl/files/NOTES.txt"
+expect_ok --store "$S" scaffold "$A" 1 --template "$TMP/tpl" --out "$d" --force
+grep -q "kept 'NOTES.txt': not written by berth; berth never touches it" "$ERR" && pass || fail "user file clash not reported"
+expect_eq "user file still untouched" "$(cat "$d/NOTES.txt")" "mine"
+rm "$TMP/tpl/files/NOTES.txt"
+
+# --dry-run writes nothing and reserves nothing.
+store_before=$("$BERTH" --store "$S" export)
+expect_ok --store "$S" scaffold newmodel 9 --template "$TEMPLATE" --out "$TMP/dry" --dry-run
+expect_out '^would write docker-compose.yml$'
+expect_out '^dry run: 17 written'
+[ ! -e "$TMP/dry" ] && pass || fail "--dry-run created the folder"
+expect_eq "--dry-run left the store alone" "$("$BERTH" --store "$S" export)" "$store_before"
+
+# --set and --json.
+expect_ok --store "$S" --json scaffold "$O" 1 --template "$TEMPLATE" --out "${dirs[2]}" --set 'app_title=Tom'"'"'s "app"'
+expect_out '"project": "openai-gpt-5-mini-app1"'
+expect_out '"created": false'
+expect_json '"written":["backend/app.py","frontend/src/App.jsx"]'
+grep -q "APP_TITLE = \"Tom's \\\\\"app\\\\\"\"" "${dirs[2]}/backend/app.py" && pass || fail "--set value not written as a JSON string"
+$PY -c 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")' "${dirs[2]}/backend/app.py" && pass || fail "quoted title broke app.py"
+
+# Paths that would leave the folder are refused, and nothing is written.
+mkdir -p "$TMP/outside" "$TMP/evil"
+ln -s "$TMP/outside" "$TMP/evil/backend"
+expect_fail 2 "output 'backend/.dockerignore' would be written outside '$TMP/evil' \(through a symlink" --store "$S" scaffold "$A" 1 --template "$TEMPLATE" --out "$TMP/evil"
+expect_eq "nothing written through the symlink" "$(ls -A "$TMP/outside")" ""
+expect_eq "nothing written in the refused folder" "$(ls -A "$TMP/evil")" "backend"
+mkdir -p "$TMP/dots/files/{{sub}}"
+echo '{"name": "dots", "variables": {"sub": {"default": "ok"}}}' >"$TMP/dots/template.json"
+echo x >"$TMP/dots/files/{{sub}}/f"
+expect_fail 2 "template 'dots' output path '../f' holds an empty, '.' or '..' component" --store "$S" scaffold "$A" 1 --template "$TMP/dots" --out "$TMP/dotsout" --set sub=..
+[ ! -e "$TMP/dotsout" ] && [ ! -e "$TMP/f" ] && pass || fail "a refused path wrote something"
+ln -s /etc/hostname "$TMP/dots/files/link"
+expect_fail 2 "'link' is a symlink leading outside the template" --store "$S" scaffold "$A" 1 --template "$TMP/dots" --out "$TMP/dotsout"
+
+# Scaffold errors.
+store_before=$("$BERTH" --store "$S" export)
+expect_fail 2 "--set 'colour' is not a variable of template 'react-flask'; its variables: app_title, nginx_image, node_image, python_image" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/x" --set colour=red
+expect_fail 2 "--set 'app_title' is not KEY=VALUE" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/x" --set app_title
+expect_fail 2 "no template 'nope' \(looked in: " --store "$S" scaffold fresh 1 --template nope --out "$TMP/x"
+expect_fail 2 "template folder '$TMP/x' has no template.json|no template" --store "$S" scaffold fresh 1 --template "$TMP/x/" --out "$TMP/x"
+mkdir -p "$TMP/broken/files/backend"
+echo '{"name": "broken", "ports": ["backend"]}' >"$TMP/broken/template.json"
+printf 'ok\n  port = {{backend_prot}}\n' >"$TMP/broken/files/backend/app.py"
+expect_fail 2 "template 'broken': 1 placeholder\(s\) could not be filled; nothing was written" --store "$S" scaffold fresh 1 --template "$TMP/broken" --out "$TMP/x"
+grep -q "broken/files/backend/app.py:2:10: unknown placeholder 'backend_prot' with no default; did you mean 'backend_port'?" "$ERR" && pass || fail "placeholder error not located"
+expect_ok --store "$S" pool set preview --range web=27001-27100
+expect_fail 2 "template 'react-flask' needs port 'backend', which 'fresh' app 1 \(pool 'preview'\) does not have" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --pool preview --out "$TMP/x"
+echo file >"$TMP/afile"
+expect_fail 2 "--out '$TMP/afile' exists and is not a folder" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/afile"
+expect_fail 3 "port 25001 \(backend\) for 'fresh' app 1 is held by" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/x" --port backend=25001
+[ ! -e "$TMP/x" ] && pass || fail "a refused scaffold wrote files"
+"$BERTH" --store "$S" pool remove preview >/dev/null
+expect_eq "refused scaffolds left the store alone" "$("$BERTH" --store "$S" export)" "$store_before"
+echo "not json" >"$TMP/bad-manifest.json"
+mkdir -p "$TMP/badm" && cp "$TMP/bad-manifest.json" "$TMP/badm/.berth-manifest.json"
+expect_fail 2 "is not a berth manifest; move it away" --store "$S" scaffold "$A" 1 --template "$TEMPLATE" --out "$TMP/badm"
+
+finish
