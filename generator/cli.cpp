@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "generator/plan.hpp"
 #include "generator/scaffold.hpp"
 #include "store/error.hpp"
 #include "store/store.hpp"
@@ -162,7 +163,7 @@ std::vector<BatchOp> parse_batch(const std::string& path) {
     if (!e.is_object()) {
       throw usage_error(where + " is not an object");
     }
-    only_fields(e, {"model", "app", "pool", "ports", "op"}, where);
+    only_fields(e, {"model", "app", "pool", "ports", "project", "op"}, where);
     BatchOp op;
     op.request.key = entry_key(e, "app", where);
     const std::string kind = e.contains("op") ? field<std::string>(e, "op", where) : "reserve";
@@ -176,6 +177,9 @@ std::vector<BatchOp> parse_batch(const std::string& path) {
     }
     if (e.contains("ports")) {
       op.request.pins = entry_ports(e["ports"], where);
+    }
+    if (e.contains("project")) {
+      op.request.project = field<std::string>(e, "project", where);
     }
     ops.push_back(std::move(op));
   }
@@ -391,7 +395,7 @@ int run_cli(int argc, char** argv) {
   // scaffold
   std::string sc_template = "react-flask", sc_model, sc_app, sc_out, sc_pool, sc_overlay;
   std::vector<std::string> sc_sets, sc_pins;
-  bool sc_dry = false, sc_force = false;
+  bool sc_dry = false, sc_force = false, sc_touch = false, sc_quiet = false;
   auto* scaffold =
       app.add_subcommand("scaffold", "Reserve MODEL app N and render a template into --out DIR");
   scaffold->add_option("model", sc_model, "Model name")->required();
@@ -407,6 +411,24 @@ int run_cli(int argc, char** argv) {
       ->type_name("DIR");
   scaffold->add_flag("--dry-run", sc_dry, "Show what would be written; change nothing");
   scaffold->add_flag("--force", sc_force, "Overwrite or remove files berth wrote that were edited");
+  scaffold->add_flag("-q,--quiet", sc_quiet, "Print nothing but warnings and errors");
+  scaffold->add_flag("--touch", sc_touch,
+                     "Give files left alone the current mtime (for build systems)");
+
+  // plan
+  std::string pl_file, pl_lock, pl_cmake, pl_summary;
+  bool pl_locked = false;
+  auto* plan = app.add_subcommand(
+      "plan",
+      "Reserve every app of a plan file in one transaction and list what each scaffold "
+      "writes (the CMake module's configure step)");
+  plan->add_option("file", pl_file, "JSON list of apps")->required();
+  plan->add_option("--lock", pl_lock, "Lock file: pins its ports; rewritten with the plan's apps")
+      ->type_name("FILE");
+  plan->add_flag("--locked", pl_locked, "Every app must be in the lock file; allocate nothing");
+  plan->add_option("--cmake", pl_cmake, "Write the result as CMake set() commands")
+      ->type_name("FILE");
+  plan->add_option("--summary", pl_summary, "Write the JSON summary to FILE")->type_name("FILE");
 
   // pool
   auto* pool = app.add_subcommand("pool", "Show and change pools and excluded ports");
@@ -619,20 +641,7 @@ int run_cli(int argc, char** argv) {
         std::cout << text;
         return 0;
       }
-      // Write beside the target, then rename: a reader never sees half a file.
-      const std::string tmp = exp_file + ".tmp";
-      {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        if (!out.flush()) {
-          std::remove(tmp.c_str());
-          throw runtime_error("cannot write " + quote(exp_file) + ": " + std::strerror(errno));
-        }
-      }
-      if (std::rename(tmp.c_str(), exp_file.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw runtime_error("cannot write " + quote(exp_file) + ": " + std::strerror(errno));
-      }
+      write_if_changed(exp_file, text);
       return 0;
     }
 
@@ -674,7 +683,7 @@ int run_cli(int argc, char** argv) {
       }
       const ScaffoldReport report = plan.report;
       if (!sc_dry) {
-        apply_plan(std::move(plan));
+        apply_plan(std::move(plan), sc_touch);
       }
       for (const auto& [path, why] : report.kept) {
         std::cerr << "berth: warning: kept " << quote(path) << ": " << why << '\n';
@@ -692,7 +701,7 @@ int run_cli(int argc, char** argv) {
                     {"unchanged", report.unchanged},
                     {"removed", report.removed},
                     {"kept", kept}});
-      } else {
+      } else if (!sc_quiet) {
         print_reservations(std::cout, {result.reservation});
         const char* verb = sc_dry ? "would write" : "wrote";
         for (const auto& path : report.written) {
@@ -704,6 +713,39 @@ int run_cli(int argc, char** argv) {
         std::cout << (sc_dry ? "dry run: " : "") << report.written.size() << " written, "
                   << report.unchanged.size() << " unchanged, " << report.removed.size()
                   << " removed, " << report.kept.size() << " kept in " << sc_out << '\n';
+      }
+      return 0;
+    }
+
+    if (*plan) {
+      if (pl_locked && pl_lock.empty()) {
+        throw usage_error("--locked needs --lock FILE");
+      }
+      const auto entries = read_plan(pl_file);
+      PlanOptions options;
+      if (!pl_lock.empty()) {
+        options.lock = pl_lock;
+      }
+      options.locked = pl_locked;
+      if (!pl_cmake.empty()) {
+        options.cmake_out = pl_cmake;
+      }
+      if (!pl_summary.empty()) {
+        options.summary_out = pl_summary;
+      }
+      Store store = open_store(o);
+      const PlanResult result = run_plan(store, entries, options);
+      if (o.json) {
+        print_json(result.summary);
+      } else {
+        std::vector<Reservation> list;
+        for (const auto& a : result.summary["apps"]) {
+          list.push_back(*store.get({a["model"], a["app"]}));
+        }
+        print_reservations(std::cout, list);
+        if (result.lock_written) {
+          std::cout << "lock file updated: " << pl_lock << '\n';
+        }
       }
       return 0;
     }
@@ -762,6 +804,7 @@ int run_cli(int argc, char** argv) {
       }
       return 0;
     }
+    throw runtime_error("internal error: the command has no handler");
   } catch (const Error& e) {
     std::cerr << "berth: error: " << e.what() << '\n';
     for (const auto& d : e.details()) {
@@ -769,7 +812,6 @@ int run_cli(int argc, char** argv) {
     }
     return static_cast<int>(e.kind());
   }
-  return 0;
 }
 
 }  // namespace berth

@@ -52,7 +52,7 @@ Context make_context(const Reservation& reservation, const Template& tmpl,
       for (const auto& [k, v] : tmpl.variables) {
         names += (names.empty() ? "" : ", ") + k;
       }
-      throw usage_error("--set " + quote(key) + " is not a variable of template " +
+      throw usage_error("variable " + quote(key) + " is not declared by template " +
                         quote(tmpl.name) + "; its variables: " + (names.empty() ? "none" : names));
     }
     ctx[key] = value;
@@ -140,6 +140,14 @@ void write_atomic(const fs::path& p, const std::string& content, unsigned mode) 
 }
 
 }  // namespace
+
+bool write_if_changed(const fs::path& path, const std::string& content, unsigned mode) {
+  if (read_if_file(path) == content) {
+    return false;
+  }
+  write_atomic(path, content, mode);
+  return true;
+}
 
 std::vector<OutputFile> render_template(const Template& tmpl, const Context& context,
                                         const std::vector<OutputFile>& overlay) {
@@ -325,15 +333,12 @@ ScaffoldPlan plan_app(const fs::path& dir, const std::vector<OutputFile>& files,
   return plan;
 }
 
-void apply_plan(ScaffoldPlan plan) {
+void apply_plan(ScaffoldPlan plan, bool touch) {
   const fs::path& root = plan.root;
   const fs::path manifest_path = root / k_scaffold_manifest;
   const auto save_manifest = [&] {
     json m = {{"berth_scaffold", 1}, {"template", plan.template_name}, {"files", plan.manifest}};
-    const std::string text = m.dump(2) + "\n";
-    if (read_if_file(manifest_path) != text) {
-      write_atomic(manifest_path, text, 0644);
-    }
+    write_if_changed(manifest_path, m.dump(2) + "\n");
   };
   std::error_code ec;
   fs::create_directories(root, ec);
@@ -360,6 +365,15 @@ void apply_plan(ScaffoldPlan plan) {
     throw;
   }
   save_manifest();
+  if (touch) {
+    const auto now = fs::file_time_type::clock::now();
+    for (const auto& path : plan.report.unchanged) {
+      fs::last_write_time(root / path, now, ec);
+    }
+    for (const auto& [path, why] : plan.report.kept) {
+      fs::last_write_time(root / path, now, ec);
+    }
+  }
 }
 
 }  // namespace berth

@@ -45,6 +45,11 @@ struct ScaffoldReport {
 // The file in an app folder that records what berth wrote there (paths and content hashes).
 constexpr char k_scaffold_manifest[] = ".berth-manifest.json";
 
+// Writes `content` to `path` atomically (a temporary file beside it, then a rename), only if the
+// file does not already hold exactly that; returns whether it wrote. Creates missing folders.
+bool write_if_changed(const std::filesystem::path& path, const std::string& content,
+                      unsigned mode = 0644);
+
 // What bringing an app folder up to date takes: the files to write and remove, and what berth
 // will own there afterwards.
 struct ScaffoldPlan {
@@ -68,7 +73,8 @@ ScaffoldPlan plan_app(const std::filesystem::path& dir, const std::vector<Output
                       const std::string& template_name, bool force);
 
 // Carries a plan out: each write goes to a temporary file renamed into place, then the manifest
-// is updated (only if it changed).
-void apply_plan(ScaffoldPlan plan);
+// is updated (only if it changed). With `touch`, files left alone (unchanged or kept) get the
+// current time as mtime, so a build system sees every output newer than its inputs.
+void apply_plan(ScaffoldPlan plan, bool touch = false);
 
 }  // namespace berth

@@ -198,6 +198,7 @@ Template load_template(const std::string& name_or_dir, const std::vector<fs::pat
                       quote(root.string()));
   }
   const fs::path real_files = fs::canonical(files_dir);
+  t.folders = {fs::absolute(root), fs::absolute(files_dir)};
   for (auto it = fs::recursive_directory_iterator(files_dir);
        it != fs::recursive_directory_iterator(); ++it) {
     const fs::path rel = it->path().lexically_relative(files_dir);
@@ -213,6 +214,7 @@ Template load_template(const std::string& name_or_dir, const std::vector<fs::pat
                           " is a symlink to a folder; templates may link only files");
       }
     } else if (it->is_directory()) {
+      t.folders.push_back(fs::absolute(it->path()));
       continue;
     } else if (!it->is_regular_file()) {
       throw usage_error("template " + quote(t.name) + ": " + quote(rel_s) +
@@ -243,6 +245,7 @@ Template load_template(const std::string& name_or_dir, const std::vector<fs::pat
   }
   std::sort(t.files.begin(), t.files.end(),
             [](const TemplateFile& a, const TemplateFile& b) { return a.path < b.path; });
+  std::sort(t.folders.begin() + 2, t.folders.end());
   return t;
 }
 

@@ -29,6 +29,7 @@ struct Template {
   std::vector<std::string> ports;                     // named ports it needs from the pool
   std::map<std::string, TemplateVariable> variables;  // declared variables with their defaults
   std::vector<TemplateFile> files;                    // sorted by path
+  std::vector<std::filesystem::path> folders;         // root, files/ and every folder below
 };
 
 // Loads a template by name (searched in `search`, in order) or by folder (a value holding '/'

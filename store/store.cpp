@@ -591,11 +591,23 @@ ReserveResult Store::reserve(const ReserveRequest& request, bool commit) {
 }
 
 std::vector<ReserveResult> Store::apply(const std::vector<BatchOp>& ops) {
-  return m_env->write([&](Txn& t) {
+  return apply(ops, true);
+}
+
+std::vector<ReserveResult> Store::preview(const std::vector<BatchOp>& ops) {
+  return apply(ops, false);
+}
+
+std::vector<ReserveResult> Store::apply(const std::vector<BatchOp>& ops, bool commit) {
+  const auto fn = [&](Txn& t) {
     State state(t);
     std::vector<ReserveResult> results;
     results.reserve(ops.size());
+    std::vector<std::string> problems;
+    ErrorKind kind = ErrorKind::usage;
     for (std::size_t i = 0; i < ops.size(); ++i) {
+      // A refused operation writes nothing (every check precedes the first write), so the
+      // batch goes on to find every problem; then the whole transaction is dropped.
       try {
         if (ops[i].kind == BatchOp::Kind::reserve) {
           results.push_back(state.reserve(ops[i].request));
@@ -603,12 +615,23 @@ std::vector<ReserveResult> Store::apply(const std::vector<BatchOp>& ops) {
           results.push_back({state.release(ops[i].request.key), false});
         }
       } catch (const Error& e) {
-        throw Error(e.kind(), "batch entry " + std::to_string(i + 1) + ": " + e.what() +
-                                  " (nothing in the batch was applied)");
+        if (problems.empty() || e.kind() == ErrorKind::conflict) {
+          kind = e.kind();
+        }
+        problems.push_back("batch entry " + std::to_string(i + 1) + ": " + e.what());
       }
     }
+    if (problems.size() == 1) {
+      throw Error(kind, problems[0] + " (nothing in the batch was applied)");
+    }
+    if (!problems.empty()) {
+      throw Error(
+          kind, "batch refused, nothing applied: " + std::to_string(problems.size()) + " problems",
+          problems);
+    }
     return results;
-  });
+  };
+  return commit ? m_env->write(fn) : m_env->write_dry(fn);
 }
 
 Reservation Store::release(const AppKey& key) {

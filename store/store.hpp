@@ -54,8 +54,11 @@ class Store {
   ReserveResult preview(const ReserveRequest& request);
 
   // Runs every operation in one write transaction: all or nothing. A release result carries the
-  // released reservation with created = false.
+  // released reservation with created = false. On failure, the thrown error lists every
+  // refused operation ("batch entry N: ..."); its kind is conflict if any was a conflict.
   std::vector<ReserveResult> apply(const std::vector<BatchOp>& ops);
+  // What apply() would return, without changing the store.
+  std::vector<ReserveResult> preview(const std::vector<BatchOp>& ops);
 
   // Frees the reservation's slot, ports and name; returns what was released.
   Reservation release(const AppKey& key);
@@ -89,6 +92,7 @@ class Store {
 
  private:
   ReserveResult reserve(const ReserveRequest& request, bool commit);
+  std::vector<ReserveResult> apply(const std::vector<BatchOp>& ops, bool commit);
 
   std::unique_ptr<Env> m_env;
 };

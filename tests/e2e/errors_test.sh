@@ -50,7 +50,7 @@ expect_fail 2 'must hold a JSON list' --store "$S" reserve --batch "$TMP/object.
 echo '[1]' >"$TMP/notobj.json"
 expect_fail 2 'entry 1 is not an object' --store "$S" reserve --batch "$TMP/notobj.json"
 echo '[{"model": "b", "app": 1, "colour": "red"}]' >"$TMP/field.json"
-expect_fail 2 "entry 1: unknown field 'colour'; known: model, app, pool, ports, op" --store "$S" reserve --batch "$TMP/field.json"
+expect_fail 2 "entry 1: unknown field 'colour'; known: model, app, pool, ports, project, op" --store "$S" reserve --batch "$TMP/field.json"
 echo '[{"app": 1}]' >"$TMP/nomodel.json"
 expect_fail 2 "entry 1: missing 'model'" --store "$S" reserve --batch "$TMP/nomodel.json"
 echo '[{"model": "b", "app": "one"}]' >"$TMP/type.json"
@@ -125,8 +125,12 @@ expect_eq "store unchanged by refused commands" "$(snapshot)" "$before"
 # Store problems
 echo x >"$TMP/afile"
 expect_fail 1 "creating store folder '$TMP/afile'" --store "$TMP/afile" list
-expect_fail 1 "cannot write '$TMP/no/such/dir/out.json'" --store "$S" export -o "$TMP/no/such/dir/out.json"
-[ ! -e "$TMP/no/such/dir/out.json.tmp" ] && pass || fail "export left a temporary file"
+expect_fail 1 "cannot create folder '$TMP/afile/sub'" --store "$S" export -o "$TMP/afile/sub/out.json"
+mkdir -p "$TMP/ro" && chmod 500 "$TMP/ro"
+if [ "$(id -u)" -ne 0 ]; then
+  expect_fail 1 "cannot write '$TMP/ro/out.json'" --store "$S" export -o "$TMP/ro/out.json"
+fi
+[ -z "$(ls -A "$TMP/ro")" ] && pass || fail "export left a temporary file"
 
 # A store written by a newer berth.
 N="$TMP/newer"

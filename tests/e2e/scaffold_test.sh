@@ -139,7 +139,7 @@ expect_fail 2 "'link' is a symlink leading outside the template" --store "$S" sc
 
 # Scaffold errors.
 store_before=$("$BERTH" --store "$S" export)
-expect_fail 2 "--set 'colour' is not a variable of template 'react-flask'; its variables: app_title, nginx_image, node_image, python_image" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/x" --set colour=red
+expect_fail 2 "variable 'colour' is not declared by template 'react-flask'; its variables: app_title, nginx_image, node_image, python_image" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/x" --set colour=red
 expect_fail 2 "--set 'app_title' is not KEY=VALUE" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/x" --set app_title
 expect_fail 2 "no template 'nope' \(looked in: " --store "$S" scaffold fresh 1 --template nope --out "$TMP/x"
 expect_fail 2 "template folder '$TMP/x' has no template.json|no template" --store "$S" scaffold fresh 1 --template "$TMP/x/" --out "$TMP/x"

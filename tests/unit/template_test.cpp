@@ -77,7 +77,7 @@ TEST_CASE("a template folder loads with its manifest") {
   CHECK(files[3].content == "{{not_a_key}}");  // copied verbatim
 
   CHECK_THROWS_WITH(make_context(reservation(), tmpl, {{"colour", "red"}}),
-                    "--set 'colour' is not a variable of template 'tpl'; its variables: greeting");
+                    "variable 'colour' is not declared by template 'tpl'; its variables: greeting");
   Reservation no_backend = reservation();
   no_backend.ports = {{"web", 1}};
   CHECK_THROWS_WITH(make_context(no_backend, tmpl, {}),

@@ -1,0 +1,399 @@
+#include "generator/plan.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <sstream>
+
+#include "generator/scaffold.hpp"
+#include "generator/template.hpp"
+#include "store/error.hpp"
+
+namespace berth {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw runtime_error("cannot read " + quote(path.string()));
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+// "entry 3 ('m' app 1, declared at CMakeLists.txt:12)"
+std::string where(std::size_t index, const PlanEntry& e) {
+  return "entry " + std::to_string(index + 1) + " (" + describe(e.request.key) +
+         (e.declared.empty() ? "" : ", declared at " + e.declared) + ")";
+}
+
+template <class T>
+T get(const json& e, const char* name, const std::string& at) {
+  try {
+    return e.at(name).get<T>();
+  } catch (const json::exception&) {
+    throw usage_error(at + ": " + quote(name) + " is missing or has the wrong type");
+  }
+}
+
+// Throws unless `value` can travel through a CMake list: no ';' and no newline.
+void check_cmake_safe(const std::string& value) {
+  if (value.find_first_of(";\n") != std::string::npos) {
+    throw usage_error(quote(value) + " holds ';' or a newline, which CMake lists cannot carry");
+  }
+}
+
+// A CMake quoted argument holding `value` (checked with check_cmake_safe beforehand).
+std::string cmake_quote(const std::string& value) {
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '\\' || c == '"' || c == '$') {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string cmake_list(const std::vector<std::string>& items) {
+  std::string joined;
+  for (const auto& item : items) {
+    joined += (joined.empty() ? "" : ";") + item;
+  }
+  return cmake_quote(joined);
+}
+
+struct LockEntry {
+  std::string pool;
+  std::map<std::string, std::uint16_t> ports;
+  std::string project;
+};
+
+std::map<AppKey, LockEntry> read_lock(const fs::path& path) {
+  std::map<AppKey, LockEntry> lock;
+  const std::string text = read_text(path);
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return lock;  // an empty file starts a lock
+  }
+  const json doc = json::parse(text, nullptr, false);
+  const std::string at = "lock file " + quote(path.string());
+  if (doc.is_discarded() || !doc.is_object() || doc.value("berth_lock", 0) != 1 ||
+      !doc.contains("apps") || !doc["apps"].is_array()) {
+    throw usage_error(at + " is not a berth lock (expected {\"berth_lock\": 1, \"apps\": [...]})");
+  }
+  for (const auto& a : doc["apps"]) {
+    AppKey key{get<std::string>(a, "model", at), get<std::uint32_t>(a, "app", at)};
+    LockEntry e;
+    e.pool = get<std::string>(a, "pool", at);
+    e.project = get<std::string>(a, "project", at);
+    e.ports = get<std::map<std::string, std::uint16_t>>(a, "ports", at);
+    lock[key] = std::move(e);
+  }
+  return lock;
+}
+
+}  // namespace
+
+std::vector<PlanEntry> read_plan(const std::string& path) {
+  const json doc = json::parse(read_text(path), nullptr, false);
+  if (doc.is_discarded() || !doc.is_array()) {
+    throw usage_error(quote(path) + " must hold a JSON list of apps");
+  }
+  std::vector<PlanEntry> entries;
+  static const std::set<std::string> known = {"model", "app",     "pool", "ports",  "template",
+                                              "vars",  "overlay", "out",  "target", "declared"};
+  for (std::size_t i = 0; i < doc.size(); ++i) {
+    const json& j = doc[i];
+    const std::string at = path + ": entry " + std::to_string(i + 1);
+    if (!j.is_object()) {
+      throw usage_error(at + " is not an object");
+    }
+    for (const auto& [k, v] : j.items()) {
+      if (!known.count(k)) {
+        throw usage_error(at + ": unknown field " + quote(k));
+      }
+    }
+    PlanEntry e;
+    e.request.key.model = get<std::string>(j, "model", at);
+    const long long app = get<long long>(j, "app", at);
+    try {
+      validate_model(e.request.key.model);
+      validate_app(app);
+    } catch (const Error& err) {
+      throw usage_error(at + ": " + err.what());
+    }
+    e.request.key.app = static_cast<std::uint32_t>(app);
+    e.request.pool = j.value("pool", "");
+    if (j.contains("ports")) {
+      for (const auto& [name, port] : j["ports"].items()) {
+        if (!port.is_number_integer()) {
+          throw usage_error(at + ": port " + quote(name) + " is not a number");
+        }
+        e.request.pins[name] = validate_port(port.get<long long>(), "port " + name);
+      }
+    }
+    e.template_name = j.value("template", "react-flask");
+    if (j.contains("vars")) {
+      e.vars = get<std::map<std::string, std::string>>(j, "vars", at);
+    }
+    e.overlay = j.value("overlay", "");
+    e.out = j.value("out", "");
+    e.target = j.value("target", "");
+    e.declared = j.value("declared", "");
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+PlanResult run_plan(Store& store, const std::vector<PlanEntry>& entries,
+                    const PlanOptions& options) {
+  std::vector<std::string> problems;
+
+  // The lock: its ports (and names) become pins.
+  std::map<AppKey, LockEntry> lock;
+  const std::optional<fs::path> lock_path = options.lock;
+  if (lock_path) {
+    std::error_code ec;
+    if (fs::exists(*lock_path, ec)) {
+      lock = read_lock(*lock_path);
+    } else if (options.locked) {
+      throw usage_error("lock file " + quote(lock_path->string()) +
+                        " does not exist, and a locked configure allocates nothing; configure "
+                        "once unlocked to create it");
+    }
+  }
+  std::vector<BatchOp> ops(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const PlanEntry& e = entries[i];
+    ops[i].request = e.request;
+    auto it = lock.find(e.request.key);
+    if (it == lock.end()) {
+      if (options.locked) {
+        problems.push_back(where(i, e) + ": not in the lock file " + quote(lock_path->string()) +
+                           "; a locked configure allocates nothing (configure once without "
+                           "BERTH_LOCKED to add it)");
+      }
+      continue;
+    }
+    const LockEntry& locked = it->second;
+    if (!e.request.pool.empty() && e.request.pool != locked.pool) {
+      problems.push_back(where(i, e) + ": POOL " + e.request.pool + " differs from the lock's " +
+                         locked.pool);
+    }
+    ops[i].request.pool = locked.pool;
+    for (const auto& [name, port] : locked.ports) {
+      auto pin = e.request.pins.find(name);
+      if (pin != e.request.pins.end() && pin->second != port) {
+        problems.push_back(where(i, e) + ": PORTS " + name + "=" + std::to_string(pin->second) +
+                           " differs from the lock's " + name + "=" + std::to_string(port) +
+                           "; change one of them");
+      }
+      ops[i].request.pins[name] = port;
+    }
+    ops[i].request.project = locked.project;
+  }
+
+  // Templates, once each.
+  std::map<std::string, std::shared_ptr<const Template>> templates;
+  std::vector<std::shared_ptr<const Template>> tmpl_of(entries.size());
+  std::vector<std::vector<OutputFile>> overlays(entries.size());
+  const auto search = template_search_path();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const PlanEntry& e = entries[i];
+    try {
+      auto& t = templates[e.template_name];
+      if (!t) {
+        t = std::make_shared<const Template>(load_template(e.template_name, search));
+      }
+      tmpl_of[i] = t;
+      if (!e.overlay.empty()) {
+        overlays[i] = read_overlay(e.overlay);
+      }
+    } catch (const Error& err) {
+      templates.erase(e.template_name);
+      problems.push_back(where(i, e) + ": " + err.what());
+    }
+  }
+  if (!problems.empty()) {
+    throw Error(ErrorKind::usage,
+                "plan refused, nothing changed: " + std::to_string(problems.size()) + " problem(s)",
+                problems);
+  }
+
+  // What each app's scaffold will write, against the reservations as they will be.
+  const auto outputs_for = [&](const std::vector<ReserveResult>& results) {
+    std::vector<std::vector<std::string>> outputs(entries.size());
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      try {
+        const auto& r = results[i].reservation;
+        for (const auto& f : render_template(
+                 *tmpl_of[i], make_context(r, *tmpl_of[i], entries[i].vars), overlays[i])) {
+          outputs[i].push_back(f.path);
+        }
+        if (options.cmake_out) {  // refuse before committing what CMake could not carry
+          for (const auto& path : outputs[i]) {
+            check_cmake_safe(path);
+          }
+          check_cmake_safe(fs::absolute(tmpl_of[i]->root).string());
+          check_cmake_safe(entries[i].overlay);
+        }
+      } catch (const Error& err) {
+        std::string message = where(i, entries[i]) + ": " + err.what();
+        for (const auto& d : err.details()) {
+          message += "\n    " + d;
+        }
+        problems.push_back(message);
+      }
+    }
+    return outputs;
+  };
+  const auto label = [&](const Error& err) {
+    // Batch errors say "batch entry N"; add where entry N was declared.
+    std::vector<std::string> lines =
+        err.details().empty() ? std::vector<std::string>{err.what()} : err.details();
+    for (auto& line : lines) {
+      const std::string tag = "batch entry ";
+      if (line.rfind(tag, 0) == 0) {
+        const std::size_t n = std::stoul(line.substr(tag.size()));
+        const std::size_t colon = line.find(": ");
+        if (n >= 1 && n <= entries.size() && colon != std::string::npos) {
+          line = where(n - 1, entries[n - 1]) + line.substr(colon);
+        }
+      }
+      if (lock_path && line.find(" is held by ") != std::string::npos) {
+        const std::size_t n = line.rfind("entry ", 0) == 0 ? std::stoul(line.substr(6)) : 0;
+        if (n >= 1 && lock.count(entries[n - 1].request.key)) {
+          line += " (pinned by the lock file " + quote(lock_path->string()) + ")";
+        }
+      }
+    }
+    return lines;
+  };
+
+  std::vector<ReserveResult> planned;
+  try {
+    planned = store.preview(ops);
+  } catch (const Error& err) {
+    throw Error(err.kind(), "configure refused, nothing changed", label(err));
+  }
+  auto outputs = outputs_for(planned);
+  if (!problems.empty()) {
+    throw Error(ErrorKind::usage,
+                "plan refused, nothing changed: " + std::to_string(problems.size()) + " problem(s)",
+                problems);
+  }
+  std::vector<ReserveResult> results;
+  try {
+    results = store.apply(ops);
+  } catch (const Error& err) {
+    throw Error(err.kind(), "configure refused, nothing changed", label(err));
+  }
+  bool same = true;
+  for (std::size_t i = 0; i < results.size() && same; ++i) {
+    same = to_json(results[i].reservation) == to_json(planned[i].reservation);
+  }
+  if (!same) {
+    outputs = outputs_for(results);  // another process got in between: render again
+  }
+
+  PlanResult out;
+  json apps = json::array();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto& r = results[i].reservation;
+    json j = to_json(r);
+    j["created"] = results[i].created;
+    j["template"] = tmpl_of[i]->name;
+    j["template_dir"] = fs::absolute(tmpl_of[i]->root).lexically_normal().string();
+    j["out"] = entries[i].out;
+    j["target"] = entries[i].target;
+    j["declared"] = entries[i].declared;
+    j["outputs"] = outputs[i];
+    apps.push_back(j);
+  }
+  out.summary = {{"apps", apps}};
+
+  if (lock_path && !options.locked) {
+    std::map<AppKey, json> sorted;
+    for (const auto& res : results) {
+      const auto& r = res.reservation;
+      json ports = json::object();
+      for (const auto& p : r.ports) {
+        ports[p.name] = p.port;
+      }
+      sorted[r.key] = {{"model", r.key.model},
+                       {"app", r.key.app},
+                       {"pool", r.pool},
+                       {"ports", ports},
+                       {"project", r.project}};
+    }
+    json lock_apps = json::array();
+    for (auto& [key, j] : sorted) {
+      lock_apps.push_back(std::move(j));
+    }
+    out.lock_written =
+        write_if_changed(*lock_path, json{{"berth_lock", 1}, {"apps", lock_apps}}.dump(2) + "\n");
+  }
+  if (options.summary_out) {
+    write_if_changed(*options.summary_out, out.summary.dump(2) + "\n");
+  }
+  if (options.cmake_out) {
+    std::string text = "# Written by `berth plan` for the berth CMake module; do not edit.\n";
+    text += "set(BERTH_PLAN_APPS " + std::to_string(entries.size()) + ")\n";
+    std::map<const Template*, std::size_t> tmpl_index;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const auto& r = results[i].reservation;
+      const std::string v = "set(BERTH_PLAN_" + std::to_string(i) + "_";
+      std::vector<std::string> names, ports, files, folders;
+      for (const auto& p : r.ports) {
+        names.push_back(p.name);
+        ports.push_back(std::to_string(p.port));
+      }
+      auto [it, added] = tmpl_index.emplace(tmpl_of[i].get(), tmpl_index.size());
+      if (added) {
+        const Template& t = *tmpl_of[i];
+        std::vector<std::string> tfiles = {(fs::absolute(t.root) / "template.json").string()};
+        for (const auto& f : t.files) {
+          tfiles.push_back((fs::absolute(t.root) / "files" / f.path).string());
+        }
+        std::vector<std::string> tfolders;
+        for (const auto& d : t.folders) {
+          tfolders.push_back(d.string());
+        }
+        const std::string tv = "set(BERTH_PLAN_TEMPLATE_" + std::to_string(it->second) + "_";
+        text += tv + "DIR " + cmake_quote(fs::absolute(t.root).string()) + ")\n";
+        text += tv + "FILES " + cmake_list(tfiles) + ")\n";
+        text += tv + "FOLDERS " + cmake_list(tfolders) + ")\n";
+      }
+      if (!entries[i].overlay.empty()) {
+        const fs::path root = fs::absolute(entries[i].overlay);
+        folders.push_back(root.string());
+        for (const auto& f : overlays[i]) {
+          files.push_back((root / f.path).string());
+          const std::string parent = (root / f.path).parent_path().string();
+          if (std::find(folders.begin(), folders.end(), parent) == folders.end()) {
+            folders.push_back(parent);
+          }
+        }
+      }
+      text += v + "PROJECT " + cmake_quote(r.project) + ")\n";
+      text += v + "POOL " + cmake_quote(r.pool) + ")\n";
+      text += v + "PORT_NAMES " + cmake_list(names) + ")\n";
+      text += v + "PORTS " + cmake_list(ports) + ")\n";
+      text += v + "CREATED " + (results[i].created ? "1" : "0") + ")\n";
+      text += v + "TEMPLATE " + std::to_string(it->second) + ")\n";
+      text += v + "OUTPUTS " + cmake_list(outputs[i]) + ")\n";
+      text += v + "OVERLAY_FILES " + cmake_list(files) + ")\n";
+      text += v + "OVERLAY_FOLDERS " + cmake_list(folders) + ")\n";
+    }
+    write_if_changed(*options.cmake_out, text);
+  }
+  return out;
+}
+
+}  // namespace berth

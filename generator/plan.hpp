@@ -1,0 +1,50 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "store/store.hpp"
+
+namespace berth {
+
+// One app of a plan: what add_generated_app() declared.
+struct PlanEntry {
+  ReserveRequest request;
+  std::string template_name = "react-flask";  // a name or a folder
+  std::map<std::string, std::string> vars;
+  std::string overlay;   // a folder of files copied over the scaffold, or empty
+  std::string out;       // the app folder (passed through to the summary)
+  std::string target;    // the CMake target (passed through)
+  std::string declared;  // "file:line" of the declaration, for messages
+};
+
+// Reads a plan file: a JSON list of {"model", "app", "pool"?, "ports"?, "template"?, "vars"?,
+// "overlay"?, "out"?, "target"?, "declared"?}. Throws a usage error naming the bad entry.
+std::vector<PlanEntry> read_plan(const std::string& path);
+
+struct PlanOptions {
+  std::optional<std::filesystem::path> lock;  // read it if present, pin its ports, rewrite it
+  bool locked = false;                        // the lock must hold every app; never written
+  std::optional<std::filesystem::path> cmake_out;
+  std::optional<std::filesystem::path> summary_out;
+};
+
+struct PlanResult {
+  nlohmann::json summary;  // {"apps": [...]} in plan order
+  bool lock_written = false;
+};
+
+// Reserves every app of the plan in one transaction, after rendering each app's template in
+// memory to learn the files its scaffold will write. Lock entries become pins (and project
+// names). All or nothing: every problem is listed in one thrown error, each naming its entry
+// and where it was declared, and then the store, the lock and the outputs are left as they were.
+// Files are written only when their content changes.
+PlanResult run_plan(Store& store, const std::vector<PlanEntry>& entries,
+                    const PlanOptions& options);
+
+}  // namespace berth
