@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The CMake module end to end: configure and build examples/llm-apps from scratch, no-op and
+# partial rebuilds, byte-identical trees from two fresh build trees, generator expressions, the
+# overlay example, both generators.
+#   build_test.sh <berth> <generator>
+REPO="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$REPO/tests/e2e/lib.sh" "$1"
+GEN=${2:-Ninja}
+BUILD=(cmake --build)
+
+configure() {  # configure SRC BUILD STORE [args...]
+  local src=$1 bin=$2 store=$3
+  shift 3
+  cmake -S "$src" -B "$bin" -G "$GEN" -DBERTH_EXECUTABLE="$BERTH" -DBERTH_STORE="$store" "$@" >"$OUT" 2>"$ERR"
+  RC=$?
+}
+
+# 1. From scratch: six apps, seed 000's ports and names, every file.
+configure "$REPO/examples/llm-apps" "$TMP/b1" "$TMP/s1"
+expect_eq "configure exit code" "$RC" 0
+grep -q "berth: 6 app(s) reserved" "$OUT" && pass || fail "no summary line: $(cat "$OUT" "$ERR")"
+grep -qE -- "-- +openai_gpt-5-mini-2025-08-07 +3 +5011 +8011 +openai-gpt-5-mini-2025-08-07-app3" "$OUT" && pass || fail "summary table row"
+"${BUILD[@]}" "$TMP/b1" >"$OUT" 2>&1 && pass || fail "build failed: $(tail -20 "$OUT")"
+A=anthropic_claude-4.5-haiku-20251001
+O=openai_gpt-5-mini-2025-08-07
+i=0
+for m in $A $O; do
+  for n in 1 2 3; do
+    d="$TMP/b1/apps/$m/app$n"
+    expect_eq "$m app$n file count" "$(find "$d" -type f ! -name .berth-manifest.json | wc -l)" 17
+    slug=$(echo "$m" | tr '_.' '--')
+    grep -q "^COMPOSE_PROJECT_NAME=$slug-app$n$" "$d/.env" && pass || fail "$d/.env project name"
+    grep -q "\"$((5001 + 2 * i)):$((5001 + 2 * i))\"" "$d/docker-compose.yml" && pass || fail "$d backend port"
+    grep -q "\"$((8001 + 2 * i)):80\"" "$d/docker-compose.yml" && pass || fail "$d frontend port"
+    i=$((i + 1))
+  done
+done
+grep -q '"declared": "CMakeLists.txt:13"' "$TMP/b1/berth/apps.json" && pass || fail "apps.json declared line"
+grep -q '"target": "berth_openai_gpt-5-mini-2025-08-07_app2"' "$TMP/b1/berth/apps.json" && pass || fail "apps.json target"
+expect_eq "store holds six" "$("$BERTH" --store "$TMP/s1" list | tail -n +2 | wc -l)" 6
+
+# Generator expressions see the reservation.
+"${BUILD[@]}" "$TMP/b1" --target print_ports >"$OUT" 2>&1
+grep -q "first app: backend 5001, frontend 8001, project anthropic-claude-4-5-haiku-20251001-app1" "$OUT" && pass || fail "genex properties: $(cat "$OUT")"
+
+# 2. A second build does no work; reconfigure runs berth once and changes nothing.
+before=$(cd "$TMP/b1/apps" && find . -type f -printf '%p %T@\n' | sort)
+"${BUILD[@]}" "$TMP/b1" >"$OUT" 2>&1
+if grep -q "berth: scaffolding" "$OUT"; then fail "no-op build scaffolded: $(cat "$OUT")"; else pass; fi
+configure "$REPO/examples/llm-apps" "$TMP/b1" "$TMP/s1"
+"${BUILD[@]}" "$TMP/b1" >"$OUT" 2>&1
+if grep -q "berth: scaffolding" "$OUT"; then fail "reconfigure made the build scaffold again"; else pass; fi
+expect_eq "no file touched by no-op build and reconfigure" "$(cd "$TMP/b1/apps" && find . -type f -printf '%p %T@\n' | sort)" "$before"
+
+# 3. Two fresh build trees with fresh stores: byte-identical app trees.
+configure "$REPO/examples/llm-apps" "$TMP/b2" "$TMP/s2"
+"${BUILD[@]}" "$TMP/b2" >/dev/null 2>&1
+diff -r "$TMP/b1/apps" "$TMP/b2/apps" >"$TMP/diff" && pass || fail "app trees differ: $(head "$TMP/diff")"
+
+# 4. Editing one template file re-scaffolds only the apps that use it; one overlay file, only
+# its app.
+mkdir -p "$TMP/p"
+cp -r "$REPO/templates/react-flask" "$TMP/p/tpl"
+mkdir -p "$TMP/p/src/m2/backend"
+echo 'print("model code")' >"$TMP/p/src/m2/backend/extra.py"
+cat >"$TMP/p/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.20)
+project(partial NONE)
+include("$REPO/cmake/Berth.cmake")
+add_generated_app(m 1 TEMPLATE tpl)
+add_generated_app(m 2 TEMPLATE tpl SOURCES src/m2)
+add_generated_app(m 3)
+CMAKE
+configure "$TMP/p" "$TMP/pb" "$TMP/ps"
+expect_eq "partial project configures" "$RC" 0
+"${BUILD[@]}" "$TMP/pb" >/dev/null 2>&1
+[ -f "$TMP/pb/apps/m/app2/backend/extra.py" ] && pass || fail "overlay file not in the app"
+sleep 1
+echo "# edited" >>"$TMP/p/tpl/files/README.md"
+"${BUILD[@]}" "$TMP/pb" >"$OUT" 2>&1
+expect_eq "apps re-scaffolded after a template edit" "$(grep -c 'berth: scaffolding' "$OUT")" 2
+grep -q "scaffolding apps/m/app3" "$OUT" && fail "app3 does not use the edited template" || pass
+grep -q "# edited" "$TMP/pb/apps/m/app1/README.md" && pass || fail "template edit not in app1"
+echo 'print("changed")' >"$TMP/p/src/m2/backend/extra.py"
+"${BUILD[@]}" "$TMP/pb" >"$OUT" 2>&1
+expect_eq "apps re-scaffolded after an overlay edit" "$(grep -c 'berth: scaffolding' "$OUT")" 1
+grep -q "scaffolding apps/m/app2" "$OUT" && pass || fail "overlay edit did not re-scaffold app2"
+grep -q changed "$TMP/pb/apps/m/app2/backend/extra.py" && pass || fail "overlay edit not in app2"
+# A new template file re-runs configure and lands in the apps that use it.
+echo "new {{project_name}}" >"$TMP/p/tpl/files/NEW.txt"
+"${BUILD[@]}" "$TMP/pb" >"$OUT" 2>&1
+expect_eq "new template file rendered" "$(cat "$TMP/pb/apps/m/app1/NEW.txt" 2>/dev/null)" "new m-app1"
+[ ! -e "$TMP/pb/apps/m/app3/NEW.txt" ] && pass || fail "NEW.txt leaked into app3"
+"${BUILD[@]}" "$TMP/pb" >"$OUT" 2>&1
+if grep -q "berth: scaffolding" "$OUT"; then fail "build after adding a file is not a no-op"; else pass; fi
+
+# 5. The overlay example: the model's code over the scaffold.
+configure "$REPO/examples/overlay" "$TMP/ob" "$TMP/os"
+"${BUILD[@]}" "$TMP/ob" >/dev/null 2>&1
+grep -q "A to-do API, as a model wrote it" "$TMP/ob/apps/openai_gpt-5-mini/app1/backend/app.py" && pass || fail "overlay app.py"
+grep -q "The to-do list, as a model wrote it" "$TMP/ob/apps/openai_gpt-5-mini/app1/frontend/src/App.jsx" && pass || fail "overlay App.jsx"
+grep -q "Todo" "$TMP/ob/apps/openai_gpt-5-mini/app1/frontend/src/App.css" 2>/dev/null && fail "unexpected" || pass
+(cd "$TMP/ob/apps/openai_gpt-5-mini/app1" && docker-compose config >/dev/null 2>&1) && pass || fail "overlay app compose file"
+
+finish

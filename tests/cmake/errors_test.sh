@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Every configure failure of add_generated_app, checked against a regular expression; and the lock
+# file: created, pinned, reproduced on another machine (a fresh store), BERTH_LOCKED for CI.
+#   errors_test.sh <berth>
+REPO="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$REPO/tests/e2e/lib.sh" "$1"
+S="$TMP/store"
+"$BERTH" --store "$S" reserve other/owner 1 --port backend=5101 --port frontend=8101 >/dev/null
+
+# project NAME BODY: a project whose CMakeLists is the module include plus BODY.
+project() {
+  mkdir -p "$TMP/$1"
+  printf 'cmake_minimum_required(VERSION 3.20)\nproject(%s NONE)\ninclude("%s/cmake/Berth.cmake")\n%s\n' \
+    "$1" "$REPO" "$2" >"$TMP/$1/CMakeLists.txt"
+}
+# expect_configure_fail NAME REGEX [cmake args]: configure fails, stderr matches, and neither the
+# store nor the lock file changed.
+expect_configure_fail() {
+  local name=$1 regex=$2
+  shift 2
+  local before lock_before=""
+  before=$("$BERTH" --store "$S" export)
+  [ -f "$TMP/$name/berth.lock.json" ] && lock_before=$(cat "$TMP/$name/berth.lock.json")
+  rm -rf "$TMP/$name-build"
+  cmake -S "$TMP/$name" -B "$TMP/$name-build" -G Ninja -DBERTH_EXECUTABLE="$BERTH" -DBERTH_STORE="$S" "$@" >"$OUT" 2>"$ERR"
+  RC=$?
+  local flat
+  flat=$(tr -s ' \n' ' ' <"$ERR")
+  if [ "$RC" -eq 0 ]; then
+    fail "$name: configure succeeded"
+  elif ! echo "$flat" | grep -qE -- "$regex"; then
+    fail "$name: stderr does not match /$regex/"
+  elif [ "$("$BERTH" --store "$S" export)" != "$before" ]; then
+    fail "$name: the store changed"
+  elif [ -f "$TMP/$name/berth.lock.json" ] && [ "$(cat "$TMP/$name/berth.lock.json")" != "$lock_before" ]; then
+    fail "$name: the lock file changed"
+  else
+    pass
+  fi
+}
+
+project dup 'add_generated_app(m 1)
+add_generated_app(m 2)
+
+add_generated_app(m 1 VARS app_title=x)'
+expect_configure_fail dup "add_generated_app\(m 1\) is declared twice: at CMakeLists.txt:4 and at CMakeLists.txt:7"
+
+project held 'add_generated_app(fine 1)
+add_generated_app(m 1 PORTS backend=5101)'
+expect_configure_fail held "entry 2 \('m' app 1, declared at CMakeLists.txt:5\): port 5101 \(backend\) for 'm' app 1 is held by 'other/owner' app 1 \(backend\)"
+
+project two 'add_generated_app(a 1 PORTS frontend=8101)
+add_generated_app(b 1 PORTS backend=5101)'
+expect_configure_fail two "declared at CMakeLists.txt:4\): port 8101 .* declared at CMakeLists.txt:5\): port 5101"
+
+project keyword 'add_generated_app(m 1 TEMPLATES react-flask)'
+expect_configure_fail keyword "add_generated_app\(m 1\): unknown argument\(s\) 'TEMPLATES react-flask'. The keywords are TEMPLATE, OUTPUT_DIR, SOURCES, PORTS, VARS, POOL and TARGET.*CMakeLists.txt:4 \(add_generated_app\)"
+project novalue 'add_generated_app(m 1 POOL)'
+expect_configure_fail novalue "add_generated_app\(m 1\): POOL needs a value"
+project zero 'add_generated_app(m 0)'
+expect_configure_fail zero "add_generated_app\(m 0\): the app number '0' is not a whole number from 1 to 1000000"
+project big 'add_generated_app(m 1000001)'
+expect_configure_fail big "the app number '1000001' is not a whole number"
+project empty 'add_generated_app("" 1)'
+expect_configure_fail empty "add_generated_app\( 1\): the model name is empty"
+project badport 'add_generated_app(m 1 PORTS backend:5001)'
+expect_configure_fail badport "PORTS 'backend:5001' is not <name>=<port>"
+project bigport 'add_generated_app(m 1 PORTS backend=70000)'
+expect_configure_fail bigport "PORTS 'backend=70000': 70000 is not a port"
+project twice 'add_generated_app(m 1 PORTS backend=20001 backend=20002)'
+expect_configure_fail twice "PORTS names 'backend' twice"
+project badvar 'add_generated_app(m 1 VARS "no equals")'
+expect_configure_fail badvar "VARS 'no equals' is not <key>=<value>"
+project unknownvar 'add_generated_app(m 1 VARS colour=red)'
+expect_configure_fail unknownvar "declared at CMakeLists.txt:4\): variable 'colour' is not declared by template 'react-flask'"
+project badpool 'add_generated_app(m 1 POOL Big!)'
+expect_configure_fail badpool "POOL 'Big!' is not a pool name"
+project nopool 'add_generated_app(m 1 POOL nowhere)'
+expect_configure_fail nopool "declared at CMakeLists.txt:4\): no pool 'nowhere' in this store"
+project notpl 'add_generated_app(m 1 TEMPLATE ./missing)'
+expect_configure_fail notpl "TEMPLATE folder '.*/missing' has no template.json"
+project noname 'add_generated_app(m 1 TEMPLATE nosuchtemplate)'
+expect_configure_fail noname "declared at CMakeLists.txt:4\): no template 'nosuchtemplate'"
+project nosrc 'add_generated_app(m 1 SOURCES nothere)'
+expect_configure_fail nosrc "SOURCES 'nothere' is not a folder"
+project sameout 'add_generated_app(a/b 1)
+add_generated_app(a_b 1)'
+expect_configure_fail sameout "add_generated_app\(a_b 1\): OUTPUT_DIR '.*/apps/a_b/app1' is already used by add_generated_app\(a/b 1\). Give one of them an OUTPUT_DIR."
+project sametarget 'add_generated_app(m 1 TARGET web)
+add_generated_app(m 2 TARGET web)'
+expect_configure_fail sametarget "add_generated_app\(m 2\): TARGET 'web' already exists"
+project noexe 'add_generated_app(m 1)'
+expect_configure_fail noexe "no berth program: use find_package\(Berth\)" -DBERTH_EXECUTABLE=
+expect_configure_fail noexe "cannot run berth \('/nonexistent/berth'\): .*Set BERTH_EXECUTABLE" -DBERTH_EXECUTABLE=/nonexistent/berth
+
+# The lock file. The first machine's store already holds an app, so this project gets 5003 and
+# 5005; a fresh store would hand out 5001 and 5003.
+S1="$TMP/store1"
+"$BERTH" --store "$S1" reserve early/bird 1 >/dev/null
+project locked 'add_generated_app(m 1)
+add_generated_app(m 2)'
+: >"$TMP/locked/berth.lock.json"   # an empty file starts a lock
+cmake -S "$TMP/locked" -B "$TMP/locked-build" -G Ninja -DBERTH_EXECUTABLE="$BERTH" -DBERTH_STORE="$S1" >"$OUT" 2>"$ERR"
+expect_eq "configure with an empty lock" "$?" 0
+grep -q '"project": "m-app2"' "$TMP/locked/berth.lock.json" && pass || fail "lock file not written: $(cat "$TMP/locked/berth.lock.json")"
+grep -q '"backend": 5005' "$TMP/locked/berth.lock.json" && pass || fail "lock file holds the wrong ports"
+# Another machine: a fresh store. The locked configure reproduces the same ports and names.
+S2="$TMP/store2"
+cmake -S "$TMP/locked" -B "$TMP/locked-build2" -G Ninja -DBERTH_EXECUTABLE="$BERTH" -DBERTH_STORE="$S2" -DBERTH_LOCKED=ON >"$OUT" 2>"$ERR"
+expect_eq "locked configure on a fresh store" "$?" 0
+expect_eq "the lock reproduces the ports" "$("$BERTH" --store "$S2" list --model m | tail -n +2)" "$("$BERTH" --store "$S1" list --model m | tail -n +2)"
+# BERTH_LOCKED: an app missing from the lock fails; nothing is allocated.
+printf 'add_generated_app(m 3)\n' >>"$TMP/locked/CMakeLists.txt"
+S_SAVE=$S
+S=$S2
+expect_configure_fail locked "entry 3 \('m' app 3, declared at CMakeLists.txt:6\): not in the lock file '.*berth.lock.json'; a locked configure allocates nothing" -DBERTH_LOCKED=ON
+# A lock entry held by another owner in this store.
+S=$TMP/store3
+"$BERTH" --store "$S" reserve squatter 1 --port backend=5003 --port frontend=30001 >/dev/null
+sed -i '$d' "$TMP/locked/CMakeLists.txt"
+expect_configure_fail locked "declared at CMakeLists.txt:4\): port 5003 \(backend\) for 'm' app 1 is held by 'squatter' app 1 \(backend\).*pinned by the lock file"
+# PORTS that disagree with the lock.
+sed -i 's/add_generated_app(m 1)/add_generated_app(m 1 PORTS backend=5301)/' "$TMP/locked/CMakeLists.txt"
+expect_configure_fail locked "PORTS backend=5301 differs from the lock's backend=5003"
+S=$S_SAVE
+# Unlocked, a new app is added to the lock.
+sed -i 's/add_generated_app(m 1 PORTS backend=5301)/add_generated_app(m 1)/' "$TMP/locked/CMakeLists.txt"
+printf 'add_generated_app(m 3)\n' >>"$TMP/locked/CMakeLists.txt"
+cmake -S "$TMP/locked" -B "$TMP/locked-build" -G Ninja -DBERTH_EXECUTABLE="$BERTH" -DBERTH_STORE="$S" >"$OUT" 2>"$ERR"
+grep -q '"project": "m-app3"' "$TMP/locked/berth.lock.json" && pass || fail "new app not added to the lock"
+echo '{"nope": 1}' >"$TMP/locked/berth.lock.json"
+expect_configure_fail locked "is not a berth lock"
+rm "$TMP/locked/berth.lock.json"
+expect_configure_fail locked "lock file '.*berth.lock.json' does not exist, and a locked configure allocates nothing" -DBERTH_LOCKED=ON
+
+finish
