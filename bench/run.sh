@@ -11,3 +11,5 @@ echo
 bash bench/cli_bench.sh build-bench/generator/berth 30
 echo
 bash bench/scaffold_bench.sh build-bench/generator/berth 1000
+echo
+bash bench/cmake_bench.sh build-bench/generator/berth 1000 3

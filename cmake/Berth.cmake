@@ -111,13 +111,17 @@ set(BERTH_LOCKFILE "${CMAKE_SOURCE_DIR}/berth.lock.json" CACHE FILEPATH
 option(BERTH_LOCKED "Take every app from the lock file; allocate nothing" OFF)
 option(BERTH_QUIET "Do not print berth's summary table at configure" OFF)
 
-# _berth_json_string(<out-var> <value>): <value> as a JSON string literal.
-function(_berth_json_string out value)
-  string(REPLACE "\\" "\\\\" value "${value}")
-  string(REPLACE "\"" "\\\"" value "${value}")
-  string(REPLACE "\t" "\\t" value "${value}")
-  set(${out} "\"${value}\"" PARENT_SCOPE)
-endfunction()
+# _berth_json_string(<out-var> <value>): <value> as a JSON string literal. A macro: it runs
+# thousands of times in a large project, and a function call costs more than its work.
+macro(_berth_json_string out value)
+  set(${out} "${value}")
+  if(${out} MATCHES "[\\\"\t]")
+    string(REPLACE "\\" "\\\\" ${out} "${${out}}")
+    string(REPLACE "\"" "\\\"" ${out} "${${out}}")
+    string(REPLACE "\t" "\\t" ${out} "${${out}}")
+  endif()
+  set(${out} "\"${${out}}\"")
+endmacro()
 
 # _berth_fail(<model> <n> <message>...): stop with a message naming the app. CMake adds the
 # call stack, which holds the file:line of the declaration.
@@ -383,7 +387,7 @@ function(_berth_generate)
   endif()
   execute_process(
     COMMAND "${BERTH_EXECUTABLE}" ${store_args} plan "${dir}/plan.json" ${lock_args}
-            --cmake "${dir}/plan.cmake" --summary "${dir}/apps.json"
+            --cmake "${dir}/plan.cmake" --summary "${dir}/apps.json" --stamps "${dir}/apps"
     RESULT_VARIABLE rc OUTPUT_VARIABLE table ERROR_VARIABLE err)
   if(NOT rc MATCHES "^[0-9]+$")
     message(FATAL_ERROR "add_generated_app: cannot run berth ('${BERTH_EXECUTABLE}'): ${rc}. "
@@ -397,6 +401,8 @@ function(_berth_generate)
 
   # One custom command and target per app.
   set(targets "")
+  set(configure_templates "")
+  set(configure_depends "")
   foreach(i RANGE ${last})
     foreach(field model n out overlay target vars_raw declared)
       get_property(${field} GLOBAL PROPERTY _BERTH_${i}_${field})
@@ -421,13 +427,14 @@ function(_berth_generate)
     if(NOT "${overlay}" STREQUAL "")
       set(overlay_args --overlay "${overlay}")
     endif()
-    # What the scaffold depends on besides files: the reservation and the arguments.
+    # What the scaffold depends on besides files (written by berth plan when it changes).
     set(stamp "${dir}/apps/${target}.reservation")
-    _berth_write_if_changed("${stamp}"
-      "${model}\n${n}\n${BERTH_PLAN_${i}_PROJECT}\n${port_list}\n${template_dir}\n${vars_raw}\n${overlay}\n")
-    set_property(DIRECTORY "${CMAKE_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
-                 ${BERTH_PLAN_TEMPLATE_${t}_FOLDERS} ${BERTH_PLAN_${i}_OVERLAY_FOLDERS}
-                 "${template_dir}/template.json")
+    # Adding or removing a template or overlay file changes the outputs: configure again.
+    if(NOT t IN_LIST configure_templates)
+      list(APPEND configure_templates ${t})
+      list(APPEND configure_depends ${BERTH_PLAN_TEMPLATE_${t}_FOLDERS} "${template_dir}/template.json")
+    endif()
+    list(APPEND configure_depends ${BERTH_PLAN_${i}_OVERLAY_FOLDERS})
     set(berth_dep "")
     if(IS_ABSOLUTE "${BERTH_EXECUTABLE}")
       set(berth_dep "${BERTH_EXECUTABLE}")
@@ -457,6 +464,8 @@ function(_berth_generate)
     endforeach()
     list(APPEND targets ${target})
   endforeach()
+  set_property(DIRECTORY "${CMAKE_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+               ${configure_depends})
   if(NOT TARGET berth_apps)
     add_custom_target(berth_apps DEPENDS ${targets})
   endif()

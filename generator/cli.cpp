@@ -416,7 +416,7 @@ int run_cli(int argc, char** argv) {
                      "Give files left alone the current mtime (for build systems)");
 
   // plan
-  std::string pl_file, pl_lock, pl_cmake, pl_summary;
+  std::string pl_file, pl_lock, pl_cmake, pl_summary, pl_stamps;
   bool pl_locked = false;
   auto* plan = app.add_subcommand(
       "plan",
@@ -429,6 +429,9 @@ int run_cli(int argc, char** argv) {
   plan->add_option("--cmake", pl_cmake, "Write the result as CMake set() commands")
       ->type_name("FILE");
   plan->add_option("--summary", pl_summary, "Write the JSON summary to FILE")->type_name("FILE");
+  plan->add_option("--stamps", pl_stamps,
+                   "Write DIR/<target>.reservation per app, only when it changes")
+      ->type_name("DIR");
 
   // pool
   auto* pool = app.add_subcommand("pool", "Show and change pools and excluded ports");
@@ -732,6 +735,9 @@ int run_cli(int argc, char** argv) {
       }
       if (!pl_summary.empty()) {
         options.summary_out = pl_summary;
+      }
+      if (!pl_stamps.empty()) {
+        options.stamps_dir = pl_stamps;
       }
       Store store = open_store(o);
       const PlanResult result = run_plan(store, entries, options);

@@ -339,6 +339,19 @@ PlanResult run_plan(Store& store, const std::vector<PlanEntry>& entries,
     out.lock_written =
         write_if_changed(*lock_path, json{{"berth_lock", 1}, {"apps", lock_apps}}.dump(2) + "\n");
   }
+  if (options.stamps_dir) {
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const std::string name = entries[i].target.empty() ? "app" + std::to_string(i + 1)
+                                                          : entries[i].target;
+      json vars(entries[i].vars);
+      json stamp = {{"reservation", to_json(results[i].reservation)},
+                    {"template", fs::absolute(tmpl_of[i]->root).lexically_normal().string()},
+                    {"vars", vars},
+                    {"overlay", entries[i].overlay}};
+      stamp["reservation"].erase("slot");  // the slot alone does not change the app
+      write_if_changed(*options.stamps_dir / (name + ".reservation"), stamp.dump(2) + "\n");
+    }
+  }
   if (options.summary_out) {
     write_if_changed(*options.summary_out, out.summary.dump(2) + "\n");
   }

@@ -32,6 +32,9 @@ struct PlanOptions {
   bool locked = false;                        // the lock must hold every app; never written
   std::optional<std::filesystem::path> cmake_out;
   std::optional<std::filesystem::path> summary_out;
+  // For each app, write `<stamps_dir>/<target>.reservation`: what its scaffold depends on besides
+  // files (ports, name, template, variables, overlay), rewritten only when that changes.
+  std::optional<std::filesystem::path> stamps_dir;
 };
 
 struct PlanResult {
