@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # berth's two Quick start commands, for a fresh Debian 12 machine (as root, or with sudo):
-#   bash run.sh example   install what is missing, build, run the main job (the example)
+#   bash run.sh example   install what is missing, build, configure and build examples/llm-apps
 #   bash run.sh test      install what is missing, build, run every test with ctest
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -34,7 +34,7 @@ case "${1:-}" in
   example)
     install_missing
     build
-    bash examples/seed-table/run.sh build/generator/berth
+    bash examples/llm-apps/run.sh build/generator/berth build/llm-apps
     ;;
   test)
     packages+=("${test_packages[@]}")

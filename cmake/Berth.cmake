@@ -112,7 +112,8 @@ option(BERTH_LOCKED "Take every app from the lock file; allocate nothing" OFF)
 option(BERTH_QUIET "Do not print berth's summary table at configure" OFF)
 
 # _berth_json_string(<out-var> <value>): <value> as a JSON string literal. A macro: it runs
-# thousands of times in a large project, and a function call costs more than its work.
+# thousands of times in a large project, and a function call costs more than its work. It
+# sets CMAKE_MATCH_*.
 macro(_berth_json_string out value)
   set(${out} "${value}")
   if(${out} MATCHES "[\\\"\t]")
@@ -172,8 +173,9 @@ function(add_generated_app model n)
     if(NOT var MATCHES "^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
       _berth_fail("VARS '${var}' is not <key>=<value> (for example app_title=Todo)")
     endif()
+    set(key "${CMAKE_MATCH_1}")  # _berth_json_string matches too, clobbering CMAKE_MATCH_*
     _berth_json_string(value "${CMAKE_MATCH_2}")
-    list(APPEND vars "\"${CMAKE_MATCH_1}\": ${value}")
+    list(APPEND vars "\"${key}\": ${value}")
   endforeach()
   if(DEFINED arg_POOL AND NOT arg_POOL MATCHES "^[a-z0-9][a-z0-9_-]*$")
     _berth_fail("POOL '${arg_POOL}' is not a pool name")

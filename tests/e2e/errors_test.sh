@@ -67,6 +67,30 @@ expect_fail 2 '--batch FILE takes no MODEL' --store "$S" reserve m --batch "$TMP
 echo '[{"model": "nobody", "app": 1, "op": "release"}]' >"$TMP/release.json"
 expect_fail 2 "batch entry 1: 'nobody' app 1 is not reserved" --store "$S" reserve --batch "$TMP/release.json"
 
+cat >"$TMP/many.json" <<'JSON'
+[{"model": "p", "app": 1, "ports": {"backend": 5001}}, {"model": "q", "app": 1},
+ {"model": "r", "app": 1, "ports": {"frontend": 8001}}]
+JSON
+expect_fail 3 "batch refused, nothing applied: 2 problems" --store "$S" reserve --batch "$TMP/many.json"
+grep -q "batch entry 1: port 5001 (backend) for 'p' app 1 is held by 'owner' app 1" "$ERR" && pass || fail "first batch problem not listed"
+grep -q "batch entry 3: port 8001 (frontend) for 'r' app 1 is held by 'owner' app 1" "$ERR" && pass || fail "third batch problem not listed"
+
+# Plans (the CMake module's configure step)
+echo '{"model": "m"}' >"$TMP/plan-object.json"
+expect_fail 2 "must hold a JSON list of apps" --store "$S" plan "$TMP/plan-object.json"
+echo '[{"model": "m", "app": 1, "colour": 1}]' >"$TMP/plan-field.json"
+expect_fail 2 "entry 1: unknown field 'colour'" --store "$S" plan "$TMP/plan-field.json"
+echo '[{"model": "m", "app": 1, "vars": {"app_title": 1}}]' >"$TMP/plan-vars.json"
+expect_fail 2 "entry 1: 'vars' is missing or has the wrong type" --store "$S" plan "$TMP/plan-vars.json"
+echo '[{"model": "m", "app": 1}]' >"$TMP/plan.json"
+expect_fail 2 "--locked needs --lock FILE" --store "$S" plan "$TMP/plan.json" --locked
+mkdir -p "$TMP/semi/files"
+echo '{"name": "semi"}' >"$TMP/semi/template.json"
+echo x >"$TMP/semi/files/a;b.txt"
+echo "[{\"model\": \"m\", \"app\": 1, \"template\": \"$TMP/semi\", \"declared\": \"CMakeLists.txt:3\"}]" >"$TMP/plan-semi.json"
+expect_fail 2 "entry 1 \('m' app 1, declared at CMakeLists.txt:3\): 'a;b.txt' holds ';' or a newline, which CMake lists cannot carry" --store "$S" plan "$TMP/plan-semi.json" --cmake "$TMP/out.cmake"
+[ ! -e "$TMP/out.cmake" ] && pass || fail "a refused plan wrote its CMake file"
+
 # Release
 expect_fail 2 "'nobody' app 1 is not reserved; see .berth list." --store "$S" release nobody 1
 expect_fail 2 "release needs an app number, or --all for every app of 'owner'" --store "$S" release owner
