@@ -2,6 +2,7 @@
 # A small consumer project uses berth the ways the README promises:
 #   consumer_test.sh <berth> install <berth build dir>   find_package(Berth CONFIG) after cmake --install
 #   consumer_test.sh <berth> subdirectory                add_subdirectory() of this repository
+#   consumer_test.sh <berth> fetchcontent                FetchContent of this repository
 #   consumer_test.sh <berth> include                     include(Berth.cmake) with BERTH_EXECUTABLE
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 MODE=$2
@@ -21,6 +22,12 @@ case "$MODE" in
     ;;
   subdirectory)
     use="add_subdirectory(\"$REPO\" berth)"
+    args=()
+    ;;
+  fetchcontent)
+    use="include(FetchContent)
+FetchContent_Declare(berth SOURCE_DIR \"$REPO\")
+FetchContent_MakeAvailable(berth)"
     args=()
     ;;
   include)
@@ -51,6 +58,10 @@ case "$MODE" in
       && pass || fail "installed templates not used: $(grep template_dir "$TMP/build/berth/apps.json")"
     cmake --build "$TMP/build" --target show >"$OUT" 2>&1
     grep -q "exe=$TMP/prefix/bin/berth" "$OUT" && pass || fail "Berth::berth target: $(cat "$OUT")"
+    ;;
+  fetchcontent)
+    expect_eq "berth built at configure" "$exe" "$TMP/build/_deps/berth-build/host/generator/berth"
+    [ -x "$exe" ] && pass || fail "no berth binary in the FetchContent build"
     ;;
   subdirectory)
     expect_eq "berth built at configure" "$exe" "$TMP/build/berth/host/generator/berth"
