@@ -1,13 +1,12 @@
 #include "generator/cli.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "generator/fileio.hpp"
 #include "generator/plan.hpp"
 #include "generator/scaffold.hpp"
 #include "store/error.hpp"
@@ -76,20 +75,6 @@ PortRange parse_range(const std::string& text) {
   r.first = validate_port(parse_int(text.substr(eq + 1, dash - eq - 1), "port"), "port");
   r.last = validate_port(parse_int(text.substr(dash + 1), "port"), "port");
   return r;
-}
-
-json read_json_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw runtime_error("cannot read " + quote(path) + ": " + std::strerror(errno));
-  }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  try {
-    return json::parse(buf.str());
-  } catch (const json::parse_error& e) {
-    throw usage_error(quote(path) + " is not valid JSON (at byte " + std::to_string(e.byte) + ")");
-  }
 }
 
 // Reads field `name` of object `entry` as type T, or throws naming the entry.
@@ -319,6 +304,14 @@ json result_json(const ReserveResult& r) {
   return j;
 }
 
+json results_json(const std::vector<ReserveResult>& results) {
+  json j = json::array();
+  for (const auto& r : results) {
+    j.push_back(result_json(r));
+  }
+  return j;
+}
+
 void print_json(const json& j) {
   std::cout << j.dump(2) << '\n';
 }
@@ -492,11 +485,7 @@ int run_cli(int argc, char** argv) {
         }
         const auto results = store.apply(parse_batch(r_batch));
         if (o.json) {
-          json j = json::array();
-          for (const auto& r : results) {
-            j.push_back(result_json(r));
-          }
-          print_json(j);
+          print_json(results_json(results));
         } else {
           std::vector<Reservation> list;
           for (const auto& r : results) {
@@ -626,11 +615,7 @@ int run_cli(int argc, char** argv) {
       const auto added =
           std::count_if(results.begin(), results.end(), [](const auto& r) { return r.created; });
       if (o.json) {
-        json j = json::array();
-        for (const auto& r : results) {
-          j.push_back(result_json(r));
-        }
-        print_json(j);
+        print_json(results_json(results));
       } else {
         std::cout << "imported " << added << " reservation(s), " << (results.size() - added)
                   << " already present\n";

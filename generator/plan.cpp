@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "generator/fileio.hpp"
 #include "generator/scaffold.hpp"
 #include "generator/template.hpp"
 #include "store/error.hpp"
@@ -16,16 +17,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw runtime_error("cannot read " + quote(path.string()));
-  }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
 
 // "entry 3 ('m' app 1, declared at CMakeLists.txt:12)"
 std::string where(std::size_t index, const PlanEntry& e) {
@@ -77,7 +68,7 @@ struct LockEntry {
 
 std::map<AppKey, LockEntry> read_lock(const fs::path& path) {
   std::map<AppKey, LockEntry> lock;
-  const std::string text = read_text(path);
+  const std::string text = read_file(path);
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return lock;  // an empty file starts a lock
   }
@@ -101,8 +92,8 @@ std::map<AppKey, LockEntry> read_lock(const fs::path& path) {
 }  // namespace
 
 std::vector<PlanEntry> read_plan(const std::string& path) {
-  const json doc = json::parse(read_text(path), nullptr, false);
-  if (doc.is_discarded() || !doc.is_array()) {
+  const json doc = read_json_file(path);
+  if (!doc.is_array()) {
     throw usage_error(quote(path) + " must hold a JSON list of apps");
   }
   std::vector<PlanEntry> entries;
@@ -341,8 +332,8 @@ PlanResult run_plan(Store& store, const std::vector<PlanEntry>& entries,
   }
   if (options.stamps_dir) {
     for (std::size_t i = 0; i < entries.size(); ++i) {
-      const std::string name = entries[i].target.empty() ? "app" + std::to_string(i + 1)
-                                                          : entries[i].target;
+      const std::string name =
+          entries[i].target.empty() ? "app" + std::to_string(i + 1) : entries[i].target;
       json vars(entries[i].vars);
       json stamp = {{"reservation", to_json(results[i].reservation)},
                     {"template", fs::absolute(tmpl_of[i]->root).lexically_normal().string()},

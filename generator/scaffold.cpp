@@ -1,19 +1,13 @@
 #include "generator/scaffold.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "generator/fileio.hpp"
 #include "store/error.hpp"
 #include "store/names.hpp"
 
@@ -93,61 +87,7 @@ std::string hash_hex(const std::string& content) {
   return buf;
 }
 
-bool within(const fs::path& root, const fs::path& p) {
-  const auto r = root.lexically_normal().string();
-  const auto s = p.lexically_normal().string();
-  return s == r || (s.size() > r.size() && s.compare(0, r.size(), r) == 0 && s[r.size()] == '/');
-}
-
-std::optional<std::string> read_if_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) {
-    return std::nullopt;
-  }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
-
-// Writes `content` to a temporary file beside `p`, then renames it into place.
-void write_atomic(const fs::path& p, const std::string& content, unsigned mode) {
-  std::error_code ec;
-  fs::create_directories(p.parent_path(), ec);
-  if (ec) {
-    throw runtime_error("cannot create folder " + quote(p.parent_path().string()) + ": " +
-                        ec.message());
-  }
-  const fs::path tmp =
-      p.parent_path() / ("." + p.filename().string() + ".berth-tmp-" + std::to_string(getpid()));
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  bool ok = fd >= 0;
-  std::size_t done = 0;
-  while (ok && done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    ok = n > 0;
-    done += ok ? static_cast<std::size_t>(n) : 0;
-  }
-  ok = ok && ::fchmod(fd, mode) == 0;
-  const int saved = errno;
-  if (fd >= 0) {
-    ok = (::close(fd) == 0) && ok;
-  }
-  if (!ok || ::rename(tmp.c_str(), p.c_str()) != 0) {
-    const std::string why = std::strerror(ok ? errno : saved);
-    ::unlink(tmp.c_str());
-    throw runtime_error("cannot write " + quote(p.string()) + ": " + why);
-  }
-}
-
 }  // namespace
-
-bool write_if_changed(const fs::path& path, const std::string& content, unsigned mode) {
-  if (read_if_file(path) == content) {
-    return false;
-  }
-  write_atomic(path, content, mode);
-  return true;
-}
 
 std::vector<OutputFile> render_template(const Template& tmpl, const Context& context,
                                         const std::vector<OutputFile>& overlay) {

@@ -45,11 +45,6 @@ struct ScaffoldReport {
 // The file in an app folder that records what berth wrote there (paths and content hashes).
 constexpr char k_scaffold_manifest[] = ".berth-manifest.json";
 
-// Writes `content` to `path` atomically (a temporary file beside it, then a rename), only if the
-// file does not already hold exactly that; returns whether it wrote. Creates missing folders.
-bool write_if_changed(const std::filesystem::path& path, const std::string& content,
-                      unsigned mode = 0644);
-
 // What bringing an app folder up to date takes: the files to write and remove, and what berth
 // will own there afterwards.
 struct ScaffoldPlan {

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "generator/fileio.hpp"
 #include "store/error.hpp"
 
 namespace berth {
@@ -64,22 +65,6 @@ bool glob_match(const std::string& pattern, const std::string& path) {
 }
 
 namespace {
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw runtime_error("cannot read " + quote(path.string()));
-  }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
-
-bool within(const fs::path& root, const fs::path& p) {
-  const auto r = root.lexically_normal().string();
-  const auto s = p.lexically_normal().string();
-  return s == r || (s.size() > r.size() && s.compare(0, r.size(), r) == 0 && s[r.size()] == '/');
-}
 
 std::vector<std::string> string_list(const json& m, const char* key, const std::string& where,
                                      std::vector<std::string> fallback) {
