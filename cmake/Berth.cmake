@@ -124,8 +124,9 @@ macro(_berth_json_string out value)
   set(${out} "\"${${out}}\"")
 endmacro()
 
-# _berth_fail(<model> <n> <message>...): stop with a message naming the app. CMake adds the
-# call stack, which holds the file:line of the declaration.
+# _berth_fail(<message parts>...): stop with a message naming the app (from the caller's
+# `model` and `n`). CMake adds the call stack, which holds the file:line of the declaration.
+# The parts are joined without separators; a ';' inside them would be lost.
 macro(_berth_fail)
   string(JOIN "" _berth_msg ${ARGN})
   message(FATAL_ERROR "add_generated_app(${model} ${n}): ${_berth_msg}")
@@ -143,6 +144,11 @@ function(add_generated_app model n)
   endforeach()
   if("${model}" STREQUAL "")
     _berth_fail("the model name is empty")
+  endif()
+  if(model MATCHES ";")
+    string(REPLACE ";" "\\;" shown "${model}")
+    message(FATAL_ERROR "add_generated_app(${shown} ${n}): a model name with ';' cannot travel "
+                        "through CMake lists. Reserve it with the berth command line instead.")
   endif()
   if(NOT n MATCHES "^[1-9][0-9]*$" OR n GREATER 1000000)
     _berth_fail("the app number '${n}' is not a whole number from 1 to 1000000")

@@ -63,6 +63,8 @@ project big 'add_generated_app(m 1000001)'
 expect_configure_fail big "the app number '1000001' is not a whole number"
 project empty 'add_generated_app("" 1)'
 expect_configure_fail empty "add_generated_app\( 1\): the model name is empty"
+project semicolon 'add_generated_app("a;b" 1)'
+expect_configure_fail semicolon "a model name with ';' cannot travel through CMake lists"
 project badport 'add_generated_app(m 1 PORTS backend:5001)'
 expect_configure_fail badport "PORTS 'backend:5001' is not <name>=<port>"
 project bigport 'add_generated_app(m 1 PORTS backend=70000)'
