@@ -244,25 +244,28 @@ PlanResult run_plan(Store& store, const std::vector<PlanEntry>& entries,
     }
     return outputs;
   };
+  // Batch errors say "batch entry N: ..."; say instead which app that is, where it was declared,
+  // and whether the lock file pinned the port that is held.
   const auto label = [&](const Error& err) {
-    // Batch errors say "batch entry N"; add where entry N was declared.
-    std::vector<std::string> lines =
-        err.details().empty() ? std::vector<std::string>{err.what()} : err.details();
+    std::vector<std::string> lines = err.details();
+    if (lines.empty()) {
+      lines.push_back(err.what());
+    }
+    const std::string tag = "batch entry ";
     for (auto& line : lines) {
-      const std::string tag = "batch entry ";
-      if (line.rfind(tag, 0) == 0) {
-        const std::size_t n = std::stoul(line.substr(tag.size()));
-        const std::size_t colon = line.find(": ");
-        if (n >= 1 && n <= entries.size() && colon != std::string::npos) {
-          line = where(n - 1, entries[n - 1]) + line.substr(colon);
-        }
+      const std::size_t colon = line.find(": ");
+      if (line.rfind(tag, 0) != 0 || colon == std::string::npos) {
+        continue;
       }
-      if (lock_path && line.find(" is held by ") != std::string::npos) {
-        const std::size_t n = line.rfind("entry ", 0) == 0 ? std::stoul(line.substr(6)) : 0;
-        if (n >= 1 && lock.count(entries[n - 1].request.key)) {
-          line += " (pinned by the lock file " + quote(lock_path->string()) + ")";
-        }
+      const std::size_t n = std::stoul(line.substr(tag.size()));
+      if (n < 1 || n > entries.size()) {
+        continue;
       }
+      const PlanEntry& e = entries[n - 1];
+      const bool locked_pin =
+          line.find(" is held by ") != std::string::npos && lock.count(e.request.key);
+      line = where(n - 1, e) + line.substr(colon) +
+             (locked_pin ? " (pinned by the lock file " + quote(lock_path->string()) + ")" : "");
     }
     return lines;
   };
