@@ -137,6 +137,20 @@ expect_fail 2 "template 'dots' output path '../f' holds an empty, '.' or '..' co
 ln -s /etc/hostname "$TMP/dots/files/link"
 expect_fail 2 "'link' is a symlink leading outside the template" --store "$S" scaffold "$A" 1 --template "$TMP/dots" --out "$TMP/dotsout"
 
+# Overlays: refused when missing or leaking outside; a folder in the way of a file is kept.
+expect_fail 2 "overlay '$TMP/no-overlay' is not a folder" --store "$S" scaffold "$A" 1 --template "$TEMPLATE" --out "$TMP/ov" --overlay "$TMP/no-overlay"
+mkdir -p "$TMP/leaky"
+ln -s /etc/hostname "$TMP/leaky/backend.txt"
+expect_fail 2 "overlay file 'backend.txt' is a symlink leading outside '$TMP/leaky'" --store "$S" scaffold "$A" 1 --template "$TEMPLATE" --out "$TMP/ov" --overlay "$TMP/leaky"
+[ ! -e "$TMP/ov" ] && pass || fail "a refused overlay wrote files"
+mkdir -p "$TMP/inway/README.md"
+expect_ok --store "$S" scaffold "$A" 1 --template "$TEMPLATE" --out "$TMP/inway"
+grep -q "kept 'README.md': something other than a file is in the way" "$ERR" && pass || fail "folder in the way not reported"
+# A manifest whose entry leads outside the folder is refused.
+mkdir -p "$TMP/badentry"
+echo '{"berth_scaffold": 1, "template": "x", "files": {"../escape.txt": "0"}}' >"$TMP/badentry/.berth-manifest.json"
+expect_fail 2 "manifest entry '../escape.txt' holds an empty, '.' or '..' component" --store "$S" scaffold "$A" 1 --template "$TEMPLATE" --out "$TMP/badentry"
+
 # Scaffold errors.
 store_before=$("$BERTH" --store "$S" export)
 expect_fail 2 "variable 'colour' is not declared by template 'react-flask'; its variables: app_title, nginx_image, node_image, python_image" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/x" --set colour=red

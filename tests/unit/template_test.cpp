@@ -104,6 +104,21 @@ TEST_CASE("template errors name the problem") {
   CHECK_THROWS_WITH(load_template(t.string(), {}),
                     Catch::Contains("'escape' is a symlink leading outside the template"));
   fs::remove(t / "files" / "escape");
+  fs::create_directories(t / "files" / "real");
+  fs::create_directory_symlink(t / "files" / "real", t / "files" / "alias");
+  CHECK_THROWS_WITH(
+      load_template(t.string(), {}),
+      Catch::Contains("'alias' is a symlink to a folder; templates may link only files"));
+  fs::remove(t / "files" / "alias");
+  fs::remove(t / "files" / "real");
+  write(t / "template.json",
+        "{\"name\": \"bad\", \"variables\": {\"model\": {\"default\": \"x\"}}}");
+  {
+    const Template shadow = load_template(t.string(), {});
+    CHECK_THROWS_WITH(make_context(reservation(), shadow, {}),
+                      Catch::Contains("declares variable 'model', which berth already provides"));
+  }
+  write(t / "template.json", "{\"name\": \"bad\"}");
   write(t / "files" / "{{dir}}" / "x", "y");
   const Template tmpl = load_template(t.string(), {});
   Context ctx = {{"dir", ".."}};
