@@ -10,6 +10,7 @@
 #include "generator/plan.hpp"
 #include "generator/scaffold.hpp"
 #include "store/error.hpp"
+#include "store/json_read.hpp"
 #include "store/store.hpp"
 
 namespace berth {
@@ -77,60 +78,22 @@ PortRange parse_range(const std::string& text) {
   return r;
 }
 
-// Reads field `name` of object `entry` as type T, or throws naming the entry.
-template <class T>
-T field(const json& entry, const char* name, const std::string& where) {
-  if (!entry.contains(name)) {
-    throw usage_error(where + ": missing " + quote(name));
-  }
-  try {
-    return entry.at(name).get<T>();
-  } catch (const json::exception&) {
-    throw usage_error(where + ": " + quote(name) + " has the wrong type (" + entry.at(name).dump() +
-                      ")");
-  }
-}
-
-void only_fields(const json& entry, std::initializer_list<const char*> allowed,
-                 const std::string& where) {
-  for (const auto& [k, v] : entry.items()) {
-    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; })) {
-      std::string list;
-      for (const char* a : allowed) {
-        list += (list.empty() ? "" : ", ") + std::string(a);
-      }
-      throw usage_error(where + ": unknown field " + quote(k) + "; known: " + list);
-    }
-  }
-}
-
-AppKey entry_key(const json& e, const char* app_field, const std::string& where) {
-  AppKey key{field<std::string>(e, "model", where), 0};
-  const long long app = field<long long>(e, app_field, where);
+AppKey entry_key(const JsonFields& e, const char* app_field) {
+  AppKey key{e.string("model"), 0};
   try {
     validate_model(key.model);
-    validate_app(app);
   } catch (const Error& err) {
-    throw usage_error(where + ": " + err.what());
+    e.fail(err.what());
   }
-  key.app = static_cast<std::uint32_t>(app);
+  key.app = static_cast<std::uint32_t>(e.integer(app_field, 1, k_max_app));
   return key;
 }
 
-std::map<std::string, std::uint16_t> entry_ports(const json& ports, const std::string& where) {
-  if (!ports.is_object()) {
-    throw usage_error(where + ": \"ports\" must be an object of name: port");
-  }
+std::map<std::string, std::uint16_t> entry_ports(const JsonFields& e) {
   std::map<std::string, std::uint16_t> out;
-  for (const auto& [name, port] : ports.items()) {
-    if (!port.is_number_integer()) {
-      throw usage_error(where + ": port " + quote(name) + " is not a number");
-    }
-    try {
-      out[name] = validate_port(port.get<long long>(), "port " + name);
-    } catch (const Error& err) {
-      throw usage_error(where + ": " + err.what());
-    }
+  for (const auto& [name, port] : e.object("ports").items()) {
+    out[name] =
+        static_cast<std::uint16_t>(json_integer(port, 1, 65535, "port " + quote(name), e.where()));
   }
   return out;
 }
@@ -143,29 +106,21 @@ std::vector<BatchOp> parse_batch(const std::string& path) {
   }
   std::vector<BatchOp> ops;
   for (std::size_t i = 0; i < doc.size(); ++i) {
-    const std::string where = path + ": entry " + std::to_string(i + 1);
-    const json& e = doc[i];
-    if (!e.is_object()) {
-      throw usage_error(where + " is not an object");
-    }
-    only_fields(e, {"model", "app", "pool", "ports", "project", "op"}, where);
+    const JsonFields e(doc[i], path + ": entry " + std::to_string(i + 1));
+    e.only({"model", "app", "pool", "ports", "project", "op"});
     BatchOp op;
-    op.request.key = entry_key(e, "app", where);
-    const std::string kind = e.contains("op") ? field<std::string>(e, "op", where) : "reserve";
+    op.request.key = entry_key(e, "app");
+    const std::string kind = e.string_or("op", "reserve");
     if (kind == "release") {
       op.kind = BatchOp::Kind::release;
     } else if (kind != "reserve") {
-      throw usage_error(where + ": op " + quote(kind) + " is neither \"reserve\" nor \"release\"");
+      e.fail("op " + quote(kind) + " is neither \"reserve\" nor \"release\"");
     }
-    if (e.contains("pool")) {
-      op.request.pool = field<std::string>(e, "pool", where);
+    op.request.pool = e.string_or("pool", "");
+    if (e.has("ports")) {
+      op.request.pins = entry_ports(e);
     }
-    if (e.contains("ports")) {
-      op.request.pins = entry_ports(e["ports"], where);
-    }
-    if (e.contains("project")) {
-      op.request.project = field<std::string>(e, "project", where);
-    }
+    op.request.project = e.string_or("project", "");
     ops.push_back(std::move(op));
   }
   return ops;
@@ -177,23 +132,13 @@ void parse_import(const std::string& path, std::vector<Pool>& pools,
   const json doc = read_json_file(path);
   if (doc.is_array()) {
     for (std::size_t i = 0; i < doc.size(); ++i) {
-      const std::string where = path + ": entry " + std::to_string(i + 1);
-      const json& e = doc[i];
-      if (!e.is_object()) {
-        throw usage_error(where + " is not an object");
-      }
+      const JsonFields e(doc[i], path + ": entry " + std::to_string(i + 1));
       ReserveRequest r;
-      r.key = entry_key(e, "app_number", where);
+      r.key = entry_key(e, "app_number");
       r.pool = k_default_pool;
       for (const char* role : {"backend", "frontend"}) {
         const std::string f = std::string(role) + "_port";
-        try {
-          r.pins[role] = validate_port(field<long long>(e, f.c_str(), where), f);
-        } catch (const Error& err) {
-          throw usage_error(std::string(err.what()).rfind(where, 0) == 0
-                                ? err.what()
-                                : where + ": " + err.what());
-        }
+        r.pins[role] = static_cast<std::uint16_t>(e.integer(f.c_str(), 1, 65535));
       }
       requests.push_back(std::move(r));
     }
@@ -203,28 +148,30 @@ void parse_import(const std::string& path, std::vector<Pool>& pools,
     throw usage_error(quote(path) +
                       " is neither a port_config.json list nor a berth export object");
   }
+  const JsonFields top(doc, path);
   if (doc["berth_export"] != 1) {
-    throw usage_error(quote(path) + " is a berth export of format " + doc["berth_export"].dump() +
-                      "; this berth reads format 1");
+    throw usage_error(quote(path) + " is a berth export of format " +
+                      json_shown(doc["berth_export"]) + "; this berth reads format 1");
   }
-  only_fields(doc, {"berth_export", "excluded", "pools", "reservations"}, path);
-  for (const auto& p : doc.value("pools", json::array())) {
-    try {
-      pools.push_back(pool_from_json(p));
-    } catch (const json::exception&) {
-      throw usage_error(path + ": malformed pool " + p.dump());
+  top.only({"berth_export", "excluded", "pools", "reservations"});
+  if (top.has("pools")) {
+    const json& list = top.array("pools");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      pools.push_back(pool_from_json(list[i], path + ": pool " + std::to_string(i + 1)));
     }
   }
-  const json reservations = doc.value("reservations", json::array());
+  if (top.has("excluded")) {
+    top.array("excluded");  // informative: the importing store keeps its own excluded ports
+  }
+  const json reservations = top.has("reservations") ? top.array("reservations") : json::array();
   for (std::size_t i = 0; i < reservations.size(); ++i) {
-    const std::string where = path + ": reservation " + std::to_string(i + 1);
-    const json& e = reservations[i];
-    only_fields(e, {"model", "app", "pool", "ports", "project"}, where);
+    const JsonFields e(reservations[i], path + ": reservation " + std::to_string(i + 1));
+    e.only({"model", "app", "pool", "ports", "project"});
     ReserveRequest r;
-    r.key = entry_key(e, "app", where);
-    r.pool = field<std::string>(e, "pool", where);
-    r.pins = entry_ports(e.value("ports", json::object()), where);
-    r.project = field<std::string>(e, "project", where);
+    r.key = entry_key(e, "app");
+    r.pool = e.string("pool");
+    r.pins = entry_ports(e);
+    r.project = e.string("project");
     requests.push_back(std::move(r));
   }
 }
@@ -327,8 +274,11 @@ struct Options {
   bool json = false;
 };
 
-Store open_store(const Options& o) {
-  return Store(o.store.empty() ? Store::default_dir() : std::filesystem::path(o.store));
+// The store; `read_only` for commands that only read it.
+Store open_store(const Options& o, bool read_only = false) {
+  StoreOptions options;
+  options.read_only = read_only;
+  return Store(o.store.empty() ? Store::default_dir() : std::filesystem::path(o.store), options);
 }
 
 }  // namespace
@@ -543,7 +493,7 @@ int run_cli(int argc, char** argv) {
         validate_model(l_model);
         model = l_model;
       }
-      const auto all = open_store(o).list(model);
+      const auto all = open_store(o, true).list(model);
       if (o.json) {
         json j = json::array();
         for (const auto& r : all) {
@@ -559,7 +509,7 @@ int run_cli(int argc, char** argv) {
     }
 
     if (*check) {
-      Store store = open_store(o);
+      Store store = open_store(o, true);
       const auto problems = store.check();
       const auto count = store.list().size();
       if (o.json) {
@@ -581,7 +531,7 @@ int run_cli(int argc, char** argv) {
     }
 
     if (*stats) {
-      const auto all = open_store(o).stats();
+      const auto all = open_store(o, true).stats();
       if (o.json) {
         json j = json::array();
         for (const auto& s : all) {
@@ -624,7 +574,7 @@ int run_cli(int argc, char** argv) {
     }
 
     if (*exportc) {
-      const std::string text = open_store(o).export_json().dump(2) + "\n";
+      const std::string text = open_store(o, true).export_json().dump(2) + "\n";
       if (exp_file.empty()) {
         std::cout << text;
         return 0;
@@ -647,12 +597,23 @@ int run_cli(int argc, char** argv) {
         }
         sets[text.substr(0, eq)] = text.substr(eq + 1);
       }
+      if (sc_out.empty()) {
+        throw usage_error("--out is empty; give the app folder");
+      }
       const Template tmpl = load_template(sc_template, template_search_path());
       const auto overlay =
           sc_overlay.empty() ? std::vector<OutputFile>{} : read_overlay(sc_overlay);
+      if (!sc_overlay.empty()) {
+        // An app folder inside its overlay (or the reverse) would copy itself deeper each run.
+        std::error_code ec;
+        const auto a = std::filesystem::weakly_canonical(std::filesystem::absolute(sc_out), ec);
+        const auto b = std::filesystem::weakly_canonical(std::filesystem::absolute(sc_overlay), ec);
+        if (within(a, b) || within(b, a)) {
+          throw usage_error("--out " + quote(sc_out) + " and --overlay " + quote(sc_overlay) +
+                            " overlap; the app folder must lie outside its overlay");
+        }
+      }
       Store store = open_store(o);
-      // Render against what the reservation would be before reserving: a template error leaves
-      // the store as it was. If another process changed the answer meanwhile, render again.
       // Render and plan against what the reservation would be, before reserving: a template
       // or folder error leaves the store as it was. If another process changed the answer
       // meanwhile, render and plan again.
@@ -664,15 +625,48 @@ int run_cli(int argc, char** argv) {
       ScaffoldPlan plan = plan_for(planned.reservation);
       ReserveResult result = planned;
       if (!sc_dry) {
-        result = store.reserve(req);
-        if (to_json(result.reservation) != to_json(planned.reservation)) {
-          plan = plan_for(result.reservation);
+        // One writer per app folder at a time: the folder is created (and removed again if this
+        // run fails and leaves it empty), locked, and planned again under the lock.
+        const std::filesystem::path root = plan.root;
+        std::error_code ec;
+        std::filesystem::path created;
+        for (auto p = root; !p.empty() && !std::filesystem::exists(p, ec); p = p.parent_path()) {
+          created = p;
+        }
+        std::filesystem::create_directories(root, ec);
+        if (ec) {
+          throw runtime_error("cannot create " + quote(root.string()) + ": " + ec.message());
+        }
+        bool reserved_here = false;
+        try {
+          FolderLock lock(root);
+          plan = plan_for(planned.reservation);
+          result = store.reserve(req);
+          reserved_here = result.created;
+          if (to_json(result.reservation) != to_json(planned.reservation)) {
+            plan = plan_for(result.reservation);
+          }
+          const ScaffoldReport report = plan.report;
+          apply_plan(std::move(plan), sc_touch);
+          plan.report = report;
+        } catch (...) {
+          // Undo: a reservation this run made is released again (nothing else held it yet)...
+          if (reserved_here) {
+            try {
+              store.release(req.key);
+            } catch (const Error&) {
+            }
+          }
+          // ...and the folders this run created are removed, if nothing landed in them.
+          for (auto p = root; !created.empty() && within(created, p); p = p.parent_path()) {
+            if (!std::filesystem::is_empty(p, ec) || !std::filesystem::remove(p, ec)) {
+              break;
+            }
+          }
+          throw;
         }
       }
       const ScaffoldReport report = plan.report;
-      if (!sc_dry) {
-        apply_plan(std::move(plan), sc_touch);
-      }
       for (const auto& [path, why] : report.kept) {
         std::cerr << "berth: warning: kept " << quote(path) << ": " << why << '\n';
       }
@@ -802,6 +796,14 @@ int run_cli(int argc, char** argv) {
       std::cerr << "  " << d << '\n';
     }
     return static_cast<int>(e.kind());
+  } catch (const std::filesystem::filesystem_error& e) {
+    // Whatever escapes is reported once, never an abort.
+    std::cerr << "berth: error: " << e.code().message() << ": " << quote(e.path1().string())
+              << '\n';
+    return static_cast<int>(ErrorKind::runtime);
+  } catch (const std::exception& e) {
+    std::cerr << "berth: error: " << e.what() << '\n';
+    return static_cast<int>(ErrorKind::runtime);
   }
 }
 

@@ -1,6 +1,7 @@
 #include "generator/plan.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <fstream>
 #include <memory>
 #include <set>
@@ -10,6 +11,7 @@
 #include "generator/scaffold.hpp"
 #include "generator/template.hpp"
 #include "store/error.hpp"
+#include "store/json_read.hpp"
 
 namespace berth {
 
@@ -22,15 +24,6 @@ namespace {
 std::string where(std::size_t index, const PlanEntry& e) {
   return "entry " + std::to_string(index + 1) + " (" + describe(e.request.key) +
          (e.declared.empty() ? "" : ", declared at " + e.declared) + ")";
-}
-
-template <class T>
-T get(const json& e, const char* name, const std::string& at) {
-  try {
-    return e.at(name).get<T>();
-  } catch (const json::exception&) {
-    throw usage_error(at + ": " + quote(name) + " is missing or has the wrong type");
-  }
 }
 
 // Throws unless `value` can travel through a CMake list: no ';' and no newline.
@@ -74,19 +67,41 @@ std::map<AppKey, LockEntry> read_lock(const fs::path& path) {
   }
   const json doc = json::parse(text, nullptr, false);
   const std::string at = "lock file " + quote(path.string());
-  if (doc.is_discarded() || !doc.is_object() || doc.value("berth_lock", 0) != 1 ||
-      !doc.contains("apps") || !doc["apps"].is_array()) {
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("berth_lock")) {
     throw usage_error(at + " is not a berth lock (expected {\"berth_lock\": 1, \"apps\": [...]})");
   }
-  for (const auto& a : doc["apps"]) {
-    AppKey key{get<std::string>(a, "model", at), get<std::uint32_t>(a, "app", at)};
+  const JsonFields top(doc, at);
+  top.only({"berth_lock", "apps"});
+  if (top.integer("berth_lock", 1, LLONG_MAX) != 1) {
+    top.fail("format " + json_shown(doc["berth_lock"]) + " is not the format 1 this berth reads");
+  }
+  const json& apps = top.array("apps");
+  for (std::size_t i = 0; i < apps.size(); ++i) {
+    const JsonFields a(apps[i], at + ": app " + std::to_string(i + 1));
+    a.only({"model", "app", "pool", "ports", "project"});
+    AppKey key{a.string("model"), static_cast<std::uint32_t>(a.integer("app", 1, k_max_app))};
+    try {
+      validate_model(key.model);
+    } catch (const Error& e) {
+      a.fail(e.what());
+    }
     LockEntry e;
-    e.pool = get<std::string>(a, "pool", at);
-    e.project = get<std::string>(a, "project", at);
-    e.ports = get<std::map<std::string, std::uint16_t>>(a, "ports", at);
-    lock[key] = std::move(e);
+    e.pool = a.string("pool");
+    e.project = a.string("project");
+    for (const auto& [name, port] : a.object("ports").items()) {
+      e.ports[name] = static_cast<std::uint16_t>(
+          json_integer(port, 1, 65535, "port " + quote(name), a.where()));
+    }
+    if (!lock.emplace(key, std::move(e)).second) {
+      a.fail(describe(key) + " is listed twice");
+    }
   }
   return lock;
+}
+
+// The file name of an app's stamp: its target's name.
+std::string stamp_name(std::size_t index, const PlanEntry& e) {
+  return (e.target.empty() ? "app" + std::to_string(index + 1) : e.target) + ".reservation";
 }
 
 }  // namespace
@@ -97,50 +112,54 @@ std::vector<PlanEntry> read_plan(const std::string& path) {
     throw usage_error(quote(path) + " must hold a JSON list of apps");
   }
   std::vector<PlanEntry> entries;
-  static const std::set<std::string> known = {"model", "app",     "pool", "ports",  "template",
-                                              "vars",  "overlay", "out",  "target", "declared"};
   for (std::size_t i = 0; i < doc.size(); ++i) {
-    const json& j = doc[i];
-    const std::string at = path + ": entry " + std::to_string(i + 1);
-    if (!j.is_object()) {
-      throw usage_error(at + " is not an object");
-    }
-    for (const auto& [k, v] : j.items()) {
-      if (!known.count(k)) {
-        throw usage_error(at + ": unknown field " + quote(k));
-      }
-    }
+    const JsonFields j(doc[i], path + ": entry " + std::to_string(i + 1));
+    j.only({"model", "app", "pool", "ports", "template", "vars", "overlay", "out", "target",
+            "declared"});
     PlanEntry e;
-    e.request.key.model = get<std::string>(j, "model", at);
-    const long long app = get<long long>(j, "app", at);
+    e.request.key.model = j.string("model");
     try {
       validate_model(e.request.key.model);
-      validate_app(app);
     } catch (const Error& err) {
-      throw usage_error(at + ": " + err.what());
+      j.fail(err.what());
     }
-    e.request.key.app = static_cast<std::uint32_t>(app);
-    e.request.pool = j.value("pool", "");
-    if (j.contains("ports")) {
-      for (const auto& [name, port] : j["ports"].items()) {
-        if (!port.is_number_integer()) {
-          throw usage_error(at + ": port " + quote(name) + " is not a number");
-        }
-        e.request.pins[name] = validate_port(port.get<long long>(), "port " + name);
+    e.request.key.app = static_cast<std::uint32_t>(j.integer("app", 1, k_max_app));
+    e.request.pool = j.string_or("pool", "");
+    if (j.has("ports")) {
+      for (const auto& [name, port] : j.object("ports").items()) {
+        e.request.pins[name] = static_cast<std::uint16_t>(
+            json_integer(port, 1, 65535, "port " + quote(name), j.where()));
       }
     }
-    e.template_name = j.value("template", "react-flask");
-    if (j.contains("vars")) {
-      e.vars = get<std::map<std::string, std::string>>(j, "vars", at);
+    e.template_name = j.string_or("template", "react-flask");
+    if (j.has("vars")) {
+      e.vars = j.string_map("vars");
     }
-    e.overlay = j.value("overlay", "");
-    e.out = j.value("out", "");
-    e.target = j.value("target", "");
-    e.declared = j.value("declared", "");
+    e.overlay = j.string_or("overlay", "");
+    e.out = j.string_or("out", "");
+    e.target = j.string_or("target", "");
+    // The target names the app's stamp file: a plain file name, never a path.
+    if (!e.target.empty() &&
+        (e.target == "." || e.target == ".." || e.target.size() > 200 ||
+         e.target.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                    "0123456789_.+-") != std::string::npos)) {
+      j.fail("target " + quote(e.target) +
+             " is not a target name (letters, digits, '_', '.', '+', '-'; at most 200)");
+    }
+    e.declared = j.string_or("declared", "");
     entries.push_back(std::move(e));
   }
   return entries;
 }
+
+namespace {
+// Writes the lock, stamps, summary and CMake file of a committed plan, each only if changed.
+PlanResult write_results(const std::vector<PlanEntry>& entries, const PlanOptions& options,
+                         const std::vector<ReserveResult>& results,
+                         const std::vector<std::shared_ptr<const Template>>& tmpl_of,
+                         const std::vector<std::vector<OutputFile>>& overlays,
+                         const std::vector<std::vector<std::string>>& outputs);
+}  // namespace
 
 PlanResult run_plan(Store& store, const std::vector<PlanEntry>& entries,
                     const PlanOptions& options) {
@@ -270,6 +289,49 @@ PlanResult run_plan(Store& store, const std::vector<PlanEntry>& entries,
     return lines;
   };
 
+  // Everything that could fail after the commit is checked before it: apps whose folders nest
+  // (their scaffolds would mix), and every file this run will write.
+  {
+    std::map<std::string, std::size_t> outs;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      if (!entries[i].out.empty()) {
+        outs.emplace(fs::absolute(entries[i].out).lexically_normal().string(), i);
+      }
+    }
+    for (auto it = outs.begin(); it != outs.end(); ++it) {
+      for (auto next = std::next(it); next != outs.end() && within(it->first, next->first);
+           ++next) {
+        problems.push_back(where(next->second, entries[next->second]) + ": its folder " +
+                           quote(next->first) + " lies inside the folder of " +
+                           where(it->second, entries[it->second]) +
+                           "; two apps in one folder would mix their files");
+      }
+    }
+    try {
+      if (lock_path && !options.locked) {
+        check_writable(*lock_path, "lock file");
+      }
+      if (options.cmake_out) {
+        check_writable(*options.cmake_out, "--cmake");
+      }
+      if (options.summary_out) {
+        check_writable(*options.summary_out, "--summary");
+      }
+      if (options.stamps_dir) {
+        for (std::size_t i = 0; i < entries.size(); ++i) {
+          check_writable(*options.stamps_dir / stamp_name(i, entries[i]), "stamp");
+        }
+      }
+    } catch (const Error& err) {
+      problems.push_back(err.what());
+    }
+  }
+  if (!problems.empty()) {
+    throw Error(ErrorKind::usage,
+                "plan refused, nothing changed: " + std::to_string(problems.size()) + " problem(s)",
+                problems);
+  }
+
   std::vector<ReserveResult> planned;
   try {
     planned = store.preview(ops);
@@ -296,6 +358,24 @@ PlanResult run_plan(Store& store, const std::vector<PlanEntry>& entries,
     outputs = outputs_for(results);  // another process got in between: render again
   }
 
+  try {
+    return write_results(entries, options, results, tmpl_of, overlays, outputs);
+  } catch (const Error& err) {
+    throw Error(err.kind(),
+                "the reservations were committed, but writing the results failed: " +
+                    std::string(err.what()) + ". Fix it and run again: nothing is reserved twice",
+                err.details());
+  }
+}
+
+namespace {
+
+PlanResult write_results(const std::vector<PlanEntry>& entries, const PlanOptions& options,
+                         const std::vector<ReserveResult>& results,
+                         const std::vector<std::shared_ptr<const Template>>& tmpl_of,
+                         const std::vector<std::vector<OutputFile>>& overlays,
+                         const std::vector<std::vector<std::string>>& outputs) {
+  const std::optional<fs::path> lock_path = options.lock;
   PlanResult out;
   json apps = json::array();
   for (std::size_t i = 0; i < entries.size(); ++i) {
@@ -335,15 +415,14 @@ PlanResult run_plan(Store& store, const std::vector<PlanEntry>& entries,
   }
   if (options.stamps_dir) {
     for (std::size_t i = 0; i < entries.size(); ++i) {
-      const std::string name =
-          entries[i].target.empty() ? "app" + std::to_string(i + 1) : entries[i].target;
+      const std::string name = stamp_name(i, entries[i]);
       json vars(entries[i].vars);
       json stamp = {{"reservation", to_json(results[i].reservation)},
                     {"template", fs::absolute(tmpl_of[i]->root).lexically_normal().string()},
                     {"vars", vars},
                     {"overlay", entries[i].overlay}};
       stamp["reservation"].erase("slot");  // the slot alone does not change the app
-      write_if_changed(*options.stamps_dir / (name + ".reservation"), stamp.dump(2) + "\n");
+      write_if_changed(*options.stamps_dir / name, stamp.dump(2) + "\n");
     }
   }
   if (options.summary_out) {
@@ -402,5 +481,7 @@ PlanResult run_plan(Store& store, const std::vector<PlanEntry>& entries,
   }
   return out;
 }
+
+}  // namespace
 
 }  // namespace berth

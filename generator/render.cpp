@@ -34,8 +34,16 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// Where a default ends: the next '}' or newline at or after a position. Placeholders are parsed
+// left to right, so the answer found once serves every later default that starts before it:
+// an unterminated default (`{{a|{{a|...`) costs one scan, not one per placeholder.
+struct StopCache {
+  std::size_t from = 1;  // the cached answer is valid for positions in [from, stop]
+  std::size_t stop = 0;
+};
+
 // Parses a placeholder starting at text[pos] == '{', text[pos + 1] == '{'.
-std::optional<Placeholder> parse_at(std::string_view text, std::size_t pos) {
+std::optional<Placeholder> parse_at(std::string_view text, std::size_t pos, StopCache& cache) {
   std::size_t i = pos + 2;
   while (i < text.size() && text[i] == ' ') {
     ++i;
@@ -54,9 +62,11 @@ std::optional<Placeholder> parse_at(std::string_view text, std::size_t pos) {
   }
   if (i < text.size() && text[i] == '|') {
     const std::size_t def_begin = ++i;
-    while (i < text.size() && text[i] != '}' && text[i] != '\n') {
-      ++i;
+    if (!(cache.from <= def_begin && def_begin <= cache.stop)) {
+      cache.from = def_begin;
+      cache.stop = std::min(text.find_first_of("}\n", def_begin), text.size());
     }
+    i = cache.stop;
     p.fallback = std::string(trim(text.substr(def_begin, i - def_begin)));
   }
   if (i + 1 >= text.size() || text[i] != '}' || text[i + 1] != '}') {
@@ -88,8 +98,12 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 Rendered render(std::string_view text, const Context& context, const std::string& file) {
   Rendered out;
   out.text.reserve(text.size());
+  StopCache cache;
   std::size_t line = 1;
   std::size_t line_start = 0;
+  // Characters counted from line_start up to column_at, so columns cost O(text) in all.
+  std::size_t column_at = 0;
+  std::size_t column = 1;
   std::size_t i = 0;
   // Advances the line count over text[from, to).
   const auto track = [&](std::size_t from, std::size_t to) {
@@ -106,7 +120,7 @@ Rendered render(std::string_view text, const Context& context, const std::string
       out.text.append(text.substr(i));
       break;
     }
-    const auto p = parse_at(text, brace);
+    const auto p = parse_at(text, brace, cache);
     // `\{{key}}`: the backslash must be in the unconsumed text, not already written out.
     const bool escaped = brace > i && text[brace - 1] == '\\';
     if (!p) {
@@ -130,13 +144,23 @@ Rendered render(std::string_view text, const Context& context, const std::string
     } else if (p->fallback) {
       out.text.append(*p->fallback);
     } else {
+      if (column_at < line_start) {
+        column_at = line_start;
+        column = 1;
+      }
+      for (; column_at < brace; ++column_at) {
+        column += (static_cast<unsigned char>(text[column_at]) & 0xC0) != 0x80;  // characters
+      }
+      if (out.errors.size() >= k_max_render_errors) {
+        ++out.more_errors;
+        track(brace, p->end);
+        i = p->end;
+        continue;
+      }
       RenderError e;
       e.file = file;
       e.line = line;
-      e.column = 1;
-      for (std::size_t k = line_start; k < brace; ++k) {
-        e.column += (static_cast<unsigned char>(text[k]) & 0xC0) != 0x80;  // count characters
-      }
+      e.column = column;
       e.message = "unknown placeholder '" + p->key + "' with no default";
       std::string best;
       std::size_t best_distance = 3;
@@ -158,9 +182,10 @@ Rendered render(std::string_view text, const Context& context, const std::string
 }
 
 bool has_placeholder(std::string_view text) {
+  StopCache cache;
   for (std::size_t pos = text.find("{{"); pos != std::string_view::npos;
        pos = text.find("{{", pos + 1)) {
-    if (parse_at(text, pos) && (pos == 0 || text[pos - 1] != '\\')) {
+    if (parse_at(text, pos, cache) && (pos == 0 || text[pos - 1] != '\\')) {
       return true;
     }
   }

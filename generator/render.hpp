@@ -22,9 +22,13 @@ struct RenderError {
   std::string to_string() const;
 };
 
+// At most this many errors are listed per text; the rest are only counted.
+constexpr std::size_t k_max_render_errors = 100;
+
 struct Rendered {
   std::string text;
-  std::vector<RenderError> errors;  // every failed placeholder; when non-empty, text is partial
+  std::vector<RenderError> errors;  // failed placeholders; when non-empty, text is partial
+  std::size_t more_errors = 0;      // failed placeholders beyond k_max_render_errors
 
   bool ok() const { return errors.empty(); }
 };
@@ -38,7 +42,7 @@ struct Rendered {
 // Jinja `{{ url_for('static') }}`, Go `{{ .Name }}` and compose `${NAME:-x}` are left alone.
 //
 // A key missing from the context with no default is an error located at its `{{`, naming the
-// closest known key when one is near. `file` only labels errors.
+// closest known key when one is near. `file` only labels errors. Time is linear in the text.
 Rendered render(std::string_view text, const Context& context, const std::string& file);
 
 // Whether `text` still holds a placeholder that render() would fill (for output checks).

@@ -38,6 +38,10 @@ Context make_context(const Reservation& reservation, const Template& tmpl,
       throw usage_error("template " + quote(tmpl.name) + " declares variable " + quote(key) +
                         ", which berth already provides; rename it");
     }
+    if (key.size() > 5 && key.compare(key.size() - 5, 5, "_json") == 0) {
+      throw usage_error("template " + quote(tmpl.name) + " declares variable " + quote(key) +
+                        "; names ending in _json are berth's JSON forms of other keys; rename it");
+    }
     ctx[key] = var.default_value;
   }
   for (const auto& [key, value] : sets) {
@@ -49,16 +53,22 @@ Context make_context(const Reservation& reservation, const Template& tmpl,
       throw usage_error("variable " + quote(key) + " is not declared by template " +
                         quote(tmpl.name) + "; its variables: " + (names.empty() ? "none" : names));
     }
+    check_text(value, "variable " + quote(key) + " value");
     ctx[key] = value;
   }
+  // JSON string literals with every non-ASCII character escaped: safe inside JSON, JavaScript,
+  // Python and YAML double-quoted strings alike (U+2028 included).
   Context with_json = ctx;
   for (const auto& [key, value] : ctx) {
-    with_json[key + "_json"] = json(value).dump();
+    with_json[key + "_json"] = json(value).dump(-1, ' ', true);
   }
   return with_json;
 }
 
 namespace {
+
+constexpr std::size_t k_max_name_bytes = 255;   // NAME_MAX
+constexpr std::size_t k_max_path_bytes = 2048;  // well within PATH_MAX with the folder before it
 
 // Throws unless `path` is a relative path that stays inside its folder.
 void check_relative(const std::string& path, const std::string& what) {
@@ -72,6 +82,15 @@ void check_relative(const std::string& path, const std::string& what) {
       throw usage_error(what + " " + quote(path) +
                         " holds an empty, '.' or '..' component; refusing it");
     }
+    if (part.size() > k_max_name_bytes) {
+      throw usage_error(what + " " + quote(path) + " has a component of " +
+                        std::to_string(part.size()) + " bytes; file names hold at most " +
+                        std::to_string(k_max_name_bytes));
+    }
+  }
+  if (path.size() > k_max_path_bytes) {
+    throw usage_error(what + " " + quote(path.substr(0, 60)) + "... is longer than " +
+                      std::to_string(k_max_path_bytes) + " bytes");
   }
   if (path.back() == '/' || path.find('\0') != std::string::npos) {
     throw usage_error(what + " " + quote(path) + " is not a file path; refusing it");
@@ -99,18 +118,29 @@ std::vector<OutputFile> render_template(const Template& tmpl, const Context& con
     for (const auto& e : name.errors) {
       errors.push_back(e.to_string());
     }
+    if (name.more_errors > 0) {
+      errors.push_back(label + " (file name): " + std::to_string(name.more_errors) + " more");
+    }
     Rendered body;
     if (f.render) {
       body = render(f.content, context, label);
       for (const auto& e : body.errors) {
         errors.push_back(e.to_string());
       }
+      if (body.more_errors > 0) {
+        errors.push_back(label + ": " + std::to_string(body.more_errors) + " more");
+      }
     } else {
       body.text = f.content;
     }
     if (name.ok() && body.ok()) {
       check_relative(name.text, "template " + quote(tmpl.name) + " output path");
-      out[name.text] = OutputFile{name.text, std::move(body.text), f.mode};
+      auto [it, added] =
+          out.emplace(name.text, OutputFile{name.text, std::move(body.text), f.mode});
+      if (!added) {
+        errors.push_back(label + ": renders to " + quote(name.text) +
+                         ", which another template file also renders to");
+      }
     }
   }
   if (!errors.empty()) {
@@ -126,6 +156,17 @@ std::vector<OutputFile> render_template(const Template& tmpl, const Context& con
   // `.env` starts as a copy of `.env.example`, so `docker compose up` picks the project name.
   if (auto it = out.find(".env.example"); it != out.end() && !out.count(".env")) {
     out[".env"] = OutputFile{".env", it->second.content, it->second.mode};
+  }
+  // A path that is a file in one place and a folder in another (a template's `a` and an
+  // overlay's `a/b`) cannot both be written: refuse before anything is.
+  for (auto it = out.begin(); it != out.end(); ++it) {
+    const std::string folder = it->first + "/";
+    auto next = out.lower_bound(folder);
+    if (next != out.end() && next->first.compare(0, folder.size(), folder) == 0) {
+      throw usage_error("output " + quote(it->first) + " is a file, but " + quote(next->first) +
+                        " needs it to be a folder (a template file and an overlay file, or two "
+                        "template files, disagree); rename one of them");
+    }
   }
   std::vector<OutputFile> files;
   for (auto& [path, f] : out) {
@@ -151,10 +192,12 @@ std::vector<OutputFile> read_overlay(const fs::path& dir) {
     if (it->is_directory()) {
       continue;
     }
-    auto content = read_if_file(it->path());
-    if (!content) {
-      throw runtime_error("cannot read overlay file " + quote(it->path().string()));
+    if (!it->is_regular_file()) {
+      throw usage_error("overlay entry " + quote(rel) + " in " + quote(dir.string()) +
+                        " is not a regular file (a FIFO, socket or device); remove it");
     }
+    const std::string content_text = read_file(it->path());
+    auto content = std::optional<std::string>(content_text);
     const auto perms = fs::status(it->path()).permissions();
     const bool exec = (perms & fs::perms::owner_exec) != fs::perms::none;
     files.push_back(OutputFile{rel, std::move(*content), exec ? 0755u : 0644u});
@@ -164,39 +207,123 @@ std::vector<OutputFile> read_overlay(const fs::path& dir) {
   return files;
 }
 
-ScaffoldPlan plan_app(const fs::path& dir, const std::vector<OutputFile>& files,
-                      const std::string& template_name, bool force) {
-  std::error_code ec;
-  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
-    throw usage_error("--out " + quote(dir.string()) + " exists and is not a folder");
-  }
-  const fs::path root = fs::weakly_canonical(fs::absolute(dir));
+namespace {
 
-  // What berth wrote here before.
-  std::map<std::string, std::string> old;
-  const fs::path manifest_path = root / k_scaffold_manifest;
-  if (auto text = read_if_file(manifest_path)) {
-    const json m = json::parse(*text, nullptr, false);
-    if (m.is_discarded() || !m.is_object() || !m.contains("files") || !m["files"].is_object()) {
-      throw usage_error(quote(manifest_path.string()) +
-                        " is not a berth manifest; move it away to scaffold here");
+// Throws unless every folder on the way from `root` to `root/rel` is a folder inside `root` or
+// missing: never a file, a dangling symlink or a symlink leading outside.
+void check_way(const fs::path& root, const std::string& rel, const std::string& shown_dir) {
+  std::error_code ec;
+  fs::path at = root;
+  const fs::path relp(rel);
+  for (auto part = relp.begin(); part != relp.end(); ++part) {
+    at /= *part;
+    const bool last = std::next(part) == relp.end();
+    const auto lst = fs::symlink_status(at, ec);
+    if (lst.type() == fs::file_type::not_found) {
+      return;  // created as needed
     }
-    for (const auto& [path, hash] : m["files"].items()) {
-      if (hash.is_string()) {
-        old[path] = hash;
+    if (lst.type() == fs::file_type::symlink) {
+      const fs::path target = fs::weakly_canonical(at, ec);
+      if (ec || !within(root, target)) {
+        throw usage_error("output " + quote(rel) + " would be written outside " + quote(shown_dir) +
+                          " (through the symlink " + quote(at.string()) +
+                          "); refusing to scaffold");
+      }
+      if (!last && !fs::exists(at, ec)) {
+        throw usage_error("output " + quote(rel) + " lies under the dangling symlink " +
+                          quote(at.string()) + "; remove it to scaffold here");
+      }
+    }
+    if (!last && !fs::is_directory(at, ec)) {
+      throw usage_error("output " + quote(rel) + " needs " + quote(at.string()) +
+                        " to be a folder, but it is a file; move it away to scaffold here");
+    }
+  }
+}
+
+struct OldManifest {
+  std::map<std::string, std::string> files;  // path -> hash of what berth wrote
+};
+
+OldManifest read_manifest(const fs::path& manifest_path) {
+  OldManifest out;
+  std::error_code ec;
+  const auto st = fs::symlink_status(manifest_path, ec);
+  if (st.type() == fs::file_type::not_found) {
+    return out;
+  }
+  const auto text = st.type() == fs::file_type::regular ? read_if_file(manifest_path)
+                                                        : std::optional<std::string>();
+  const json m = text ? json::parse(*text, nullptr, false) : json();
+  if (!text || m.is_discarded() || !m.is_object() || !m.contains("files") ||
+      !m["files"].is_object()) {
+    throw usage_error(quote(manifest_path.string()) +
+                      " is not a berth manifest; move it away to scaffold here");
+  }
+  for (const auto& [path, hash] : m["files"].items()) {
+    if (hash.is_string()) {
+      out.files[path] = hash;
+    }
+  }
+  // Writes that were under way when a run was killed: a file that holds the bytes berth was
+  // writing is berth's; one that does not still counts by its earlier hash.
+  if (m.contains("pending") && m["pending"].is_object()) {
+    for (const auto& [path, hash] : m["pending"].items()) {
+      if (!hash.is_string()) {
+        continue;
+      }
+      const auto content = read_if_file(manifest_path.parent_path() / path);
+      if (content && hash_hex(*content) == hash.get<std::string>()) {
+        out.files[path] = hash;
       }
     }
   }
+  return out;
+}
 
-  // Refuse any path that would leave the folder (through '..' or a symlink) before writing.
+}  // namespace
+
+ScaffoldPlan plan_app(const fs::path& dir, const std::vector<OutputFile>& files,
+                      const std::string& template_name, bool force) {
+  std::error_code ec;
+  if (dir.empty()) {
+    throw usage_error("--out is empty; give the app folder");
+  }
+  const auto dst = fs::symlink_status(dir, ec);
+  if (dst.type() == fs::file_type::symlink && !fs::exists(dir, ec)) {
+    throw usage_error("--out " + quote(dir.string()) + " is a dangling symlink; remove it");
+  }
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+    throw usage_error("--out " + quote(dir.string()) + " exists and is not a folder");
+  }
+  const fs::path abs = fs::absolute(dir);
+  for (fs::path parent = abs.parent_path(); !parent.empty(); parent = parent.parent_path()) {
+    const auto st = fs::status(parent, ec);
+    if (st.type() != fs::file_type::not_found && st.type() != fs::file_type::directory) {
+      throw usage_error("--out " + quote(dir.string()) + " lies under " + quote(parent.string()) +
+                        ", which is not a folder");
+    }
+    if (st.type() == fs::file_type::directory || parent == parent.parent_path()) {
+      break;
+    }
+  }
+  fs::path root = fs::weakly_canonical(abs, ec);
+  if (ec) {
+    throw usage_error("--out " + quote(dir.string()) + ": " + ec.message());
+  }
+  root = root.lexically_normal();
+  if (!root.has_filename() && root.has_parent_path() && root != root.root_path()) {
+    root = root.parent_path();  // "out/" is the folder "out"
+  }
+  // What berth wrote here before.
+  const OldManifest old_manifest = read_manifest(root / k_scaffold_manifest);
+  const std::map<std::string, std::string>& old = old_manifest.files;
+
+  // Refuse any path that would leave the folder (through '..' or a symlink), or that needs a
+  // file or a dangling symlink to be a folder, before writing anything.
   for (const auto& f : files) {
     check_relative(f.path, "output path");
-    const fs::path target = fs::weakly_canonical(root / f.path, ec);
-    if (ec || !within(root, target)) {
-      throw usage_error("output " + quote(f.path) + " would be written outside " +
-                        quote(dir.string()) + " (through a symlink to " + quote(target.string()) +
-                        "); refusing to scaffold");
-    }
+    check_way(root, f.path, dir.string());
   }
   for (const auto& [path, hash] : old) {
     check_relative(path, "manifest entry");
@@ -218,11 +345,11 @@ ScaffoldPlan plan_app(const fs::path& dir, const std::vector<OutputFile>& files,
     produced.insert(f.path);
     const fs::path p = root / f.path;
     const auto st = fs::symlink_status(p, ec);
-    if (ec || st.type() == fs::file_type::not_found) {
+    if (st.type() == fs::file_type::not_found) {
       plan.writes.push_back(f);
       continue;
     }
-    if (!fs::is_regular_file(p)) {
+    if (st.type() != fs::file_type::regular) {
       report.kept.emplace_back(f.path, "something other than a file is in the way");
       continue;
     }
@@ -250,14 +377,19 @@ ScaffoldPlan plan_app(const fs::path& dir, const std::vector<OutputFile>& files,
     if (produced.count(path)) {
       continue;
     }
-    const auto content = read_if_file(root / path);
-    if (!content) {
+    const auto st = fs::symlink_status(root / path, ec);
+    if (st.type() == fs::file_type::not_found) {
       continue;  // already gone
     }
-    if (hash_hex(*content) != hash && !force) {
+    const auto content = st.type() == fs::file_type::regular ? read_if_file(root / path)
+                                                             : std::optional<std::string>();
+    if (!content) {
+      report.kept.emplace_back(path, "no longer produced, and no longer a file; left alone");
+    } else if (hash_hex(*content) != hash && !force) {
       report.kept.emplace_back(path,
                                "no longer produced but edited since berth wrote it; "
                                "--force removes it");
+      manifest[path] = hash;  // still berth's: a later --force removes it
     } else {
       removals.push_back(path);
     }
@@ -276,8 +408,11 @@ ScaffoldPlan plan_app(const fs::path& dir, const std::vector<OutputFile>& files,
 void apply_plan(ScaffoldPlan plan, bool touch) {
   const fs::path& root = plan.root;
   const fs::path manifest_path = root / k_scaffold_manifest;
-  const auto save_manifest = [&] {
+  const auto save_manifest = [&](const json& pending) {
     json m = {{"berth_scaffold", 1}, {"template", plan.template_name}, {"files", plan.manifest}};
+    if (!pending.empty()) {
+      m["pending"] = pending;
+    }
     write_if_changed(manifest_path, m.dump(2) + "\n");
   };
   std::error_code ec;
@@ -285,13 +420,29 @@ void apply_plan(ScaffoldPlan plan, bool touch) {
   if (ec) {
     throw runtime_error("cannot create " + quote(root.string()) + ": " + ec.message());
   }
+  // Record what is about to be written before writing it: a run killed at any point leaves a
+  // manifest from which the next run tells berth's files from the user's.
+  json pending = json::object();
+  std::set<fs::path> folders = {root};
+  for (const auto& f : plan.writes) {
+    pending[f.path] = hash_hex(f.content);
+    folders.insert((root / f.path).parent_path());
+  }
+  for (const auto& folder : folders) {
+    remove_stale_temps(folder);  // left by runs that were killed mid-write
+  }
+  if (!plan.writes.empty()) {
+    save_manifest(pending);
+  }
   try {
     for (const auto& f : plan.writes) {
       write_atomic(root / f.path, f.content, f.mode);
       plan.manifest[f.path] = hash_hex(f.content);
+      pending.erase(f.path);
     }
     for (const auto& path : plan.removals) {
       fs::remove(root / path, ec);
+      plan.manifest.erase(path);
       // Remove folders left empty, up to the app folder.
       for (fs::path parent = (root / path).parent_path(); parent != root && within(root, parent);
            parent = parent.parent_path()) {
@@ -301,16 +452,14 @@ void apply_plan(ScaffoldPlan plan, bool touch) {
       }
     }
   } catch (...) {
-    save_manifest();  // record what did land, so the next run knows those files are berth's
+    save_manifest(pending);  // record what did land, so the next run knows those files are berth's
     throw;
   }
-  save_manifest();
+  save_manifest(json::object());
   if (touch) {
+    // Only files berth owns and that hold its bytes; a user's own or edited file keeps its time.
     const auto now = fs::file_time_type::clock::now();
     for (const auto& path : plan.report.unchanged) {
-      fs::last_write_time(root / path, now, ec);
-    }
-    for (const auto& [path, why] : plan.report.kept) {
       fs::last_write_time(root / path, now, ec);
     }
   }

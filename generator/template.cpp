@@ -11,6 +11,8 @@
 
 #include "generator/fileio.hpp"
 #include "store/error.hpp"
+#include "store/json_read.hpp"
+#include "store/model.hpp"
 
 namespace berth {
 
@@ -18,67 +20,48 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 bool glob_match(const std::string& pattern, const std::string& path) {
-  // Iterative matcher with backtracking over the last star; `**` may cross '/'.
-  const auto match = [](const auto& self, std::size_t p, std::size_t s, const std::string& pat,
-                        const std::string& str) -> bool {
-    while (p < pat.size()) {
-      if (pat.compare(p, 3, "**/") == 0) {
+  // Backtracking over (pattern position, path position) pairs, each tried at most once: a pair
+  // that failed fails again, so the work is bounded by |pattern| x |path| steps, whatever the
+  // stars (a plain backtracking matcher is exponential on "*a*a*a*...b").
+  const std::size_t width = path.size() + 1;
+  std::vector<bool> failed((pattern.size() + 1) * width, false);
+  const auto match = [&](const auto& self, std::size_t p, std::size_t s) -> bool {
+    while (p < pattern.size()) {
+      if (failed[p * width + s]) {
+        return false;
+      }
+      bool ok = false;
+      if (pattern.compare(p, 3, "**/") == 0) {
         // Zero or more whole components.
-        if (self(self, p + 3, s, pat, str)) {
-          return true;
+        ok = self(self, p + 3, s);
+        for (std::size_t k = s; !ok && k < path.size(); ++k) {
+          ok = path[k] == '/' && self(self, p + 3, k + 1);
         }
-        for (std::size_t k = s; k < str.size(); ++k) {
-          if (str[k] == '/' && self(self, p + 3, k + 1, pat, str)) {
-            return true;
-          }
+      } else if (pattern.compare(p, 2, "**") == 0) {
+        for (std::size_t k = s; !ok && k <= path.size(); ++k) {
+          ok = self(self, p + 2, k);
         }
-        return false;
-      }
-      if (pat.compare(p, 2, "**") == 0) {
-        for (std::size_t k = s; k <= str.size(); ++k) {
-          if (self(self, p + 2, k, pat, str)) {
-            return true;
-          }
-        }
-        return false;
-      }
-      if (pat[p] == '*') {
-        for (std::size_t k = s; k <= str.size(); ++k) {
-          if (self(self, p + 1, k, pat, str)) {
-            return true;
-          }
-          if (k < str.size() && str[k] == '/') {
+      } else if (pattern[p] == '*') {
+        for (std::size_t k = s; !ok && k <= path.size(); ++k) {
+          ok = self(self, p + 1, k);
+          if (k < path.size() && path[k] == '/') {
             break;
           }
         }
-        return false;
+      } else if (s < path.size() && (pattern[p] == '?' ? path[s] != '/' : pattern[p] == path[s])) {
+        ++p;
+        ++s;
+        continue;
       }
-      if (s >= str.size() || (pat[p] == '?' ? str[s] == '/' : pat[p] != str[s])) {
-        return false;
+      if (!ok) {
+        failed[p * width + s] = true;
       }
-      ++p;
-      ++s;
+      return ok;
     }
-    return s == str.size();
+    return s == path.size();
   };
-  return match(match, 0, 0, pattern, path);
+  return match(match, 0, 0);
 }
-
-namespace {
-
-std::vector<std::string> string_list(const json& m, const char* key, const std::string& where,
-                                     std::vector<std::string> fallback) {
-  if (!m.contains(key)) {
-    return fallback;
-  }
-  if (!m[key].is_array() ||
-      !std::all_of(m[key].begin(), m[key].end(), [](const json& j) { return j.is_string(); })) {
-    throw usage_error(where + ": \"" + key + "\" must be a list of strings");
-  }
-  return m[key].get<std::vector<std::string>>();
-}
-
-}  // namespace
 
 std::vector<fs::path> template_search_path() {
   std::vector<fs::path> out;
@@ -127,51 +110,59 @@ Template load_template(const std::string& name_or_dir, const std::vector<fs::pat
   }
   const std::string where = manifest_path.string();
   const json m = json::parse(read_file(manifest_path), nullptr, false);
-  if (m.is_discarded() || !m.is_object()) {
-    throw usage_error(quote(where) + " is not a valid JSON object");
+  if (m.is_discarded()) {
+    throw usage_error(quote(where) + " is not valid JSON");
   }
-  for (const auto& [key, value] : m.items()) {
-    static const std::vector<std::string> known = {"name",   "description", "ports", "variables",
-                                                   "render", "copy",        "modes"};
-    if (std::find(known.begin(), known.end(), key) == known.end()) {
-      throw usage_error(where + ": unknown field " + quote(key) +
-                        "; known: name, description, ports, variables, render, copy, modes");
-    }
-  }
+  const JsonFields f(m, where);
+  f.only({"name", "description", "ports", "variables", "render", "copy", "modes"});
   Template t;
   t.root = root;
-  if (!m.contains("name") || !m["name"].is_string() || m["name"].get<std::string>().empty()) {
-    throw usage_error(where + ": \"name\" must be a non-empty string");
+  t.name = f.string("name");
+  if (t.name.empty()) {
+    f.fail("\"name\" must be a non-empty string");
   }
-  t.name = m["name"];
-  t.description = m.value("description", "");
-  t.ports = string_list(m, "ports", where, {});
-  if (m.contains("variables")) {
-    if (!m["variables"].is_object()) {
-      throw usage_error(where +
-                        ": \"variables\" must be an object of name: {default, description}");
+  t.description = f.string_or("description", "");
+  t.ports = f.strings_or("ports", {});
+  for (const auto& port : t.ports) {
+    try {
+      validate_port_name(port);
+    } catch (const Error& e) {
+      f.fail(e.what());
     }
-    for (const auto& [key, v] : m["variables"].items()) {
-      if (!v.is_object() || !v.contains("default") || !v["default"].is_string()) {
-        throw usage_error(where + ": variable " + quote(key) + " needs a string \"default\"");
+  }
+  if (f.has("variables")) {
+    for (const auto& [key, v] : f.object("variables").items()) {
+      const JsonFields var(v, where + ": variable " + quote(key));
+      var.only({"default", "description"});
+      TemplateVariable tv{var.string("default"), var.string_or("description", "")};
+      try {
+        check_text(tv.default_value, "variable " + quote(key) + "'s default");
+      } catch (const Error& e) {
+        f.fail(e.what());
       }
-      t.variables[key] = {v["default"], v.value("description", "")};
+      t.variables[key] = tv;
     }
   }
-  const auto render_globs = string_list(m, "render", where, {"**"});
-  const auto copy_globs = string_list(m, "copy", where, {});
-  std::vector<std::pair<std::string, unsigned>> modes;
-  if (m.contains("modes")) {
-    if (!m["modes"].is_object()) {
-      throw usage_error(where + ": \"modes\" must be an object of glob: \"0755\"");
+  const auto check_glob = [&](const std::string& glob) {
+    if (glob.size() > k_max_glob_bytes) {
+      f.fail("glob " + quote(glob.substr(0, 40)) + "... is longer than " +
+             std::to_string(k_max_glob_bytes) + " bytes");
     }
-    for (const auto& [glob, mode] : m["modes"].items()) {
+  };
+  const auto render_globs = f.strings_or("render", {"**"});
+  const auto copy_globs = f.strings_or("copy", {});
+  std::for_each(render_globs.begin(), render_globs.end(), check_glob);
+  std::for_each(copy_globs.begin(), copy_globs.end(), check_glob);
+  std::vector<std::pair<std::string, unsigned>> modes;
+  if (f.has("modes")) {
+    for (const auto& [glob, mode] : f.object("modes").items()) {
+      check_glob(glob);
       const std::string text = mode.is_string() ? mode.get<std::string>() : "";
       char* end = nullptr;
       const unsigned long value = std::strtoul(text.c_str(), &end, 8);
       if (text.empty() || *end != '\0' || value > 0777) {
-        throw usage_error(where + ": mode " + mode.dump() + " for " + quote(glob) +
-                          " is not an octal mode such as \"0755\"");
+        f.fail("mode " + json_shown(mode) + " for " + quote(glob) +
+               " is not an octal mode such as \"0755\"");
       }
       modes.emplace_back(glob, static_cast<unsigned>(value));
     }

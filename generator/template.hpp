@@ -44,7 +44,9 @@ Template load_template(const std::string& name_or_dir,
 std::vector<std::filesystem::path> template_search_path();
 
 // Shell-style glob on '/'-separated paths: `*` and `?` stay within one path component, `**`
-// crosses them (`**/` also matches nothing).
+// crosses them (`**/` also matches nothing). Time is bounded by |pattern| x |path|; manifests
+// may hold globs of up to k_max_glob_bytes.
+constexpr std::size_t k_max_glob_bytes = 1024;
 bool glob_match(const std::string& pattern, const std::string& path);
 
 }  // namespace berth

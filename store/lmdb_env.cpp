@@ -87,19 +87,41 @@ std::size_t Txn::count(Db db) const {
   return st.ms_entries;
 }
 
-Env::Env(const std::filesystem::path& dir, std::size_t initial_map_size) : m_dir(dir) {
+Env::Env(const std::filesystem::path& dir, std::size_t initial_map_size, bool read_only)
+    : m_dir(dir) {
   const char* fault = std::getenv("BERTH_FAULT");
   m_stall_before_commit = fault && std::strcmp(fault, "stall-before-commit") == 0;
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    throw runtime_error("creating store folder " + quote(dir.string()) + ": " + ec.message());
+  const std::filesystem::path data = dir / "data.mdb";
+  read_only = read_only && std::filesystem::is_regular_file(data, ec);
+  if (!read_only) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      throw runtime_error("creating store folder " + quote(dir.string()) + ": " + ec.message());
+    }
+  }
+  if (std::filesystem::exists(data, ec) && !std::filesystem::is_regular_file(data, ec)) {
+    throw runtime_error("store " + quote(dir.string()) + ": data.mdb is not a regular file");
   }
   try {
     lmdb::env_create(&m_env);
     lmdb::env_set_max_dbs(m_env, static_cast<MDB_dbi>(Db::count_));
     lmdb::env_set_mapsize(m_env, initial_map_size);
-    lmdb::env_open(m_env, dir.c_str(), MDB_NOTLS, 0644);
+    lmdb::env_open(m_env, dir.c_str(), MDB_NOTLS | (read_only ? MDB_RDONLY : 0), 0644);
+    // LMDB maps the data file: pages past its end fault with SIGBUS. Refuse a file shorter than
+    // the pages its meta page says are in use.
+    MDB_envinfo info;
+    MDB_stat st;
+    lmdb::env_info(m_env, &info);
+    lmdb::env_stat(m_env, &st);
+    const auto size = std::filesystem::file_size(data, ec);
+    if (!ec && size < (static_cast<std::uintmax_t>(info.me_last_pgno) + 1) * st.ms_psize) {
+      throw runtime_error("store " + quote(dir.string()) + ": data.mdb is " + std::to_string(size) +
+                          " bytes, shorter than the " +
+                          std::to_string((info.me_last_pgno + 1) * st.ms_psize) +
+                          " its pages need: it is truncated or damaged. Restore it from a "
+                          "`berth export`, or move the store away");
+    }
     int dead = 0;
     mdb_reader_check(m_env, &dead);  // clear reader slots left by killed processes
     // Open the named databases read-only when they exist, so that read-only commands never take
@@ -132,6 +154,12 @@ Env::Env(const std::filesystem::path& dir, std::size_t initial_map_size) : m_dir
       m_env = nullptr;
     }
     fail("opening store " + quote(dir.string()), e);
+  } catch (...) {
+    if (m_env) {
+      mdb_env_close(m_env);
+      m_env = nullptr;
+    }
+    throw;
   }
 }
 

@@ -45,8 +45,11 @@ class Txn {
 
 class Env {
  public:
-  // Opens (creating if needed) the LMDB environment in folder `dir`.
-  Env(const std::filesystem::path& dir, std::size_t initial_map_size);
+  // Opens (creating if needed) the LMDB environment in folder `dir`. With `read_only`, an
+  // existing environment is opened with MDB_RDONLY (write transactions then fail). Refuses a
+  // data file shorter than the pages it claims (a truncated copy), which LMDB would otherwise
+  // meet as SIGBUS.
+  Env(const std::filesystem::path& dir, std::size_t initial_map_size, bool read_only = false);
   ~Env();
   Env(const Env&) = delete;
   Env& operator=(const Env&) = delete;

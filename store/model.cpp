@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "store/error.hpp"
+#include "store/json_read.hpp"
 
 namespace berth {
 
@@ -55,6 +56,23 @@ bool is_lower_alnum(char c) {
 
 }  // namespace
 
+void check_text(const std::string& text, const std::string& what) {
+  for (std::size_t i = 0; i < text.size();) {
+    std::uint32_t cp = 0;
+    const std::size_t len = utf8_char(text, i, cp);
+    if (len == 0) {
+      throw usage_error(what + " " + quote(text) + " is not valid UTF-8 (at byte " +
+                        std::to_string(i) + ")");
+    }
+    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029) {
+      throw usage_error(what + " " + quote(text) +
+                        " contains a control character or line separator (at byte " +
+                        std::to_string(i) + ")");
+    }
+    i += len;
+  }
+}
+
 void validate_model(const std::string& model) {
   if (model.empty()) {
     throw usage_error("model name is empty");
@@ -64,19 +82,7 @@ void validate_model(const std::string& model) {
                       std::to_string(model.size()) + " bytes; the limit is " +
                       std::to_string(k_max_model_bytes));
   }
-  for (std::size_t i = 0; i < model.size();) {
-    std::uint32_t cp = 0;
-    const std::size_t len = utf8_char(model, i, cp);
-    if (len == 0) {
-      throw usage_error("model name " + quote(model) + " is not valid UTF-8 (at byte " +
-                        std::to_string(i) + ")");
-    }
-    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
-      throw usage_error("model name " + quote(model) + " contains a control character (at byte " +
-                        std::to_string(i) + ")");
-    }
-    i += len;
-  }
+  check_text(model, "model name");
 }
 
 void validate_app(long long app) {
@@ -192,13 +198,19 @@ nlohmann::json to_json(const Pool& pool) {
       {"name", pool.name}, {"ports", ports}, {"step", pool.step}, {"capacity", pool.capacity()}};
 }
 
-Pool pool_from_json(const nlohmann::json& j) {
+Pool pool_from_json(const nlohmann::json& j, const std::string& where, ErrorKind kind) {
+  const JsonFields f(j, where, kind);
+  f.only({"name", "ports", "step", "capacity"});
   Pool pool;
-  pool.name = j.at("name").get<std::string>();
-  pool.step = j.at("step").get<std::uint16_t>();
-  for (const auto& r : j.at("ports")) {
-    pool.ports.push_back({r.at("name").get<std::string>(), r.at("first").get<std::uint16_t>(),
-                          r.at("last").get<std::uint16_t>()});
+  pool.name = f.string("name");
+  pool.step = static_cast<std::uint16_t>(f.integer("step", 1, 65535));
+  const auto& ports = f.array("ports");
+  for (std::size_t i = 0; i < ports.size(); ++i) {
+    const JsonFields r(ports[i], where + ": port range " + std::to_string(i + 1), kind);
+    r.only({"name", "first", "last"});
+    pool.ports.push_back({r.string("name"),
+                          static_cast<std::uint16_t>(r.integer("first", 1, 65535)),
+                          static_cast<std::uint16_t>(r.integer("last", 1, 65535))});
   }
   return pool;
 }

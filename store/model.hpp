@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/error.hpp"
+
 namespace berth {
 
 constexpr std::size_t k_max_model_bytes = 200;
@@ -34,8 +36,13 @@ struct AppKey {
 std::string describe(const AppKey& key);
 
 // Throws a usage error unless `model` is non-empty UTF-8 of at most 200 bytes without control
-// characters.
+// characters or the line separators U+2028 and U+2029 (YAML 1.1 and old JavaScript take them
+// as line breaks).
 void validate_model(const std::string& model);
+// Throws a usage error naming `what` unless `text` is valid UTF-8 without control characters
+// (tab and newline included) or line separators: the rule for every value berth writes into
+// generated files (YAML, JSON, Python, JavaScript, nginx, Dockerfiles).
+void check_text(const std::string& text, const std::string& what);
 // Throws a usage error unless 1 <= app <= 1,000,000.
 void validate_app(long long app);
 // Throws a usage error unless `port` is 1..65535; returns it.
@@ -119,7 +126,9 @@ struct PoolStats {
 
 // JSON forms shared by the store records, the CLI's --json and export.
 nlohmann::json to_json(const Pool& pool);
-Pool pool_from_json(const nlohmann::json& j);
+// Reads a pool through the checked reader; errors name `where` and are of `kind`.
+Pool pool_from_json(const nlohmann::json& j, const std::string& where,
+                    ErrorKind kind = ErrorKind::usage);
 // {model, app, pool, slot, ports: {name: port}, pinned, project}
 nlohmann::json to_json(const Reservation& r);
 

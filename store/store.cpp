@@ -1,11 +1,13 @@
 #include "store/store.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 
 #include "store/error.hpp"
+#include "store/json_read.hpp"
 #include "store/lmdb_env.hpp"
 #include "store/names.hpp"
 
@@ -50,6 +52,9 @@ std::string port_key(std::uint16_t port) {
 }
 
 std::uint16_t decode_port_key(std::string_view s) {
+  if (s.size() != 2) {
+    throw runtime_error("store holds a malformed port key");
+  }
   unsigned char b[2];
   std::memcpy(b, s.data(), 2);
   return static_cast<std::uint16_t>((b[0] << 8) | b[1]);
@@ -63,6 +68,9 @@ std::string slot_key(const std::string& pool, std::uint32_t slot) {
   return slot_prefix(pool) + be32(slot);
 }
 std::uint32_t decode_slot_key(std::string_view s) {
+  if (s.size() < 5 || s[s.size() - 5] != '\0') {
+    throw runtime_error("store holds a malformed slot key");
+  }
   return read_be32(s.substr(s.size() - 4));
 }
 std::string decode_slot_pool(std::string_view s) {
@@ -91,21 +99,32 @@ std::string encode_record(const Reservation& r) {
 }
 
 Reservation decode_record(const AppKey& key, std::string_view value) {
+  const std::string where = "store record of " + describe(key);
   const json j = json::parse(value.begin(), value.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    throw runtime_error("store holds a malformed record for " + describe(key));
+  if (j.is_discarded()) {
+    throw runtime_error(where + " is not JSON");
   }
+  const JsonFields f(j, where, ErrorKind::runtime);
   Reservation r;
   r.key = key;
-  r.pool = j.at("pool").get<std::string>();
-  if (!j.at("slot").is_null()) {
-    r.slot = j.at("slot").get<std::uint32_t>();
+  r.pool = f.string("pool");
+  if (!f.has("slot")) {
+    f.fail("missing \"slot\"");
   }
-  for (const auto& p : j.at("ports")) {
-    r.ports.push_back({p.at(0).get<std::string>(), p.at(1).get<std::uint16_t>()});
+  if (!f.raw("slot").is_null()) {
+    r.slot = static_cast<std::uint32_t>(
+        json_integer(f.raw("slot"), 0, UINT32_MAX, "\"slot\"", where, ErrorKind::runtime));
   }
-  r.pinned = j.at("pinned").get<std::vector<std::string>>();
-  r.project = j.at("project").get<std::string>();
+  for (const auto& p : f.array("ports")) {
+    if (!p.is_array() || p.size() != 2 || !p[0].is_string()) {
+      f.fail("port entry " + json_shown(p) + " is not [name, port]");
+    }
+    r.ports.push_back(
+        {p[0].get<std::string>(), static_cast<std::uint16_t>(json_integer(
+                                      p[1], 1, 65535, "port", where, ErrorKind::runtime))});
+  }
+  r.pinned = f.strings_or("pinned", {});
+  r.project = f.string("project");
   return r;
 }
 
@@ -122,14 +141,21 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
 class State {
  public:
   explicit State(const Txn& txn) : m_txn(const_cast<Txn&>(txn)) {
-    m_txn.scan(Db::pools, "", "", [&](std::string_view, std::string_view v) {
-      Pool p = pool_from_json(json::parse(v));
+    m_txn.scan(Db::pools, "", "", [&](std::string_view k, std::string_view v) {
+      const std::string where = "store pool record " + quote(std::string(k));
+      const json j = json::parse(v.begin(), v.end(), nullptr, false);
+      Pool p = pool_from_json(j, where, ErrorKind::runtime);
       m_pools.emplace(p.name, std::move(p));
       return true;
     });
     if (auto ex = m_txn.get(Db::meta, k_meta_excluded)) {
-      for (const auto& p : json::parse(*ex)) {
-        m_excluded.insert(p.get<std::uint16_t>());
+      const json j = json::parse(*ex, nullptr, false);
+      if (!j.is_array()) {
+        throw runtime_error("store's excluded ports record is not a JSON list");
+      }
+      for (const auto& p : j) {
+        m_excluded.insert(static_cast<std::uint16_t>(
+            json_integer(p, 1, 65535, "port", "store's excluded ports", ErrorKind::runtime)));
       }
     }
   }
@@ -507,12 +533,37 @@ class State {
 // ---------------------------------------------------------------------------------------------
 
 Store::Store(const std::filesystem::path& dir, StoreOptions options)
-    : m_env(std::make_unique<Env>(dir, options.initial_map_size)) {
-  auto version = m_env->read([](const Txn& t) { return t.get(Db::meta, k_meta_schema); });
+    : m_env(std::make_unique<Env>(dir, options.initial_map_size, options.read_only)) {
+  // A store without a schema version is new only when it is empty; one that holds data was
+  // damaged or written by something else, and is never re-initialised over.
+  const auto holds_data = [](const Txn& t) {
+    for (Db db : {Db::meta, Db::pools, Db::apps, Db::ports, Db::names, Db::slots, Db::holes}) {
+      if (t.count(db) > 0) {
+        return true;
+      }
+    }
+    return false;
+  };
+  const auto refuse = [&] {
+    return runtime_error("store " + quote(dir.string()) +
+                         " holds data but no schema version: it is damaged or was not written "
+                         "by berth. Nothing was changed; move it away, or restore it from a "
+                         "`berth export`");
+  };
+  auto version = m_env->read([&](const Txn& t) -> std::optional<std::string> {
+    auto v = t.get(Db::meta, k_meta_schema);
+    if (!v && holds_data(t)) {
+      throw refuse();
+    }
+    return v;
+  });
   if (!version) {
-    version = m_env->write([](Txn& t) {
+    version = m_env->write([&](Txn& t) {
       if (auto v = t.get(Db::meta, k_meta_schema)) {
         return *v;  // another process initialised it first
+      }
+      if (holds_data(t)) {
+        throw refuse();
       }
       t.put(Db::meta, k_meta_schema, be32(k_schema_version));
       State state(t);
@@ -663,17 +714,16 @@ std::vector<ReserveResult> Store::import(const std::vector<Pool>& pools,
     State state(t);
     std::vector<std::string> problems;
     for (const auto& pool : pools) {
+      // A pool the store lacks is added; one that differs is changed as `berth pool set`
+      // would, which is refused when a reservation already in it would no longer fit.
       auto it = state.pools().find(pool.name);
-      if (it == state.pools().end()) {
+      if (it == state.pools().end() || to_json(it->second) != to_json(pool)) {
         try {
           state.check_pool_change(pool, true);
           state.put_pool(pool);
         } catch (const Error& e) {
           problems.push_back(e.what());
         }
-      } else if (to_json(it->second) != to_json(pool)) {
-        problems.push_back("pool " + quote(pool.name) + " differs from the store's: " +
-                           to_json(pool).dump() + " vs " + to_json(it->second).dump());
       }
     }
     std::vector<ReserveResult> results;
@@ -792,12 +842,47 @@ void Store::set_excluded(const std::set<std::uint16_t>& ports) {
 
 std::vector<std::string> Store::check() const {
   return m_env->read([](const Txn& t) {
-    State state(t);
     std::vector<std::string> problems;
     const auto bad = [&](std::string p) { problems.push_back(std::move(p)); };
+    // Malformed pool or excluded-port records: nothing else can be checked against them.
+    std::optional<State> maybe_state;
+    try {
+      maybe_state.emplace(t);
+    } catch (const Error& e) {
+      bad(e.what());
+      return problems;
+    }
+    State& state = *maybe_state;
+    // Each record on its own, so one malformed record is a finding, not the end of the check.
+    std::vector<Reservation> records;
+    t.scan(Db::apps, "", "", [&](std::string_view k, std::string_view v) {
+      try {
+        records.push_back(decode_record(decode_app_key(k), v));
+      } catch (const Error& e) {
+        bad(e.what());
+      }
+      return true;
+    });
+    // A record, or none when it is missing or malformed (reported above).
+    const auto load = [&](const AppKey& key) -> std::optional<Reservation> {
+      try {
+        return state.load(key);
+      } catch (const Error&) {
+        return std::nullopt;
+      }
+    };
+    // Runs one index entry's check; a malformed key or value is a finding.
+    const auto guarded = [&](const char* db, const std::function<void()>& fn) {
+      try {
+        fn();
+      } catch (const std::exception& e) {
+        bad(std::string("index ") + db + ": " + e.what());
+      }
+      return true;
+    };
 
     // Every reservation against the indexes and its pool.
-    for (const auto& r : state.list(std::nullopt)) {
+    for (const auto& r : records) {
       const std::string who = describe(r.key);
       const std::string key = app_key(r.key);
       auto pit = state.pools().find(r.pool);
@@ -859,47 +944,49 @@ std::vector<std::string> Store::check() const {
 
     // Every index entry points at a reservation that holds it.
     t.scan(Db::ports, "", "", [&](std::string_view k, std::string_view v) {
-      const std::uint16_t port = decode_port_key(k);
-      const AppKey owner = decode_app_key(v);
-      auto rec = state.load(owner);
-      bool holds = false;
-      if (rec) {
-        for (const auto& p : rec->ports) {
-          holds = holds || p.port == port;
+      return guarded("ports", [&] {
+        const std::uint16_t port = decode_port_key(k);
+        const AppKey owner = decode_app_key(v);
+        auto rec = load(owner);
+        bool holds = false;
+        if (rec) {
+          for (const auto& p : rec->ports) {
+            holds = holds || p.port == port;
+          }
         }
-      }
-      if (!holds) {
-        bad("port " + std::to_string(port) + " is indexed to " + describe(owner) +
-            ", which does not hold it");
-      }
-      return true;
+        if (!holds) {
+          bad("port " + std::to_string(port) + " is indexed to " + describe(owner) +
+              ", which does not hold it");
+        }
+      });
     });
     t.scan(Db::names, "", "", [&](std::string_view k, std::string_view v) {
-      const AppKey owner = decode_app_key(v);
-      auto rec = state.load(owner);
-      if (!rec || rec->project != k) {
-        bad("project name " + quote(std::string(k)) + " is indexed to " + describe(owner) +
-            ", which does not hold it");
-      }
-      return true;
+      return guarded("names", [&] {
+        const AppKey owner = decode_app_key(v);
+        auto rec = load(owner);
+        if (!rec || rec->project != k) {
+          bad("project name " + quote(std::string(k)) + " is indexed to " + describe(owner) +
+              ", which does not hold it");
+        }
+      });
     });
 
     // Slots and holes: below each pool's high-water mark every slot is held or a hole.
     std::map<std::string, std::set<std::uint32_t>> held, holes;
     t.scan(Db::slots, "", "", [&](std::string_view k, std::string_view v) {
-      const std::string pool = decode_slot_pool(k);
-      const std::uint32_t s = decode_slot_key(k);
-      held[pool].insert(s);
-      auto rec = state.load(decode_app_key(v));
-      if (!rec || rec->pool != pool || rec->slot != s) {
-        bad("slot " + std::to_string(s) + " of pool " + quote(pool) + " is indexed to " +
-            describe(decode_app_key(v)) + ", which does not hold it");
-      }
-      return true;
+      return guarded("slots", [&] {
+        const std::string pool = decode_slot_pool(k);
+        const std::uint32_t s = decode_slot_key(k);
+        held[pool].insert(s);
+        auto rec = load(decode_app_key(v));
+        if (!rec || rec->pool != pool || rec->slot != s) {
+          bad("slot " + std::to_string(s) + " of pool " + quote(pool) + " is indexed to " +
+              describe(decode_app_key(v)) + ", which does not hold it");
+        }
+      });
     });
     t.scan(Db::holes, "", "", [&](std::string_view k, std::string_view) {
-      holes[decode_slot_pool(k)].insert(decode_slot_key(k));
-      return true;
+      return guarded("holes", [&] { holes[decode_slot_pool(k)].insert(decode_slot_key(k)); });
     });
     for (const auto& [name, pool] : state.pools()) {
       const std::uint32_t h = state.high(name);

@@ -19,6 +19,9 @@ class Env;
 struct StoreOptions {
   // Initial LMDB map size; the map doubles whenever it fills.
   std::size_t initial_map_size = std::size_t(4) << 20;
+  // Open an existing store read-only (for commands that only read): no write lock is taken and
+  // a store on a read-only mount can be read. A store that does not exist yet is created.
+  bool read_only = false;
 };
 
 // The reservation store: the one place that decides ports and names. Every verb is one LMDB

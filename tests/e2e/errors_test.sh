@@ -19,7 +19,7 @@ expect_fail 2 'app number 0 is out of range; use 1 to 1000000' --store "$S" rese
 expect_fail 2 'app number 1000001 is out of range' --store "$S" reserve m 1000001
 expect_fail 2 'model name is empty' --store "$S" reserve "" 1
 expect_fail 2 'is 201 bytes; the limit is 200' --store "$S" reserve "$(printf 'm%.0s' {1..201})" 1
-expect_fail 2 'contains a control character \(at byte 1\)' --store "$S" reserve "$(printf 'a\tb')" 1
+expect_fail 2 'contains a control character or line separator \(at byte 1\)' --store "$S" reserve "$(printf 'a\tb')" 1
 expect_fail 2 'is not valid UTF-8 \(at byte 1\)' --store "$S" reserve "$(printf 'a\xff')" 1
 expect_fail 2 "model name is empty" --store "$S" list --model ""
 
@@ -48,21 +48,21 @@ expect_fail 2 "'$TMP/broken.json' is not valid JSON \(at byte" --store "$S" rese
 echo '{"model": "b"}' >"$TMP/object.json"
 expect_fail 2 'must hold a JSON list' --store "$S" reserve --batch "$TMP/object.json"
 echo '[1]' >"$TMP/notobj.json"
-expect_fail 2 'entry 1 is not an object' --store "$S" reserve --batch "$TMP/notobj.json"
+expect_fail 2 'entry 1 must be a JSON object, not 1' --store "$S" reserve --batch "$TMP/notobj.json"
 echo '[{"model": "b", "app": 1, "colour": "red"}]' >"$TMP/field.json"
 expect_fail 2 "entry 1: unknown field 'colour'; known: model, app, pool, ports, project, op" --store "$S" reserve --batch "$TMP/field.json"
 echo '[{"app": 1}]' >"$TMP/nomodel.json"
 expect_fail 2 "entry 1: missing 'model'" --store "$S" reserve --batch "$TMP/nomodel.json"
 echo '[{"model": "b", "app": "one"}]' >"$TMP/type.json"
-expect_fail 2 "entry 1: 'app' has the wrong type \(\"one\"\)" --store "$S" reserve --batch "$TMP/type.json"
+expect_fail 2 "entry 1: 'app' must be a whole number, not \"one\"" --store "$S" reserve --batch "$TMP/type.json"
 echo '[{"model": "b", "app": 0}]' >"$TMP/app0.json"
-expect_fail 2 'entry 1: app number 0 is out of range' --store "$S" reserve --batch "$TMP/app0.json"
+expect_fail 2 "entry 1: 'app' 0 is out of range \(1 to 1000000\)" --store "$S" reserve --batch "$TMP/app0.json"
 echo '[{"model": "b", "app": 1, "op": "delete"}]' >"$TMP/op.json"
 expect_fail 2 "entry 1: op 'delete' is neither" --store "$S" reserve --batch "$TMP/op.json"
 echo '[{"model": "b", "app": 1, "ports": {"backend": "x"}}]' >"$TMP/port.json"
-expect_fail 2 "entry 1: port 'backend' is not a number" --store "$S" reserve --batch "$TMP/port.json"
+expect_fail 2 "entry 1: port 'backend' must be a whole number, not \"x\"" --store "$S" reserve --batch "$TMP/port.json"
 echo '[{"model": "b", "app": 1, "ports": [5001]}]' >"$TMP/ports.json"
-expect_fail 2 'entry 1: "ports" must be an object' --store "$S" reserve --batch "$TMP/ports.json"
+expect_fail 2 "entry 1: 'ports' must be an object, not \[5001\]" --store "$S" reserve --batch "$TMP/ports.json"
 expect_fail 2 '--batch FILE takes no MODEL' --store "$S" reserve m --batch "$TMP/conflict.json"
 echo '[{"model": "nobody", "app": 1, "op": "release"}]' >"$TMP/release.json"
 expect_fail 2 "batch entry 1: 'nobody' app 1 is not reserved" --store "$S" reserve --batch "$TMP/release.json"
@@ -81,7 +81,7 @@ expect_fail 2 "must hold a JSON list of apps" --store "$S" plan "$TMP/plan-objec
 echo '[{"model": "m", "app": 1, "colour": 1}]' >"$TMP/plan-field.json"
 expect_fail 2 "entry 1: unknown field 'colour'" --store "$S" plan "$TMP/plan-field.json"
 echo '[{"model": "m", "app": 1, "vars": {"app_title": 1}}]' >"$TMP/plan-vars.json"
-expect_fail 2 "entry 1: 'vars' is missing or has the wrong type" --store "$S" plan "$TMP/plan-vars.json"
+expect_fail 2 "entry 1: 'vars': 'app_title' must be a string, not 1" --store "$S" plan "$TMP/plan-vars.json"
 echo '[{"model": "m", "app": 1}]' >"$TMP/plan.json"
 expect_fail 2 "--locked needs --lock FILE" --store "$S" plan "$TMP/plan.json" --locked
 mkdir -p "$TMP/semi/files"
@@ -107,7 +107,7 @@ expect_fail 2 'is a berth export of format 2; this berth reads format 1' --store
 echo '[{"model": "x", "app_number": 1, "backend_port": 5101}]' >"$TMP/seedmissing.json"
 expect_fail 2 "entry 1: missing 'frontend_port'" --store "$S" import "$TMP/seedmissing.json"
 echo '[{"model": "x", "app_number": 1, "backend_port": 5101, "frontend_port": 99999}]' >"$TMP/seedport.json"
-expect_fail 2 'entry 1: frontend_port 99999 is not a port' --store "$S" import "$TMP/seedport.json"
+expect_fail 2 "entry 1: 'frontend_port' 99999 is out of range \(1 to 65535\)" --store "$S" import "$TMP/seedport.json"
 cat >"$TMP/clash.json" <<'JSON'
 [{"model": "x", "app_number": 1, "backend_port": 5001, "frontend_port": 8101},
  {"model": "y", "app_number": 1, "backend_port": 5103, "frontend_port": 8103},

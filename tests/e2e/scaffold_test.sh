@@ -126,7 +126,7 @@ $PY -c 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")' "${d
 # Paths that would leave the folder are refused, and nothing is written.
 mkdir -p "$TMP/outside" "$TMP/evil"
 ln -s "$TMP/outside" "$TMP/evil/backend"
-expect_fail 2 "output 'backend/.dockerignore' would be written outside '$TMP/evil' \(through a symlink" --store "$S" scaffold "$A" 1 --template "$TEMPLATE" --out "$TMP/evil"
+expect_fail 2 "output 'backend/.dockerignore' would be written outside '$TMP/evil' \(through the symlink" --store "$S" scaffold "$A" 1 --template "$TEMPLATE" --out "$TMP/evil"
 expect_eq "nothing written through the symlink" "$(ls -A "$TMP/outside")" ""
 expect_eq "nothing written in the refused folder" "$(ls -A "$TMP/evil")" "backend"
 mkdir -p "$TMP/dots/files/{{sub}}"

@@ -14,7 +14,8 @@ TEST_CASE("model names: any UTF-8 up to 200 bytes without control characters") {
 
   CHECK_THROWS_WITH(validate_model(""), "model name is empty");
   CHECK_THROWS_WITH(validate_model(std::string(201, 'm')), Catch::Contains("201 bytes"));
-  CHECK_THROWS_WITH(validate_model("a\tb"), Catch::Contains("control character (at byte 1)"));
+  CHECK_THROWS_WITH(validate_model("a\tb"),
+                    Catch::Contains("control character or line separator (at byte 1)"));
   CHECK_THROWS_WITH(validate_model("a\x7f"), Catch::Contains("control character"));
   CHECK_THROWS_WITH(validate_model("a\xc2\x85"), Catch::Contains("control character"));  // U+0085
   CHECK_THROWS_WITH(validate_model("a\xff"), Catch::Contains("not valid UTF-8 (at byte 1)"));

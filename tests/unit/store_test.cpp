@@ -374,7 +374,7 @@ TEST_CASE("import is all or nothing and lists every conflict; export round-trips
 
   std::vector<Pool> pools;
   for (const auto& p : exported["pools"]) {
-    pools.push_back(pool_from_json(p));
+    pools.push_back(pool_from_json(p, "export"));
   }
   std::vector<ReserveRequest> requests;
   for (const auto& e : exported["reservations"]) {

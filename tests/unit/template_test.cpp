@@ -98,7 +98,8 @@ TEST_CASE("template errors name the problem") {
   write(t / "template.json", "{\"name\": \"bad\", \"modes\": {\"*\": \"rwx\"}}");
   CHECK_THROWS_WITH(load_template(t.string(), {}), Catch::Contains("is not an octal mode"));
   write(t / "template.json", "{\"name\": \"bad\", \"variables\": {\"v\": {}}}");
-  CHECK_THROWS_WITH(load_template(t.string(), {}), Catch::Contains("variable 'v' needs a string"));
+  CHECK_THROWS_WITH(load_template(t.string(), {}),
+                    Catch::Contains("variable 'v': missing 'default'"));
   write(t / "template.json", "{\"name\": \"bad\"}");
   fs::create_symlink("/etc/hostname", t / "files" / "escape");
   CHECK_THROWS_WITH(load_template(t.string(), {}),
