@@ -61,10 +61,13 @@ scaffolds are written by ``cmake --build``.
   and ``BERTH_OUTPUT_DIR``. They are set at the end of configure, so read them through
   generator expressions or the summary, not with ``get_target_property`` right after the call.
 
-  The app's files are the OUTPUTs of one custom command that depends on the template's files,
-  the overlay's files and the app's reservation: editing one template or overlay file
+  Each app is built by one custom command (``berth build-app``) that depends on the template's
+  files, the overlay's files and the app's reservation: editing one template or overlay file
   re-scaffolds only the apps it affects, and a no-op build does nothing. Adding or removing a
-  file in a template or overlay re-runs configure.
+  file in a template or overlay re-runs configure. The command's only output is a stamp,
+  ``${CMAKE_BINARY_DIR}/berth/apps/<target>.done``: the ``clean`` target removes that stamp and
+  never an app file (the next build scaffolds again, writing only what differs). To rebuild an
+  app whose files you deleted, remove its stamp or build after ``clean``.
 
 Cache variables
 ^^^^^^^^^^^^^^^
@@ -111,26 +114,35 @@ set(BERTH_LOCKFILE "${CMAKE_SOURCE_DIR}/berth.lock.json" CACHE FILEPATH
 option(BERTH_LOCKED "Take every app from the lock file; allocate nothing" OFF)
 option(BERTH_QUIET "Do not print berth's summary table at configure" OFF)
 
-# _berth_json_string(<out-var> <value>): <value> as a JSON string literal. A macro: it runs
-# thousands of times in a large project, and a function call costs more than its work. It
-# sets CMAKE_MATCH_*.
-macro(_berth_json_string out value)
-  set(${out} "${value}")
-  if(${out} MATCHES "[\\\"\t]")
+# _berth_json_string(<out-var> <in-var>): the value of the variable named <in-var> as a JSON
+# string literal. A macro: it runs thousands of times in a large project, and a function call
+# costs more than its work. It takes the variable's name, never its value, so the value is
+# evaluated once (a macro argument's text would be evaluated again: `${x}` or a backslash in a
+# model name would change or break it). It sets CMAKE_MATCH_*.
+macro(_berth_json_string out in)
+  set(${out} "${${in}}")
+  if(${out} MATCHES "[\\\"\t\n\r]")
     string(REPLACE "\\" "\\\\" ${out} "${${out}}")
     string(REPLACE "\"" "\\\"" ${out} "${${out}}")
     string(REPLACE "\t" "\\t" ${out} "${${out}}")
+    string(REPLACE "\n" "\\n" ${out} "${${out}}")
+    string(REPLACE "\r" "\\r" ${out} "${${out}}")
   endif()
   set(${out} "\"${${out}}\"")
 endmacro()
 
 # _berth_fail(<message parts>...): stop with a message naming the app (from the caller's
 # `model` and `n`). CMake adds the call stack, which holds the file:line of the declaration.
-# The parts are joined without separators; a ';' inside them would be lost.
-macro(_berth_fail)
-  string(JOIN "" _berth_msg ${ARGN})
-  message(FATAL_ERROR "add_generated_app(${model} ${n}): ${_berth_msg}")
-endmacro()
+# A function, not a macro, so the parts (which may hold the user's text) are evaluated once.
+function(_berth_fail)
+  string(JOIN "" msg ${ARGN})
+  message(FATAL_ERROR "add_generated_app(${model} ${n}): ${msg}")
+endfunction()
+
+# Target names CMake or its generators keep for themselves.
+set(_BERTH_RESERVED_TARGETS all clean install test help package package_source edit_cache
+    rebuild_cache list_install_components install/local install/strip depend preinstall
+    ZERO_CHECK ALL_BUILD RUN_TESTS INSTALL PACKAGE berth_apps)
 
 function(add_generated_app model n)
   cmake_parse_arguments(PARSE_ARGV 2 arg "" "TEMPLATE;OUTPUT_DIR;SOURCES;POOL;TARGET" "PORTS;VARS")
@@ -180,7 +192,7 @@ function(add_generated_app model n)
       _berth_fail("VARS '${var}' is not <key>=<value> (for example app_title=Todo)")
     endif()
     set(key "${CMAKE_MATCH_1}")  # _berth_json_string matches too, clobbering CMAKE_MATCH_*
-    _berth_json_string(value "${CMAKE_MATCH_2}")
+    _berth_json_string(value CMAKE_MATCH_2)
     list(APPEND vars "\"${key}\": ${value}")
   endforeach()
   if(DEFINED arg_POOL AND NOT arg_POOL MATCHES "^[a-z0-9][a-z0-9_-]*$")
@@ -220,8 +232,11 @@ function(add_generated_app model n)
   else()
     string(REGEX REPLACE "[^A-Za-z0-9_.+-]" "_" target "berth_${folder}_app${n}")
   endif()
-  if(NOT target MATCHES "^[A-Za-z0-9_.+-]+$")
+  if(NOT target MATCHES "^[A-Za-z0-9_.+-]+$" OR target MATCHES "^\\.\\.?$")
     _berth_fail("TARGET '${target}' is not a valid target name")
+  endif()
+  if(target IN_LIST _BERTH_RESERVED_TARGETS)
+    _berth_fail("TARGET '${target}' is a name CMake keeps for itself; choose another")
   endif()
 
   # Duplicates: the same app, output folder or target declared twice. The same app twice is
@@ -259,7 +274,6 @@ function(add_generated_app model n)
   set_property(GLOBAL PROPERTY _BERTH_${i}_pool "${arg_POOL}")
   set_property(GLOBAL PROPERTY _BERTH_${i}_file "${CMAKE_CURRENT_LIST_FILE}")
   set_property(GLOBAL PROPERTY _BERTH_${i}_ordinal ${ordinal})
-  set_property(GLOBAL PROPERTY _BERTH_${i}_vars_raw "${arg_VARS}")
   set_property(GLOBAL PROPERTY _BERTH_APP_${key} "${i}")
   set_property(GLOBAL PROPERTY _BERTH_OUT_${out_key} "add_generated_app(${model} ${n})")
   set_property(GLOBAL PROPERTY _BERTH_TARGET_${target} 1)
@@ -287,10 +301,17 @@ function(_berth_locate out file ordinal)
     file(STRINGS "${file}" text)
     set(lines "")
     set(number 0)
+    # Calls inside a function() or macro() definition are a wrapper's, not the file's own: they
+    # are not counted, so a file that calls a wrapper gets no line rather than a wrong one.
+    set(in_definition 0)
     foreach(line IN LISTS text)
       math(EXPR number "${number} + 1")
       string(TOLOWER "${line}" lower)
-      if(lower MATCHES "^[ \t]*add_generated_app[ \t]*\\(")
+      if(lower MATCHES "^[ \t]*(function|macro)[ \t]*\\(")
+        set(in_definition 1)
+      elseif(lower MATCHES "^[ \t]*end(function|macro)[ \t]*\\(")
+        set(in_definition 0)
+      elseif(NOT in_definition AND lower MATCHES "^[ \t]*add_generated_app[ \t]*\\(")
         list(APPEND lines ${number})
       endif()
     endforeach()
@@ -357,17 +378,17 @@ function(_berth_generate)
     endforeach()
     _berth_locate(declared "${file}" ${ordinal})
     set_property(GLOBAL PROPERTY _BERTH_${i}_declared "${declared}")
-    _berth_json_string(jmodel "${model}")
-    _berth_json_string(jtemplate "${template}")
-    _berth_json_string(jout "${out}")
-    _berth_json_string(jtarget "${target}")
-    _berth_json_string(jdeclared "${declared}")
+    _berth_json_string(jmodel model)
+    _berth_json_string(jtemplate template)
+    _berth_json_string(jout out)
+    _berth_json_string(jtarget target)
+    _berth_json_string(jdeclared declared)
     set(entry "{\"model\": ${jmodel}, \"app\": ${n}, \"template\": ${jtemplate}, \"out\": ${jout}, \"target\": ${jtarget}, \"declared\": ${jdeclared}")
     if(NOT "${pool}" STREQUAL "")
       string(APPEND entry ", \"pool\": \"${pool}\"")
     endif()
     if(NOT "${overlay}" STREQUAL "")
-      _berth_json_string(joverlay "${overlay}")
+      _berth_json_string(joverlay overlay)
       string(APPEND entry ", \"overlay\": ${joverlay}")
     endif()
     if(pins)
@@ -382,6 +403,19 @@ function(_berth_generate)
   endforeach()
   list(JOIN entries ",\n " joined)
   _berth_write_if_changed("${dir}/plan.json" "[${joined}]\n")
+
+  # Targets the project made after declaring its apps: refused before anything is reserved.
+  foreach(i RANGE ${last})
+    get_property(target GLOBAL PROPERTY _BERTH_${i}_target)
+    if(TARGET "${target}")
+      get_property(model GLOBAL PROPERTY _BERTH_${i}_model)
+      get_property(n GLOBAL PROPERTY _BERTH_${i}_n)
+      get_property(declared GLOBAL PROPERTY _BERTH_${i}_declared)
+      message(FATAL_ERROR "add_generated_app(${model} ${n}) (declared at ${declared}): a target "
+                          "'${target}' exists already; give the app another TARGET. Nothing was "
+                          "reserved.")
+    endif()
+  endforeach()
 
   set(store_args "")
   if(BERTH_STORE)
@@ -402,63 +436,51 @@ function(_berth_generate)
                         "Set BERTH_EXECUTABLE to the berth program.")
   elseif(NOT rc EQUAL 0)
     string(STRIP "${err}" err)
-    message(FATAL_ERROR "add_generated_app: berth refused this project's apps; the store and "
-                        "the lock file are unchanged.\n${err}")
+    message(FATAL_ERROR "add_generated_app: berth refused this project's apps.\n${err}")
   endif()
   include("${dir}/plan.cmake")
 
-  # One custom command and target per app.
+  # One custom command and target per app. Its only OUTPUT is a stamp that `berth build-app`
+  # writes when the app is up to date: `clean` removes that stamp, never an app file (files the
+  # user edited or that berth never touches included), and the next build scaffolds again. The
+  # command line holds only paths: the model, ports and variables travel in the app's
+  # reservation stamp, so no text of the user's is ever read by the generator's shell or make.
   set(targets "")
   set(configure_templates "")
   set(configure_depends "")
+  set(berth_dep "")
+  if(IS_ABSOLUTE "${BERTH_EXECUTABLE}")
+    set(berth_dep "${BERTH_EXECUTABLE}")
+  endif()
   foreach(i RANGE ${last})
-    foreach(field model n out overlay target vars_raw declared)
+    foreach(field model n out target)
       get_property(${field} GLOBAL PROPERTY _BERTH_${i}_${field})
     endforeach()
     set(t ${BERTH_PLAN_${i}_TEMPLATE})
     set(template_dir "${BERTH_PLAN_TEMPLATE_${t}_DIR}")
-    set(outputs "")
-    foreach(path IN LISTS BERTH_PLAN_${i}_OUTPUTS)
-      list(APPEND outputs "${out}/${path}")
-    endforeach()
-    set(port_args "")
     set(port_list "")
     foreach(name port IN ZIP_LISTS BERTH_PLAN_${i}_PORT_NAMES BERTH_PLAN_${i}_PORTS)
-      list(APPEND port_args --port "${name}=${port}")
       list(APPEND port_list "${name}=${port}")
     endforeach()
-    set(set_args "")
-    foreach(var IN LISTS vars_raw)
-      list(APPEND set_args --set "${var}")
-    endforeach()
-    set(overlay_args "")
-    if(NOT "${overlay}" STREQUAL "")
-      set(overlay_args --overlay "${overlay}")
-    endif()
     # What the scaffold depends on besides files (written by berth plan when it changes).
     set(stamp "${dir}/apps/${target}.reservation")
+    set(done "${dir}/apps/${target}.done")
     # Adding or removing a template or overlay file changes the outputs: configure again.
     if(NOT t IN_LIST configure_templates)
       list(APPEND configure_templates ${t})
       list(APPEND configure_depends ${BERTH_PLAN_TEMPLATE_${t}_FOLDERS} "${template_dir}/template.json")
     endif()
     list(APPEND configure_depends ${BERTH_PLAN_${i}_OVERLAY_FOLDERS})
-    set(berth_dep "")
-    if(IS_ABSOLUTE "${BERTH_EXECUTABLE}")
-      set(berth_dep "${BERTH_EXECUTABLE}")
-    endif()
     file(RELATIVE_PATH shown "${CMAKE_BINARY_DIR}" "${out}")
+    string(REPLACE "$" "_" shown "${shown}")  # a comment is no place for make's $(...)
     add_custom_command(
-      OUTPUT ${outputs}
-      BYPRODUCTS "${out}/.berth-manifest.json"
-      COMMAND "${BERTH_EXECUTABLE}" ${store_args} scaffold "${model}" ${n}
-              --template "${template_dir}" --out "${out}" --pool "${BERTH_PLAN_${i}_POOL}"
-              ${port_args} ${set_args} ${overlay_args} --touch --quiet
+      OUTPUT "${done}"
+      COMMAND "${BERTH_EXECUTABLE}" ${store_args} build-app "${stamp}" --done "${done}"
       DEPENDS ${BERTH_PLAN_TEMPLATE_${t}_FILES} ${BERTH_PLAN_${i}_OVERLAY_FILES} "${stamp}"
               ${berth_dep}
       COMMENT "berth: scaffolding ${shown}"
       VERBATIM)
-    add_custom_target(${target} ALL DEPENDS ${outputs})
+    add_custom_target(${target} ALL DEPENDS "${done}")
     set_target_properties(${target} PROPERTIES
       BERTH_MODEL "${model}"
       BERTH_APP "${n}"

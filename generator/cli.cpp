@@ -281,6 +281,122 @@ Store open_store(const Options& o, bool read_only = false) {
   return Store(o.store.empty() ? Store::default_dir() : std::filesystem::path(o.store), options);
 }
 
+// What one scaffold run is given: by `berth scaffold`'s options or by a stamp (build-app).
+struct ScaffoldArgs {
+  ReserveRequest request;
+  std::map<std::string, std::string> sets;
+  std::string template_name;
+  std::string out;
+  std::string overlay;
+  bool dry_run = false;
+  bool force = false;
+  bool touch = false;
+  bool quiet = false;
+};
+
+// Reserves and scaffolds one app; prints the report. Returns the exit code.
+int run_scaffold(const Options& o, const ScaffoldArgs& a) {
+  if (a.out.empty()) {
+    throw usage_error("--out is empty; give the app folder");
+  }
+  const Template tmpl = load_template(a.template_name, template_search_path());
+  const auto overlay = a.overlay.empty() ? std::vector<OutputFile>{} : read_overlay(a.overlay);
+  if (!a.overlay.empty()) {
+    // An app folder inside its overlay (or the reverse) would copy itself deeper each run.
+    std::error_code ec;
+    const auto out = std::filesystem::weakly_canonical(std::filesystem::absolute(a.out), ec);
+    const auto lay = std::filesystem::weakly_canonical(std::filesystem::absolute(a.overlay), ec);
+    if (within(out, lay) || within(lay, out)) {
+      throw usage_error("--out " + quote(a.out) + " and --overlay " + quote(a.overlay) +
+                        " overlap; the app folder must lie outside its overlay");
+    }
+  }
+  Store store = open_store(o);
+  // Render and plan against what the reservation would be, before reserving: a template
+  // or folder error leaves the store as it was. If another process changed the answer
+  // meanwhile, render and plan again.
+  const auto plan_for = [&](const Reservation& r) {
+    return plan_app(a.out, render_template(tmpl, make_context(r, tmpl, a.sets), overlay), tmpl.name,
+                    a.force);
+  };
+  const ReserveResult planned = store.preview(a.request);
+  ScaffoldPlan plan = plan_for(planned.reservation);
+  ReserveResult result = planned;
+  if (!a.dry_run) {
+    // One writer per app folder at a time: the folder is created (and removed again if this
+    // run fails and leaves it empty), locked, and planned again under the lock.
+    const std::filesystem::path root = plan.root;
+    std::error_code ec;
+    std::filesystem::path created;
+    for (auto p = root; !p.empty() && !std::filesystem::exists(p, ec); p = p.parent_path()) {
+      created = p;
+    }
+    std::filesystem::create_directories(root, ec);
+    if (ec) {
+      throw runtime_error("cannot create " + quote(root.string()) + ": " + ec.message());
+    }
+    bool reserved_here = false;
+    try {
+      FolderLock lock(root);
+      plan = plan_for(planned.reservation);
+      result = store.reserve(a.request);
+      reserved_here = result.created;
+      if (to_json(result.reservation) != to_json(planned.reservation)) {
+        plan = plan_for(result.reservation);
+      }
+      const ScaffoldReport report = plan.report;
+      apply_plan(std::move(plan), a.touch);
+      plan.report = report;
+    } catch (...) {
+      // Undo: a reservation this run made is released again (nothing else held it yet)...
+      if (reserved_here) {
+        try {
+          store.release(a.request.key);
+        } catch (const Error&) {
+        }
+      }
+      // ...and the folders this run created are removed, if nothing landed in them.
+      for (auto p = root; !created.empty() && within(created, p); p = p.parent_path()) {
+        if (!std::filesystem::is_empty(p, ec) || !std::filesystem::remove(p, ec)) {
+          break;
+        }
+      }
+      throw;
+    }
+  }
+  const ScaffoldReport report = plan.report;
+  for (const auto& [path, why] : report.kept) {
+    std::cerr << "berth: warning: kept " << quote(path) << ": " << why << '\n';
+  }
+  if (o.json) {
+    json kept = json::array();
+    for (const auto& [path, why] : report.kept) {
+      kept.push_back({{"path", path}, {"reason", why}});
+    }
+    print_json({{"reservation", result_json(result)},
+                {"template", tmpl.name},
+                {"out", a.out},
+                {"dry_run", a.dry_run},
+                {"written", report.written},
+                {"unchanged", report.unchanged},
+                {"removed", report.removed},
+                {"kept", kept}});
+  } else if (!a.quiet) {
+    print_reservations(std::cout, {result.reservation});
+    const char* verb = a.dry_run ? "would write" : "wrote";
+    for (const auto& path : report.written) {
+      std::cout << verb << ' ' << path << '\n';
+    }
+    for (const auto& path : report.removed) {
+      std::cout << (a.dry_run ? "would remove " : "removed ") << path << '\n';
+    }
+    std::cout << (a.dry_run ? "dry run: " : "") << report.written.size() << " written, "
+              << report.unchanged.size() << " unchanged, " << report.removed.size() << " removed, "
+              << report.kept.size() << " kept in " << a.out << '\n';
+  }
+  return 0;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -375,6 +491,15 @@ int run_cli(int argc, char** argv) {
   plan->add_option("--stamps", pl_stamps,
                    "Write DIR/<target>.reservation per app, only when it changes")
       ->type_name("DIR");
+
+  // build-app
+  std::string ba_stamp, ba_done;
+  auto* build_app = app.add_subcommand(
+      "build-app",
+      "Scaffold the app described by a stamp of `berth plan --stamps` (the CMake build step)");
+  build_app->add_option("stamp", ba_stamp, "The app's stamp file")->required();
+  build_app->add_option("--done", ba_done, "Write FILE once the app is up to date")
+      ->type_name("FILE");
 
   // pool
   auto* pool = app.add_subcommand("pool", "Show and change pools and excluded ports");
@@ -597,106 +722,39 @@ int run_cli(int argc, char** argv) {
         }
         sets[text.substr(0, eq)] = text.substr(eq + 1);
       }
-      if (sc_out.empty()) {
-        throw usage_error("--out is empty; give the app folder");
+      ScaffoldArgs args;
+      args.request = req;
+      args.sets = sets;
+      args.template_name = sc_template;
+      args.out = sc_out;
+      args.overlay = sc_overlay;
+      args.dry_run = sc_dry;
+      args.force = sc_force;
+      args.touch = sc_touch;
+      args.quiet = sc_quiet;
+      return run_scaffold(o, args);
+    }
+
+    if (*build_app) {
+      // Everything comes from the stamp, never from the command line: model names and values
+      // that hold `$`, quotes or backslashes reach berth exactly as declared.
+      const json doc = read_json_file(ba_stamp);
+      const JsonFields stamp(doc, "stamp " + quote(ba_stamp));
+      const JsonFields r(stamp.object("reservation"), stamp.where() + ": reservation");
+      ScaffoldArgs args;
+      args.request.key = entry_key(r, "app");
+      args.request.pool = r.string("pool");
+      args.request.pins = entry_ports(r);
+      args.sets = stamp.string_map("vars");
+      args.template_name = stamp.string("template");
+      args.out = stamp.string("out");
+      args.overlay = stamp.string("overlay");
+      args.quiet = true;
+      const int rc = run_scaffold(o, args);
+      if (rc == 0 && !ba_done.empty()) {
+        write_atomic(ba_done, "berth: up to date\n", 0644);
       }
-      const Template tmpl = load_template(sc_template, template_search_path());
-      const auto overlay =
-          sc_overlay.empty() ? std::vector<OutputFile>{} : read_overlay(sc_overlay);
-      if (!sc_overlay.empty()) {
-        // An app folder inside its overlay (or the reverse) would copy itself deeper each run.
-        std::error_code ec;
-        const auto a = std::filesystem::weakly_canonical(std::filesystem::absolute(sc_out), ec);
-        const auto b = std::filesystem::weakly_canonical(std::filesystem::absolute(sc_overlay), ec);
-        if (within(a, b) || within(b, a)) {
-          throw usage_error("--out " + quote(sc_out) + " and --overlay " + quote(sc_overlay) +
-                            " overlap; the app folder must lie outside its overlay");
-        }
-      }
-      Store store = open_store(o);
-      // Render and plan against what the reservation would be, before reserving: a template
-      // or folder error leaves the store as it was. If another process changed the answer
-      // meanwhile, render and plan again.
-      const auto plan_for = [&](const Reservation& r) {
-        return plan_app(sc_out, render_template(tmpl, make_context(r, tmpl, sets), overlay),
-                        tmpl.name, sc_force);
-      };
-      const ReserveResult planned = store.preview(req);
-      ScaffoldPlan plan = plan_for(planned.reservation);
-      ReserveResult result = planned;
-      if (!sc_dry) {
-        // One writer per app folder at a time: the folder is created (and removed again if this
-        // run fails and leaves it empty), locked, and planned again under the lock.
-        const std::filesystem::path root = plan.root;
-        std::error_code ec;
-        std::filesystem::path created;
-        for (auto p = root; !p.empty() && !std::filesystem::exists(p, ec); p = p.parent_path()) {
-          created = p;
-        }
-        std::filesystem::create_directories(root, ec);
-        if (ec) {
-          throw runtime_error("cannot create " + quote(root.string()) + ": " + ec.message());
-        }
-        bool reserved_here = false;
-        try {
-          FolderLock lock(root);
-          plan = plan_for(planned.reservation);
-          result = store.reserve(req);
-          reserved_here = result.created;
-          if (to_json(result.reservation) != to_json(planned.reservation)) {
-            plan = plan_for(result.reservation);
-          }
-          const ScaffoldReport report = plan.report;
-          apply_plan(std::move(plan), sc_touch);
-          plan.report = report;
-        } catch (...) {
-          // Undo: a reservation this run made is released again (nothing else held it yet)...
-          if (reserved_here) {
-            try {
-              store.release(req.key);
-            } catch (const Error&) {
-            }
-          }
-          // ...and the folders this run created are removed, if nothing landed in them.
-          for (auto p = root; !created.empty() && within(created, p); p = p.parent_path()) {
-            if (!std::filesystem::is_empty(p, ec) || !std::filesystem::remove(p, ec)) {
-              break;
-            }
-          }
-          throw;
-        }
-      }
-      const ScaffoldReport report = plan.report;
-      for (const auto& [path, why] : report.kept) {
-        std::cerr << "berth: warning: kept " << quote(path) << ": " << why << '\n';
-      }
-      if (o.json) {
-        json kept = json::array();
-        for (const auto& [path, why] : report.kept) {
-          kept.push_back({{"path", path}, {"reason", why}});
-        }
-        print_json({{"reservation", result_json(result)},
-                    {"template", tmpl.name},
-                    {"out", sc_out},
-                    {"dry_run", sc_dry},
-                    {"written", report.written},
-                    {"unchanged", report.unchanged},
-                    {"removed", report.removed},
-                    {"kept", kept}});
-      } else if (!sc_quiet) {
-        print_reservations(std::cout, {result.reservation});
-        const char* verb = sc_dry ? "would write" : "wrote";
-        for (const auto& path : report.written) {
-          std::cout << verb << ' ' << path << '\n';
-        }
-        for (const auto& path : report.removed) {
-          std::cout << (sc_dry ? "would remove " : "removed ") << path << '\n';
-        }
-        std::cout << (sc_dry ? "dry run: " : "") << report.written.size() << " written, "
-                  << report.unchanged.size() << " unchanged, " << report.removed.size()
-                  << " removed, " << report.kept.size() << " kept in " << sc_out << '\n';
-      }
-      return 0;
+      return rc;
     }
 
     if (*plan) {

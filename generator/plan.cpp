@@ -420,7 +420,8 @@ PlanResult write_results(const std::vector<PlanEntry>& entries, const PlanOption
       json stamp = {{"reservation", to_json(results[i].reservation)},
                     {"template", fs::absolute(tmpl_of[i]->root).lexically_normal().string()},
                     {"vars", vars},
-                    {"overlay", entries[i].overlay}};
+                    {"overlay", entries[i].overlay},
+                    {"out", entries[i].out}};
       stamp["reservation"].erase("slot");  // the slot alone does not change the app
       write_if_changed(*options.stamps_dir / name, stamp.dump(2) + "\n");
     }
