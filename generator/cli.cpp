@@ -636,7 +636,12 @@ int run_cli(int argc, char** argv) {
     if (*check) {
       Store store = open_store(o, true);
       const auto problems = store.check();
-      const auto count = store.list().size();
+      std::size_t count = 0;
+      try {
+        count = store.list().size();
+      } catch (const Error&) {
+        // a malformed record: listed among the problems
+      }
       if (o.json) {
         print_json({{"ok", problems.empty()}, {"problems", problems}, {"reservations", count}});
       } else {

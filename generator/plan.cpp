@@ -171,6 +171,7 @@ PlanResult run_plan(Store& store, const std::vector<PlanEntry>& entries,
   if (lock_path) {
     std::error_code ec;
     if (fs::exists(*lock_path, ec)) {
+      check_writable(*lock_path, "lock file");
       lock = read_lock(*lock_path);
     } else if (options.locked) {
       throw usage_error("lock file " + quote(lock_path->string()) +
