@@ -6,6 +6,7 @@
 #include <set>
 
 #include "store/error.hpp"
+#include "store/lmdb_env.hpp"
 #include "store/names.hpp"
 #include "store/store.hpp"
 #include "unit/temp_dir.hpp"
@@ -507,4 +508,31 @@ TEST_CASE("a full map grows and the transaction is retried") {
   // Another process (here: another Store on the same folder) sees the grown map.
   Store reader(dir.path(), StoreOptions{64 * 1024});
   CHECK(reader.list().size() == 1700);
+}
+
+TEST_CASE("a store that lost its schema key is refused, never reset") {
+  TempDir dir;
+  const auto path = dir.path() / "store";
+  {
+    Store store(path);
+    Pool wide = Store::default_pool();
+    wide.ports[0].last = 7999;
+    wide.ports[1].first = 9001;
+    wide.ports[1].last = 12999;
+    store.set_pool(wide, false);
+    store.reserve(req("m", 1));
+  }
+  {
+    Env env(path, std::size_t(4) << 20);
+    env.write([](Txn& t) { return t.del(Db::meta, "schema"); });
+  }
+  CHECK_THROWS_WITH(Store(path), Catch::Contains("holds data but no schema version"));
+  StoreOptions ro;
+  ro.read_only = true;
+  CHECK_THROWS_WITH(Store(path, ro), Catch::Contains("Nothing was changed"));
+  // The pools and the reservation are still there.
+  Env env(path, std::size_t(4) << 20);
+  CHECK(env.read([](const Txn& t) { return t.get(Db::pools, "apps"); })->find("9001") !=
+        std::string::npos);
+  CHECK(env.read([](const Txn& t) { return t.count(Db::apps); }) == 1);
 }
