@@ -53,11 +53,13 @@ std::string cmake_list(const std::vector<std::string>& items) {
   return cmake_quote(joined);
 }
 
-struct LockEntry {
-  std::string pool;
-  std::map<std::string, std::uint16_t> ports;
-  std::string project;
-};
+
+// The file name of an app's stamp: its target's name.
+std::string stamp_name(std::size_t index, const PlanEntry& e) {
+  return (e.target.empty() ? "app" + std::to_string(index + 1) : e.target) + ".reservation";
+}
+
+}  // namespace
 
 std::map<AppKey, LockEntry> read_lock(const fs::path& path) {
   std::map<AppKey, LockEntry> lock;
@@ -98,13 +100,6 @@ std::map<AppKey, LockEntry> read_lock(const fs::path& path) {
   }
   return lock;
 }
-
-// The file name of an app's stamp: its target's name.
-std::string stamp_name(std::size_t index, const PlanEntry& e) {
-  return (e.target.empty() ? "app" + std::to_string(index + 1) : e.target) + ".reservation";
-}
-
-}  // namespace
 
 std::vector<PlanEntry> read_plan(const std::string& path) {
   const json doc = read_json_file(path);

@@ -27,6 +27,17 @@ struct PlanEntry {
 // "overlay"?, "out"?, "target"?, "declared"?}. Throws a usage error naming the bad entry.
 std::vector<PlanEntry> read_plan(const std::string& path);
 
+// One app of a lock file.
+struct LockEntry {
+  std::string pool;
+  std::map<std::string, std::uint16_t> ports;
+  std::string project;
+};
+
+// Reads a lock file ({"berth_lock": 1, "apps": [...]}; an empty file is an empty lock). Throws a
+// usage error naming the file, the app and the field.
+std::map<AppKey, LockEntry> read_lock(const std::filesystem::path& path);
+
 struct PlanOptions {
   std::optional<std::filesystem::path> lock;  // read it if present, pin its ports, rewrite it
   bool locked = false;                        // the lock must hold every app; never written

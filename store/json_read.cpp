@@ -42,7 +42,8 @@ void JsonFields::fail(const std::string& message) const {
 }
 
 void JsonFields::only(std::initializer_list<const char*> allowed) const {
-  for (const auto& [k, v] : m_object.items()) {
+  for (const auto& item : m_object.items()) {
+    const std::string& k = item.key();  // a plain name: clang's C++17 cannot capture bindings
     if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; })) {
       std::string list;
       for (const char* a : allowed) {

@@ -840,6 +840,10 @@ void Store::set_excluded(const std::set<std::uint16_t>& ports) {
   });
 }
 
+Reservation parse_reservation_record(const AppKey& key, std::string_view value) {
+  return decode_record(key, value);
+}
+
 std::vector<std::string> Store::check() const {
   return m_env->read([](const Txn& t) {
     std::vector<std::string> problems;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -99,5 +100,9 @@ class Store {
 
   std::unique_ptr<Env> m_env;
 };
+
+// Decodes a stored reservation record (the `apps` value for `key`); throws a runtime error naming
+// the record and the field when it is malformed. For tests and fuzzing: the store uses it itself.
+Reservation parse_reservation_record(const AppKey& key, std::string_view value);
 
 }  // namespace berth

@@ -64,7 +64,6 @@ store_unchanged "family 3"
 [ ! -e "$TMP/c" ] && pass || fail "family 3: a refused scaffold created its folder"
 
 # A truncated data file is refused before LMDB maps it (it would be SIGBUS).
-"$BERTH" --store "$TMP/trunc" reserve --batch <(for i in $(seq 1 300); do echo "{\"model\": \"m$i\", \"app\": 1}"; done | jq -s . 2>/dev/null || true) >/dev/null 2>&1
 for i in $(seq 1 60); do echo "{\"model\": \"m$i\", \"app\": 1}"; done | paste -sd, | sed 's/^/[/; s/$/]/' >"$TMP/many.json"
 expect_ok --store "$TMP/trunc" reserve --batch "$TMP/many.json"
 truncate -s 12288 "$TMP/trunc/data.mdb"

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "store/json_read.hpp"
+#include "store/model.hpp"
+
+// The readers of the JSON files users hand to berth (batch and import files), through the one
+// checked reader (store/json_read.hpp). Each throws a usage error naming the file, the entry and
+// the field; none ever wraps, truncates or guesses a value.
+namespace berth {
+
+// The entry's model (validated) and app number (field `app_field`, 1 to 1,000,000).
+AppKey entry_key(const JsonFields& entry, const char* app_field);
+// The entry's "ports" object: name -> port (1 to 65535).
+std::map<std::string, std::uint16_t> entry_ports(const JsonFields& entry);
+
+// A batch file: a JSON list of {"model", "app", "pool"?, "ports"?, "project"?, "op"?}.
+std::vector<BatchOp> parse_batch(const std::string& path);
+
+// An import file: seed 001's port_config.json (a list) or a berth export (an object).
+void parse_import(const std::string& path, std::vector<Pool>& pools,
+                  std::vector<ReserveRequest>& requests);
+
+}  // namespace berth
