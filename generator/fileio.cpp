@@ -179,7 +179,7 @@ void check_writable(const fs::path& path, const std::string& what) {
   }
 }
 
-void remove_stale_temps(const fs::path& dir) {
+void remove_stale_temps(const fs::path& dir, bool folder_locked) {
   DIR* d = ::opendir(dir.c_str());
   if (!d) {
     return;
@@ -196,7 +196,8 @@ void remove_stale_temps(const fs::path& dir) {
     if (end == digits || pid <= 0 || (*end != '\0' && *end != '-')) {
       continue;
     }
-    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+    const bool dead = ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+    if (dead || (folder_locked && pid != getpid())) {
       ::unlinkat(::dirfd(d), e->d_name, 0);  // a symlink is removed, never followed
     }
   }

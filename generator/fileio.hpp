@@ -33,9 +33,11 @@ bool write_if_changed(const std::filesystem::path& path, const std::string& cont
 // parent is a folder. Used to refuse before a store transaction commits.
 void check_writable(const std::filesystem::path& path, const std::string& what);
 
-// Removes temporary files that berth processes which no longer run left in `dir` (killed
-// between creating and renaming them). Never follows a symlink.
-void remove_stale_temps(const std::filesystem::path& dir);
+// Removes temporary files that berth processes left in `dir` when killed between creating and
+// renaming them: those of processes that no longer run or, with `folder_locked` (the caller
+// holds the folder's FolderLock, so no other berth is writing there), those of every other
+// process (a dead run's process id may have been reused). Never follows a symlink.
+void remove_stale_temps(const std::filesystem::path& dir, bool folder_locked = false);
 
 // Whether `path` is `root` or lies below it (both already normal, absolute paths).
 bool within(const std::filesystem::path& root, const std::filesystem::path& path);

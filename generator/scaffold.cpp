@@ -428,8 +428,14 @@ void apply_plan(ScaffoldPlan plan, bool touch) {
     pending[f.path] = hash_hex(f.content);
     folders.insert((root / f.path).parent_path());
   }
+  for (const auto& path : plan.report.unchanged) {
+    folders.insert((root / path).parent_path());
+  }
+  for (const auto& [path, why] : plan.report.kept) {
+    folders.insert((root / path).parent_path());
+  }
   for (const auto& folder : folders) {
-    remove_stale_temps(folder);  // left by runs that were killed mid-write
+    remove_stale_temps(folder, true);  // left by runs that were killed mid-write
   }
   if (!plan.writes.empty()) {
     save_manifest(pending);

@@ -68,8 +68,10 @@ ScaffoldPlan plan_app(const std::filesystem::path& dir, const std::vector<Output
                       const std::string& template_name, bool force);
 
 // Carries a plan out: each write goes to a temporary file renamed into place, then the manifest
-// is updated (only if it changed). With `touch`, files left alone (unchanged or kept) get the
-// current time as mtime, so a build system sees every output newer than its inputs.
+// is updated (only if it changed). The caller holds the folder's FolderLock: temporary files
+// of other processes found there are a killed run's, and are removed. With `touch`, files left
+// alone (unchanged or kept) get the current time as mtime, so a build system sees every output
+// newer than its inputs.
 void apply_plan(ScaffoldPlan plan, bool touch = false);
 
 }  // namespace berth

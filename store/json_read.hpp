@@ -19,8 +19,7 @@ class JsonFields {
  public:
   // Throws unless `object` is a JSON object. `kind`: usage for input files, runtime for store
   // records.
-  JsonFields(const nlohmann::json& object, std::string where,
-             ErrorKind kind = ErrorKind::usage);
+  JsonFields(const nlohmann::json& object, std::string where, ErrorKind kind = ErrorKind::usage);
 
   const std::string& where() const { return m_where; }
   bool has(const char* key) const { return m_object.contains(key); }
