@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The CMake module at scale: a generated project declaring N apps (default 1,000).
-# Prints medians: configure time with berth vs. the same project without it (an empty
-# add_generated_app), as extra time per app; full build of the N apps; no-op rebuild.
-#   bash bench/cmake_bench.sh <path to berth> [apps] [runs]
+# The CMake module at scale: generated projects declaring N apps (default: 100, 1,000 and 5,000;
+# 50 models x N/50). For each size, medians of RUNS runs (default 3), Ninja, -j2:
+#   - berth's extra configure time per app: a fresh configure (fresh store) against the same
+#     project without berth (an empty add_generated_app), same run;
+#   - re-configure with nothing changed, per app: in all, and over the project without berth;
+#   - full build, per app; no-op build (and whether `ninja -n` finds work);
+#   - re-scaffold after editing one template file (every app uses the template).
+#   bash bench/cmake_bench.sh <path to berth> [sizes] [runs]      sizes: "100 1000 5000"
 set -eu
 BERTH=$(realpath "$1")
-APPS=${2:-1000}
+SIZES=${2:-"100 1000 5000"}
 RUNS=${3:-3}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 TMP=$(mktemp -d)
@@ -13,49 +17,70 @@ trap 'rm -rf "$TMP"' EXIT
 
 now_ns() { local t=${EPOCHREALTIME/./}; echo "${t}000"; }  # no fork, unlike date
 median() { sort -g | awk '{a[NR]=$1} END {printf "%.0f\n", (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-ms() { echo "$1 / 1000000" | bc -l; }
+ms() { awk -v n="$1" 'BEGIN {printf "%.1f", n / 1e6}'; }
+per_app() { awk -v n="$1" -v a="$2" 'BEGIN {printf "%.3f", n / a / 1e6}'; }
 
-for kind in berth plain; do
-  mkdir -p "$TMP/$kind"
-  {
-    echo "cmake_minimum_required(VERSION 3.20)"
-    echo "project(bench NONE)"
-    if [ $kind = berth ]; then
-      echo "include(\"$REPO/cmake/Berth.cmake\")"
-    else
-      echo "function(add_generated_app)"
-      echo "endfunction()"
-    fi
-    for n in $(seq 1 "$APPS"); do echo "add_generated_app(bench/model-$((n % 10)) $n)"; done
-  } >"$TMP/$kind/CMakeLists.txt"
+cp -r "$REPO/templates/react-flask" "$TMP/template"
+echo "apps  configure: extra/app  reconfigure: all/app  extra/app  build/app  no-op build  ninja -n  one template edit"
+for apps in $SIZES; do
+  for kind in berth plain; do
+    mkdir -p "$TMP/$kind-$apps"
+    {
+      echo "cmake_minimum_required(VERSION 3.20)"
+      echo "project(bench NONE)"
+      if [ $kind = berth ]; then
+        echo "include(\"$REPO/cmake/Berth.cmake\")"
+      else
+        echo "function(add_generated_app)"
+        echo "endfunction()"
+      fi
+      for n in $(seq 1 "$apps"); do
+        echo "add_generated_app(bench/model-$((n % 50)) $n TEMPLATE \"$TMP/template\")"
+      done
+    } >"$TMP/$kind-$apps/CMakeLists.txt"
+  done
+  configure() {  # configure KIND RUN: fresh build folder and fresh store; prints nanoseconds
+    local t
+    rm -rf "$TMP/b-$1-$2" "$TMP/s-$2"
+    # A pool wide enough for 5,000 apps (the default one has 1,500 slots).
+    "$BERTH" --store "$TMP/s-$2" pool set apps --range backend=10001-19999 \
+      --range frontend=20001-29999 --step 1 >/dev/null
+    t=$(now_ns)
+    cmake -S "$TMP/$1-$apps" -B "$TMP/b-$1-$2" -G Ninja -DBERTH_EXECUTABLE="$BERTH" \
+      -DBERTH_STORE="$TMP/s-$2" --no-warn-unused-cli >/dev/null 2>&1
+    echo $(($(now_ns) - t))
+  }
+  # Alternate the two kinds, so that both see the same machine.
+  : >"$TMP/t-plain"
+  : >"$TMP/t-berth"
+  for r in $(seq 1 "$RUNS"); do
+    configure plain "$r" >>"$TMP/t-plain"
+    configure berth "$r" >>"$TMP/t-berth"
+  done
+  plain=$(median <"$TMP/t-plain")
+  berth=$(median <"$TMP/t-berth")
+  reconf=$(for r in $(seq 1 "$RUNS"); do
+    t=$(now_ns); cmake "$TMP/b-berth-$r" >/dev/null; echo $(($(now_ns) - t))
+  done | median)
+  reconf_plain=$(for r in $(seq 1 "$RUNS"); do
+    t=$(now_ns); cmake "$TMP/b-plain-$r" >/dev/null; echo $(($(now_ns) - t))
+  done | median)
+  rm -rf "$TMP"/b-plain-*
+  build=$(for r in $(seq 1 "$RUNS"); do
+    t=$(now_ns); cmake --build "$TMP/b-berth-$r" -j2 >/dev/null; echo $(($(now_ns) - t))
+  done | median)
+  noop=$(for r in 1 2 3 4 5; do
+    t=$(now_ns); cmake --build "$TMP/b-berth-1" -j2 >/dev/null; echo $(($(now_ns) - t))
+  done | median)
+  work=$(ninja -C "$TMP/b-berth-1" -n | grep -c 'berth: scaffolding' || true)
+  edit=$(for r in $(seq 1 "$RUNS"); do
+    echo "# edit $r" >>"$TMP/template/files/README.md"
+    t=$(now_ns); cmake --build "$TMP/b-berth-1" -j2 >/dev/null; echo $(($(now_ns) - t))
+  done | median)
+  cp "$REPO/templates/react-flask/files/README.md" "$TMP/template/files/README.md"
+  printf '%-5s %20s  %20s  %9s  %9s  %11s  %8s  %17s\n' "$apps" \
+    "$(per_app $((berth - plain)) "$apps") ms" "$(per_app "$reconf" "$apps") ms" \
+    "$(per_app $((reconf - reconf_plain)) "$apps") ms" \
+    "$(per_app "$build" "$apps") ms" "$(ms "$noop") ms" "$work" "$(ms "$edit") ms"
+  rm -rf "$TMP"/b-berth-* "$TMP"/s-*
 done
-
-configure() {  # configure KIND RUN: fresh build folder and fresh store; prints nanoseconds
-  local t
-  rm -rf "$TMP/b-$1-$2" "$TMP/s-$2"
-  t=$(now_ns)
-  cmake -S "$TMP/$1" -B "$TMP/b-$1-$2" -G Ninja -DBERTH_EXECUTABLE="$BERTH" -DBERTH_STORE="$TMP/s-$2" \
-    -DBERTH_QUIET=ON --no-warn-unused-cli >/dev/null 2>&1
-  echo $(($(now_ns) - t))
-}
-
-for r in $(seq 1 "$RUNS"); do configure plain "$r"; done | median >"$TMP/t-plain"
-for r in $(seq 1 "$RUNS"); do configure berth "$r"; done | median >"$TMP/t-berth"
-for r in $(seq 1 "$RUNS"); do
-  t=$(now_ns); cmake "$TMP/b-berth-$r" >/dev/null; echo $(($(now_ns) - t))
-done | median >"$TMP/reconfigure"
-for r in $(seq 1 "$RUNS"); do
-  t=$(now_ns); cmake --build "$TMP/b-berth-$r" -j2 >/dev/null; echo $(($(now_ns) - t))
-done | median >"$TMP/build"
-for r in $(seq 1 5); do
-  t=$(now_ns); cmake --build "$TMP/b-berth-1" -j2 >/dev/null; echo $(($(now_ns) - t))
-done | median >"$TMP/noop"
-
-plain=$(cat "$TMP/t-plain"); berth=$(cat "$TMP/t-berth")
-echo "CMake module benchmark: $APPS apps (median of $RUNS runs, Ninja, -j2)"
-printf 'configure without berth (empty add_generated_app):   %9.1f ms\n' "$(ms "$plain")"
-printf 'configure with berth, fresh store:                   %9.1f ms\n' "$(ms "$berth")"
-printf "berth's extra configure time per app:                %9.3f ms\n" "$(echo "($berth - $plain) / $APPS / 1000000" | bc -l)"
-printf 'reconfigure with berth (apps already reserved):      %9.1f ms\n' "$(ms "$(cat "$TMP/reconfigure")")"
-printf 'full build of %d apps:                             %9.1f ms (%.2f ms per app)\n' "$APPS" "$(ms "$(cat "$TMP/build")")" "$(echo "$(cat "$TMP/build") / $APPS / 1000000" | bc -l)"
-printf 'no-op rebuild (median of 5):                         %9.1f ms\n' "$(ms "$(cat "$TMP/noop")")"

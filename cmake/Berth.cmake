@@ -61,13 +61,15 @@ scaffolds are written by ``cmake --build``.
   and ``BERTH_OUTPUT_DIR``. They are set at the end of configure, so read them through
   generator expressions or the summary, not with ``get_target_property`` right after the call.
 
-  Each app is built by one custom command (``berth build-app``) that depends on the template's
-  files, the overlay's files and the app's reservation: editing one template or overlay file
-  re-scaffolds only the apps it affects, and a no-op build does nothing. Adding or removing a
-  file in a template or overlay re-runs configure. The command's only output is a stamp,
-  ``${CMAKE_BINARY_DIR}/berth/apps/<target>.done``: the ``clean`` target removes that stamp and
-  never an app file (the next build scaffolds again, writing only what differs). To rebuild an
-  app whose files you deleted, remove its stamp or build after ``clean``.
+  Apps are built by ``berth build-app`` commands (one per app up to 16 apps, about 16 shared
+  commands beyond) that depend on the apps' reservations and, through a DEPFILE, on the
+  template's and overlay's files; a command re-scaffolds only those of its apps that are out of
+  date: editing one template or overlay file re-scaffolds only the apps it affects, and a no-op
+  build does nothing. Adding or removing a file in a template or overlay re-runs configure.
+  An app's only build output is a stamp, ``${CMAKE_BINARY_DIR}/berth/apps/<target>.done``: the
+  ``clean`` target removes that stamp and never an app file (the next build scaffolds again,
+  writing only what differs). To rebuild an app whose files you deleted, remove its stamp or
+  build after ``clean``.
 
 Cache variables
 ^^^^^^^^^^^^^^^
@@ -87,7 +89,10 @@ Cache variables
   ``OFF`` (default). When ``ON`` (for CI), configure takes every app from the lock file and
   fails instead of allocating anything; the lock file is never written.
 ``BERTH_QUIET``
-  ``OFF`` (default). When ``ON``, configure does not print the summary table.
+  ``OFF`` (default). When ``ON``, configure prints no summary.
+``BERTH_VERBOSE``
+  ``OFF`` (default): configure prints the table of apps when there are at most 20, else one
+  line per pool. When ``ON``, the table, however many apps there are.
 
 Results
 ^^^^^^^
@@ -112,7 +117,12 @@ set(BERTH_STORE "" CACHE PATH "berth store folder (empty: the user's store)")
 set(BERTH_LOCKFILE "${CMAKE_SOURCE_DIR}/berth.lock.json" CACHE FILEPATH
     "berth lock file (the default is used when it exists)")
 option(BERTH_LOCKED "Take every app from the lock file; allocate nothing" OFF)
-option(BERTH_QUIET "Do not print berth's summary table at configure" OFF)
+option(BERTH_QUIET "Do not print berth's summary at configure" OFF)
+option(BERTH_VERBOSE "Print berth's table of every app at configure, however many" OFF)
+
+# Every app is reserved at the end of the top-level folder's configure, by one berth process.
+# (The top-level folder is still being processed wherever this module is included.)
+cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" ID _berth_generate CALL _berth_generate)
 
 # _berth_json_string(<out-var> <in-var>): the value of the variable named <in-var> as a JSON
 # string literal. A macro: it runs thousands of times in a large project, and a function call
@@ -144,16 +154,40 @@ set(_BERTH_RESERVED_TARGETS all clean install test help package package_source e
     rebuild_cache list_install_components install/local install/strip depend preinstall
     ZERO_CHECK ALL_BUILD RUN_TESTS INSTALL PACKAGE berth_apps)
 
+# add_generated_app only checks its arguments and records the app as one JSON object; the
+# deferred _berth_generate hands them all to one `berth plan`, which reserves them, checks
+# duplicates and writes the CMake code that creates every app's command and target. CMake-language
+# work per app is kept to a minimum: it is what makes configure slow at thousands of apps.
 function(add_generated_app model n)
-  cmake_parse_arguments(PARSE_ARGV 2 arg "" "TEMPLATE;OUTPUT_DIR;SOURCES;POOL;TARGET" "PORTS;VARS")
-  if(arg_UNPARSED_ARGUMENTS)
-    list(JOIN arg_UNPARSED_ARGUMENTS " " extra)
-    _berth_fail("unknown argument(s) '${extra}'. The keywords are TEMPLATE, OUTPUT_DIR, "
-                "SOURCES, PORTS, VARS, POOL and TARGET")
+  if(model STREQUAL "" OR model MATCHES ";" OR NOT n MATCHES "^[1-9][0-9]*$" OR n GREATER 1000000)
+    _berth_bad_name()
   endif()
-  foreach(keyword IN LISTS arg_KEYWORDS_MISSING_VALUES)
-    _berth_fail("${keyword} needs a value")
-  endforeach()
+  string(REGEX REPLACE "[^A-Za-z0-9._-]" "_" folder "${model}")
+  if(folder MATCHES "^\\.")
+    string(PREPEND folder "_")
+  endif()
+  if(ARGC GREATER 2)  # keywords: the rarer, slower path
+    _berth_keywords()
+  else()
+    set(extra "")
+    set(out "${CMAKE_BINARY_DIR}/apps/${folder}/app${n}")
+    set(target "berth_${folder}_app${n}")  # the folder holds only characters targets allow
+  endif()
+  # The entry, as JSON; the declaring file lets berth find the line (CMake does not tell a
+  # function its caller's).
+  if("${model}${out}${CMAKE_CURRENT_LIST_FILE}" MATCHES "[\\\"\t\n\r]")
+    _berth_json_string(model model)
+    _berth_json_string(out out)
+    _berth_json_string(file CMAKE_CURRENT_LIST_FILE)
+    set(entry "{\"model\": ${model}, \"app\": ${n}, \"out\": ${out}, \"target\": \"${target}\", \"declared_in\": ${file}${extra}}")
+  else()
+    set(entry "{\"model\": \"${model}\", \"app\": ${n}, \"out\": \"${out}\", \"target\": \"${target}\", \"declared_in\": \"${CMAKE_CURRENT_LIST_FILE}\"${extra}}")
+  endif()
+  set_property(GLOBAL APPEND_STRING PROPERTY _BERTH_ENTRIES ",\n ${entry}")
+endfunction()
+
+# The detailed refusal of a model name or app number (from add_generated_app).
+macro(_berth_bad_name)
   if("${model}" STREQUAL "")
     _berth_fail("the model name is empty")
   endif()
@@ -162,45 +196,63 @@ function(add_generated_app model n)
     message(FATAL_ERROR "add_generated_app(${shown} ${n}): a model name with ';' cannot travel "
                         "through CMake lists. Reserve it with the berth command line instead.")
   endif()
-  if(NOT n MATCHES "^[1-9][0-9]*$" OR n GREATER 1000000)
-    _berth_fail("the app number '${n}' is not a whole number from 1 to 1000000")
-  endif()
-  if(NOT BERTH_EXECUTABLE)
-    _berth_fail("no berth program: use find_package(Berth), add_subdirectory() of berth, or "
-                "set BERTH_EXECUTABLE")
-  endif()
+  _berth_fail("the app number '${n}' is not a whole number from 1 to 1000000")
+endmacro()
 
-  # Pins and variables.
-  set(pins "")
-  set(pin_names "")
-  foreach(pin IN LISTS arg_PORTS)
-    if(NOT pin MATCHES "^([a-z][a-z0-9_]*)=([0-9]+)$")
-      _berth_fail("PORTS '${pin}' is not <name>=<port> (for example backend=5101)")
-    endif()
-    if(CMAKE_MATCH_2 LESS 1 OR CMAKE_MATCH_2 GREATER 65535)
-      _berth_fail("PORTS '${pin}': ${CMAKE_MATCH_2} is not a port (1 to 65535)")
-    endif()
-    if(CMAKE_MATCH_1 IN_LIST pin_names)
-      _berth_fail("PORTS names '${CMAKE_MATCH_1}' twice")
-    endif()
-    list(APPEND pin_names "${CMAKE_MATCH_1}")
-    list(APPEND pins "\"${CMAKE_MATCH_1}\": ${CMAKE_MATCH_2}")
-  endforeach()
-  set(vars "")
-  foreach(var IN LISTS arg_VARS)
-    if(NOT var MATCHES "^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
-      _berth_fail("VARS '${var}' is not <key>=<value> (for example app_title=Todo)")
-    endif()
-    set(key "${CMAKE_MATCH_1}")  # _berth_json_string matches too, clobbering CMAKE_MATCH_*
-    _berth_json_string(value CMAKE_MATCH_2)
-    list(APPEND vars "\"${key}\": ${value}")
-  endforeach()
-  if(DEFINED arg_POOL AND NOT arg_POOL MATCHES "^[a-z0-9][a-z0-9_-]*$")
-    _berth_fail("POOL '${arg_POOL}' is not a pool name")
+# The keywords of add_generated_app (a macro: it sets the caller's `extra`, `out` and `target`).
+# Each keyword's value is checked and added to `extra` as JSON fields.
+macro(_berth_keywords)
+  set(extra "")
+  set(out "${CMAKE_BINARY_DIR}/apps/${folder}/app${n}")
+  set(target "berth_${folder}_app${n}")
+  cmake_parse_arguments(PARSE_ARGV 2 arg "" "TEMPLATE;OUTPUT_DIR;SOURCES;POOL;TARGET" "PORTS;VARS")
+  if(arg_UNPARSED_ARGUMENTS)
+    list(JOIN arg_UNPARSED_ARGUMENTS " " extra)
+    _berth_fail("unknown argument(s) '${extra}'. The keywords are TEMPLATE, OUTPUT_DIR, "
+                "SOURCES, PORTS, VARS, POOL and TARGET")
   endif()
-
-  # Template, overlay and output folder.
-  set(template "react-flask")
+  if(arg_KEYWORDS_MISSING_VALUES)
+    list(GET arg_KEYWORDS_MISSING_VALUES 0 keyword)
+    _berth_fail("${keyword} needs a value")
+  endif()
+  if(DEFINED arg_PORTS)
+    set(pins "")
+    set(pin_names "")
+    foreach(pin IN LISTS arg_PORTS)
+      if(NOT pin MATCHES "^([a-z][a-z0-9_]*)=([0-9]+)$")
+        _berth_fail("PORTS '${pin}' is not <name>=<port> (for example backend=5101)")
+      endif()
+      if(CMAKE_MATCH_2 LESS 1 OR CMAKE_MATCH_2 GREATER 65535)
+        _berth_fail("PORTS '${pin}': ${CMAKE_MATCH_2} is not a port (1 to 65535)")
+      endif()
+      if(CMAKE_MATCH_1 IN_LIST pin_names)
+        _berth_fail("PORTS names '${CMAKE_MATCH_1}' twice")
+      endif()
+      list(APPEND pin_names "${CMAKE_MATCH_1}")
+      list(APPEND pins "\"${CMAKE_MATCH_1}\": ${CMAKE_MATCH_2}")
+    endforeach()
+    list(JOIN pins ", " joined)
+    string(APPEND extra ", \"ports\": {${joined}}")
+  endif()
+  if(DEFINED arg_VARS)
+    set(vars "")
+    foreach(var IN LISTS arg_VARS)
+      if(NOT var MATCHES "^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+        _berth_fail("VARS '${var}' is not <key>=<value> (for example app_title=Todo)")
+      endif()
+      set(key "${CMAKE_MATCH_1}")  # _berth_json_string matches too, clobbering CMAKE_MATCH_*
+      _berth_json_string(value CMAKE_MATCH_2)
+      list(APPEND vars "\"${key}\": ${value}")
+    endforeach()
+    list(JOIN vars ", " joined)
+    string(APPEND extra ", \"vars\": {${joined}}")
+  endif()
+  if(DEFINED arg_POOL)
+    if(NOT arg_POOL MATCHES "^[a-z0-9][a-z0-9_-]*$")
+      _berth_fail("POOL '${arg_POOL}' is not a pool name")
+    endif()
+    string(APPEND extra ", \"pool\": \"${arg_POOL}\"")
+  endif()
   if(DEFINED arg_TEMPLATE)
     set(template "${arg_TEMPLATE}")
     get_filename_component(template_dir "${arg_TEMPLATE}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
@@ -210,126 +262,30 @@ function(add_generated_app model n)
       endif()
       set(template "${template_dir}")
     endif()
+    _berth_json_string(jtemplate template)
+    string(APPEND extra ", \"template\": ${jtemplate}")
   endif()
-  set(overlay "")
   if(DEFINED arg_SOURCES)
     get_filename_component(overlay "${arg_SOURCES}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
     if(NOT IS_DIRECTORY "${overlay}")
       _berth_fail("SOURCES '${arg_SOURCES}' is not a folder ('${overlay}')")
     endif()
-  endif()
-  string(REGEX REPLACE "[^A-Za-z0-9._-]" "_" folder "${model}")
-  if(folder MATCHES "^\\.")
-    string(PREPEND folder "_")
+    _berth_json_string(joverlay overlay)
+    string(APPEND extra ", \"overlay\": ${joverlay}")
   endif()
   if(DEFINED arg_OUTPUT_DIR)
     get_filename_component(out "${arg_OUTPUT_DIR}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
-  else()
-    set(out "${CMAKE_BINARY_DIR}/apps/${folder}/app${n}")
   endif()
   if(DEFINED arg_TARGET)
     set(target "${arg_TARGET}")
-  else()
-    string(REGEX REPLACE "[^A-Za-z0-9_.+-]" "_" target "berth_${folder}_app${n}")
-  endif()
-  if(NOT target MATCHES "^[A-Za-z0-9_.+-]+$" OR target MATCHES "^\\.\\.?$")
-    _berth_fail("TARGET '${target}' is not a valid target name")
-  endif()
-  if(target IN_LIST _BERTH_RESERVED_TARGETS)
-    _berth_fail("TARGET '${target}' is a name CMake keeps for itself; choose another")
-  endif()
-
-  # Duplicates: the same app, output folder or target declared twice. The same app twice is
-  # reported at the end of configure, when both declarations' lines can be found.
-  string(MD5 key "${model}\n${n}")
-  get_property(first GLOBAL PROPERTY _BERTH_APP_${key})
-  if(NOT "${first}" STREQUAL "")
-    _berth_record_call(ordinal)
-    set_property(GLOBAL APPEND PROPERTY _BERTH_DUPLICATES "${first}:${CMAKE_CURRENT_LIST_FILE}:${ordinal}")
-    return()
-  endif()
-  string(MD5 out_key "${out}")
-  get_property(seen GLOBAL PROPERTY _BERTH_OUT_${out_key})
-  if(seen)
-    _berth_fail("OUTPUT_DIR '${out}' is already used by ${seen}. Give one of them an OUTPUT_DIR.")
-  endif()
-  get_property(seen GLOBAL PROPERTY _BERTH_TARGET_${target})
-  if(seen OR TARGET "${target}")
-    _berth_fail("TARGET '${target}' already exists. Give this app another TARGET.")
-  endif()
-
-  # Record the declaration; the deferred step reserves and creates the targets.
-  get_property(count GLOBAL PROPERTY _BERTH_COUNT)
-  if(NOT count)
-    set(count 0)
-    cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" ID _berth_generate CALL _berth_generate)
-  endif()
-  set(i ${count})
-  math(EXPR count "${count} + 1")
-  set_property(GLOBAL PROPERTY _BERTH_COUNT ${count})
-  _berth_record_call(ordinal)
-  foreach(field model n template out overlay target pins vars pin_names)
-    set_property(GLOBAL PROPERTY _BERTH_${i}_${field} "${${field}}")
-  endforeach()
-  set_property(GLOBAL PROPERTY _BERTH_${i}_pool "${arg_POOL}")
-  set_property(GLOBAL PROPERTY _BERTH_${i}_file "${CMAKE_CURRENT_LIST_FILE}")
-  set_property(GLOBAL PROPERTY _BERTH_${i}_ordinal ${ordinal})
-  set_property(GLOBAL PROPERTY _BERTH_APP_${key} "${i}")
-  set_property(GLOBAL PROPERTY _BERTH_OUT_${out_key} "add_generated_app(${model} ${n})")
-  set_property(GLOBAL PROPERTY _BERTH_TARGET_${target} 1)
-endfunction()
-
-# _berth_record_call(<out-var>): counts this add_generated_app call in its file; sets <out-var>
-# to its ordinal there (see _berth_locate).
-macro(_berth_record_call out)
-  get_property(${out} GLOBAL PROPERTY "_BERTH_CALLS_${CMAKE_CURRENT_LIST_FILE}")
-  if(NOT ${out})
-    set(${out} 0)
-  endif()
-  math(EXPR ${out} "${${out}} + 1")
-  set_property(GLOBAL PROPERTY "_BERTH_CALLS_${CMAKE_CURRENT_LIST_FILE}" ${${out}})
-endmacro()
-
-# _berth_locate(<out-var> <file> <ordinal>): "<file>:<line>" of the <ordinal>-th
-# add_generated_app call made from <file>. CMake does not tell a function its caller's line, so
-# the file is read: when it holds as many add_generated_app( calls as were made from it (no
-# loops or wrappers), the n-th call is the n-th in the text; otherwise the line is left out.
-function(_berth_locate out file ordinal)
-  file(RELATIVE_PATH rel "${CMAKE_SOURCE_DIR}" "${file}")
-  get_property(lines GLOBAL PROPERTY "_BERTH_LINES_${file}")
-  if("${lines}" STREQUAL "")
-    file(STRINGS "${file}" text)
-    set(lines "")
-    set(number 0)
-    # Calls inside a function() or macro() definition are a wrapper's, not the file's own: they
-    # are not counted, so a file that calls a wrapper gets no line rather than a wrong one.
-    set(in_definition 0)
-    foreach(line IN LISTS text)
-      math(EXPR number "${number} + 1")
-      string(TOLOWER "${line}" lower)
-      if(lower MATCHES "^[ \t]*(function|macro)[ \t]*\\(")
-        set(in_definition 1)
-      elseif(lower MATCHES "^[ \t]*end(function|macro)[ \t]*\\(")
-        set(in_definition 0)
-      elseif(NOT in_definition AND lower MATCHES "^[ \t]*add_generated_app[ \t]*\\(")
-        list(APPEND lines ${number})
-      endif()
-    endforeach()
-    get_property(calls GLOBAL PROPERTY "_BERTH_CALLS_${file}")
-    list(LENGTH lines found)
-    if(NOT found EQUAL calls)
-      set(lines "-")
+    if(NOT target MATCHES "^[A-Za-z0-9_.+-]+$" OR target MATCHES "^\\.\\.?$")
+      _berth_fail("TARGET '${target}' is not a valid target name")
     endif()
-    set_property(GLOBAL PROPERTY "_BERTH_LINES_${file}" "${lines}")
+    if(target IN_LIST _BERTH_RESERVED_TARGETS)
+      _berth_fail("TARGET '${target}' is a name CMake keeps for itself; choose another")
+    endif()
   endif()
-  if("${lines}" STREQUAL "-")
-    set(${out} "${rel}" PARENT_SCOPE)
-  else()
-    math(EXPR index "${ordinal} - 1")
-    list(GET lines ${index} line)
-    set(${out} "${rel}:${line}" PARENT_SCOPE)
-  endif()
-endfunction()
+endmacro()
 
 # Writes <content> to <file> only when it differs, so that nothing downstream sees a change.
 function(_berth_write_if_changed file content)
@@ -342,78 +298,28 @@ function(_berth_write_if_changed file content)
   file(WRITE "${file}" "${content}")
 endfunction()
 
-# The end of configure: reserve every app with one berth process, then create the targets.
+# The end of configure: one berth process reserves every app and writes the CMake code that
+# creates their commands and targets, which is included here.
 function(_berth_generate)
-  get_property(count GLOBAL PROPERTY _BERTH_COUNT)
-  math(EXPR last "${count} - 1")
-  set(dir "${CMAKE_BINARY_DIR}/berth")
-  file(MAKE_DIRECTORY "${dir}/apps")
-
-  # The same app declared twice.
-  get_property(duplicates GLOBAL PROPERTY _BERTH_DUPLICATES)
-  if(duplicates)
-    set(lines "")
-    foreach(duplicate IN LISTS duplicates)
-      # "<index of the first>:<file of the second>:<its ordinal>"
-      string(REGEX MATCH "^([0-9]+):(.*):([0-9]+)$" _ "${duplicate}")
-      set(a ${CMAKE_MATCH_1})
-      set(second_file "${CMAKE_MATCH_2}")
-      set(second_ordinal ${CMAKE_MATCH_3})
-      get_property(file GLOBAL PROPERTY _BERTH_${a}_file)
-      get_property(ordinal GLOBAL PROPERTY _BERTH_${a}_ordinal)
-      _berth_locate(first_at "${file}" ${ordinal})
-      _berth_locate(second_at "${second_file}" ${second_ordinal})
-      get_property(model GLOBAL PROPERTY _BERTH_${a}_model)
-      get_property(n GLOBAL PROPERTY _BERTH_${a}_n)
-      string(APPEND lines "\n  add_generated_app(${model} ${n}) is declared twice: at ${first_at} and at ${second_at}")
-    endforeach()
-    message(FATAL_ERROR "add_generated_app: an app may be declared once; nothing was reserved.${lines}")
+  get_property(entries GLOBAL PROPERTY _BERTH_ENTRIES)
+  if("${entries}" STREQUAL "")
+    return()  # the module was included, but no app declared
   endif()
+  string(SUBSTRING "${entries}" 3 -1 entries)  # the leading ",\n "
+  set(dir "${CMAKE_BINARY_DIR}/berth")
+  _berth_write_if_changed("${dir}/plan.json" "[${entries}]\n")
 
-  # The plan: one JSON entry per declared app, in declaration order.
-  set(entries "")
-  foreach(i RANGE ${last})
-    foreach(field model n template out overlay target pins vars pool file ordinal)
-      get_property(${field} GLOBAL PROPERTY _BERTH_${i}_${field})
-    endforeach()
-    _berth_locate(declared "${file}" ${ordinal})
-    set_property(GLOBAL PROPERTY _BERTH_${i}_declared "${declared}")
-    _berth_json_string(jmodel model)
-    _berth_json_string(jtemplate template)
-    _berth_json_string(jout out)
-    _berth_json_string(jtarget target)
-    _berth_json_string(jdeclared declared)
-    set(entry "{\"model\": ${jmodel}, \"app\": ${n}, \"template\": ${jtemplate}, \"out\": ${jout}, \"target\": ${jtarget}, \"declared\": ${jdeclared}")
-    if(NOT "${pool}" STREQUAL "")
-      string(APPEND entry ", \"pool\": \"${pool}\"")
-    endif()
-    if(NOT "${overlay}" STREQUAL "")
-      _berth_json_string(joverlay overlay)
-      string(APPEND entry ", \"overlay\": ${joverlay}")
-    endif()
-    if(pins)
-      list(JOIN pins ", " joined)
-      string(APPEND entry ", \"ports\": {${joined}}")
-    endif()
-    if(vars)
-      list(JOIN vars ", " joined)
-      string(APPEND entry ", \"vars\": {${joined}}")
-    endif()
-    list(APPEND entries "${entry}}")
-  endforeach()
-  list(JOIN entries ",\n " joined)
-  _berth_write_if_changed("${dir}/plan.json" "[${joined}]\n")
-
-  # Targets the project made after declaring its apps: refused before anything is reserved.
-  foreach(i RANGE ${last})
-    get_property(target GLOBAL PROPERTY _BERTH_${i}_target)
+  if(NOT BERTH_EXECUTABLE)
+    message(FATAL_ERROR "add_generated_app: no berth program: use find_package(Berth), "
+                        "add_subdirectory() of berth, or set BERTH_EXECUTABLE")
+  endif()
+  # Targets of the project with an app's name: refused before anything is reserved.
+  string(REGEX MATCHALL "\"target\": \"[^\"]*\"" targets "${entries}")
+  string(REGEX REPLACE "\"target\": \"([^\"]*)\"" "\\1" targets "${targets}")
+  foreach(target IN LISTS targets)
     if(TARGET "${target}")
-      get_property(model GLOBAL PROPERTY _BERTH_${i}_model)
-      get_property(n GLOBAL PROPERTY _BERTH_${i}_n)
-      get_property(declared GLOBAL PROPERTY _BERTH_${i}_declared)
-      message(FATAL_ERROR "add_generated_app(${model} ${n}) (declared at ${declared}): a target "
-                          "'${target}' exists already; give the app another TARGET. Nothing was "
-                          "reserved.")
+      message(FATAL_ERROR "add_generated_app: a target '${target}' exists already; give the app "
+                          "another TARGET. Nothing was reserved.")
     endif()
   endforeach()
 
@@ -427,9 +333,15 @@ function(_berth_generate)
   elseif(EXISTS "${BERTH_LOCKFILE}" OR NOT "${BERTH_LOCKFILE}" STREQUAL "${CMAKE_SOURCE_DIR}/berth.lock.json")
     set(lock_args --lock "${BERTH_LOCKFILE}")
   endif()
+  set(table_args --table-limit 20)
+  if(BERTH_VERBOSE)
+    set(table_args "")
+  endif()
   execute_process(
     COMMAND "${BERTH_EXECUTABLE}" ${store_args} plan "${dir}/plan.json" ${lock_args}
+            --source-dir "${CMAKE_SOURCE_DIR}" --binary-dir "${CMAKE_BINARY_DIR}"
             --cmake "${dir}/plan.cmake" --summary "${dir}/apps.json" --stamps "${dir}/apps"
+            ${table_args}
     RESULT_VARIABLE rc OUTPUT_VARIABLE table ERROR_VARIABLE err)
   if(NOT rc MATCHES "^[0-9]+$")
     message(FATAL_ERROR "add_generated_app: cannot run berth ('${BERTH_EXECUTABLE}'): ${rc}. "
@@ -438,74 +350,26 @@ function(_berth_generate)
     string(STRIP "${err}" err)
     message(FATAL_ERROR "add_generated_app: berth refused this project's apps.\n${err}")
   endif()
-  include("${dir}/plan.cmake")
 
-  # One custom command and target per app. Its only OUTPUT is a stamp that `berth build-app`
-  # writes when the app is up to date: `clean` removes that stamp, never an app file (files the
-  # user edited or that berth never touches included), and the next build scaffolds again. The
-  # command line holds only paths: the model, ports and variables travel in the app's
-  # reservation stamp, so no text of the user's is ever read by the generator's shell or make.
-  set(targets "")
-  set(configure_templates "")
-  set(configure_depends "")
-  set(berth_dep "")
+  # plan.cmake: one custom command, target and property set per app, written by berth plan.
+  # The command line holds only paths; the model, ports and variables travel in the app's
+  # stamp. Its DEPFILE (written by berth build-app) names the template and overlay files, with
+  # the output relative to the top build folder as Ninja expects (policy CMP0116 OLD).
+  set(_berth_command "${BERTH_EXECUTABLE}" ${store_args})
+  set(_berth_program_dep "")
   if(IS_ABSOLUTE "${BERTH_EXECUTABLE}")
-    set(berth_dep "${BERTH_EXECUTABLE}")
+    set(_berth_program_dep "${BERTH_EXECUTABLE}")
   endif()
-  foreach(i RANGE ${last})
-    foreach(field model n out target)
-      get_property(${field} GLOBAL PROPERTY _BERTH_${i}_${field})
-    endforeach()
-    set(t ${BERTH_PLAN_${i}_TEMPLATE})
-    set(template_dir "${BERTH_PLAN_TEMPLATE_${t}_DIR}")
-    set(port_list "")
-    foreach(name port IN ZIP_LISTS BERTH_PLAN_${i}_PORT_NAMES BERTH_PLAN_${i}_PORTS)
-      list(APPEND port_list "${name}=${port}")
-    endforeach()
-    # What the scaffold depends on besides files (written by berth plan when it changes).
-    set(stamp "${dir}/apps/${target}.reservation")
-    set(done "${dir}/apps/${target}.done")
-    # Adding or removing a template or overlay file changes the outputs: configure again.
-    if(NOT t IN_LIST configure_templates)
-      list(APPEND configure_templates ${t})
-      list(APPEND configure_depends ${BERTH_PLAN_TEMPLATE_${t}_FOLDERS} "${template_dir}/template.json")
-    endif()
-    list(APPEND configure_depends ${BERTH_PLAN_${i}_OVERLAY_FOLDERS})
-    file(RELATIVE_PATH shown "${CMAKE_BINARY_DIR}" "${out}")
-    string(REPLACE "$" "_" shown "${shown}")  # a comment is no place for make's $(...)
-    add_custom_command(
-      OUTPUT "${done}"
-      COMMAND "${BERTH_EXECUTABLE}" ${store_args} build-app "${stamp}" --done "${done}"
-      DEPENDS ${BERTH_PLAN_TEMPLATE_${t}_FILES} ${BERTH_PLAN_${i}_OVERLAY_FILES} "${stamp}"
-              ${berth_dep}
-      COMMENT "berth: scaffolding ${shown}"
-      VERBATIM)
-    add_custom_target(${target} ALL DEPENDS "${done}")
-    set_target_properties(${target} PROPERTIES
-      BERTH_MODEL "${model}"
-      BERTH_APP "${n}"
-      BERTH_POOL "${BERTH_PLAN_${i}_POOL}"
-      BERTH_PROJECT_NAME "${BERTH_PLAN_${i}_PROJECT}"
-      BERTH_PORTS "${port_list}"
-      BERTH_OUTPUT_DIR "${out}")
-    foreach(name port IN ZIP_LISTS BERTH_PLAN_${i}_PORT_NAMES BERTH_PLAN_${i}_PORTS)
-      string(TOUPPER "${name}" upper)
-      set_target_properties(${target} PROPERTIES BERTH_${upper}_PORT "${port}")
-    endforeach()
-    list(APPEND targets ${target})
-  endforeach()
-  set_property(DIRECTORY "${CMAKE_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
-               ${configure_depends})
-  if(NOT TARGET berth_apps)
-    add_custom_target(berth_apps DEPENDS ${targets})
-  endif()
+  cmake_policy(PUSH)
+  cmake_policy(SET CMP0116 OLD)
+  include("${dir}/plan.cmake")
+  cmake_policy(POP)
 
   if(NOT BERTH_QUIET)
     string(REGEX REPLACE "\n$" "" table "${table}")
     string(REPLACE "\n" ";" rows "${table}")
-    message(STATUS "berth: ${count} app(s) reserved (summary: ${dir}/apps.json)")
     foreach(row IN LISTS rows)
-      message(STATUS "  ${row}")
+      message(STATUS "${row}")
     endforeach()
   endif()
 endfunction()

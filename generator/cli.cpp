@@ -2,14 +2,17 @@
 
 #include <algorithm>
 #include <iostream>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "generator/build_app.hpp"
 #include "generator/fileio.hpp"
 #include "generator/inputs.hpp"
 #include "generator/plan.hpp"
 #include "generator/scaffold.hpp"
+#include "generator/scaffold_app.hpp"
 #include "store/error.hpp"
 #include "store/json_read.hpp"
 #include "store/store.hpp"
@@ -184,90 +187,11 @@ Store open_store(const Options& o, bool read_only = false) {
   return Store(o.store.empty() ? Store::default_dir() : std::filesystem::path(o.store), options);
 }
 
-// What one scaffold run is given: by `berth scaffold`'s options or by a stamp (build-app).
-struct ScaffoldArgs {
-  ReserveRequest request;
-  std::map<std::string, std::string> sets;
-  std::string template_name;
-  std::string out;
-  std::string overlay;
-  bool dry_run = false;
-  bool force = false;
-  bool touch = false;
-  bool quiet = false;
-};
-
-// Reserves and scaffolds one app; prints the report. Returns the exit code.
-int run_scaffold(const Options& o, const ScaffoldArgs& a) {
-  if (a.out.empty()) {
-    throw usage_error("--out is empty; give the app folder");
-  }
-  const Template tmpl = load_template(a.template_name, template_search_path());
-  const auto overlay = a.overlay.empty() ? std::vector<OutputFile>{} : read_overlay(a.overlay);
-  if (!a.overlay.empty()) {
-    // An app folder inside its overlay (or the reverse) would copy itself deeper each run.
-    std::error_code ec;
-    const auto out = std::filesystem::weakly_canonical(std::filesystem::absolute(a.out), ec);
-    const auto lay = std::filesystem::weakly_canonical(std::filesystem::absolute(a.overlay), ec);
-    if (within(out, lay) || within(lay, out)) {
-      throw usage_error("--out " + quote(a.out) + " and --overlay " + quote(a.overlay) +
-                        " overlap; the app folder must lie outside its overlay");
-    }
-  }
-  Store store = open_store(o);
-  // Render and plan against what the reservation would be, before reserving: a template
-  // or folder error leaves the store as it was. If another process changed the answer
-  // meanwhile, render and plan again.
-  const auto plan_for = [&](const Reservation& r) {
-    return plan_app(a.out, render_template(tmpl, make_context(r, tmpl, a.sets), overlay), tmpl.name,
-                    a.force);
-  };
-  const ReserveResult planned = store.preview(a.request);
-  ScaffoldPlan plan = plan_for(planned.reservation);
-  ReserveResult result = planned;
-  if (!a.dry_run) {
-    // One writer per app folder at a time: the folder is created (and removed again if this
-    // run fails and leaves it empty), locked, and planned again under the lock.
-    const std::filesystem::path root = plan.root;
-    std::error_code ec;
-    std::filesystem::path created;
-    for (auto p = root; !p.empty() && !std::filesystem::exists(p, ec); p = p.parent_path()) {
-      created = p;
-    }
-    std::filesystem::create_directories(root, ec);
-    if (ec) {
-      throw runtime_error("cannot create " + quote(root.string()) + ": " + ec.message());
-    }
-    bool reserved_here = false;
-    try {
-      FolderLock lock(root);
-      plan = plan_for(planned.reservation);
-      result = store.reserve(a.request);
-      reserved_here = result.created;
-      if (to_json(result.reservation) != to_json(planned.reservation)) {
-        plan = plan_for(result.reservation);
-      }
-      const ScaffoldReport report = plan.report;
-      apply_plan(std::move(plan), a.touch);
-      plan.report = report;
-    } catch (...) {
-      // Undo: a reservation this run made is released again (nothing else held it yet)...
-      if (reserved_here) {
-        try {
-          store.release(a.request.key);
-        } catch (const Error&) {
-        }
-      }
-      // ...and the folders this run created are removed, if nothing landed in them.
-      for (auto p = root; !created.empty() && within(created, p); p = p.parent_path()) {
-        if (!std::filesystem::is_empty(p, ec) || !std::filesystem::remove(p, ec)) {
-          break;
-        }
-      }
-      throw;
-    }
-  }
-  const ScaffoldReport report = plan.report;
+// Prints a scaffold's outcome: warnings for kept files, then the report (`--json`, or text
+// unless quiet).
+void print_scaffold(const Options& o, const ScaffoldArgs& a, const std::string& template_name,
+                    const ScaffoldOutcome& outcome, bool quiet) {
+  const ScaffoldReport& report = outcome.report;
   for (const auto& [path, why] : report.kept) {
     std::cerr << "berth: warning: kept " << quote(path) << ": " << why << '\n';
   }
@@ -276,16 +200,16 @@ int run_scaffold(const Options& o, const ScaffoldArgs& a) {
     for (const auto& [path, why] : report.kept) {
       kept.push_back({{"path", path}, {"reason", why}});
     }
-    print_json({{"reservation", result_json(result)},
-                {"template", tmpl.name},
+    print_json({{"reservation", result_json(outcome.result)},
+                {"template", template_name},
                 {"out", a.out},
                 {"dry_run", a.dry_run},
                 {"written", report.written},
                 {"unchanged", report.unchanged},
                 {"removed", report.removed},
                 {"kept", kept}});
-  } else if (!a.quiet) {
-    print_reservations(std::cout, {result.reservation});
+  } else if (!quiet) {
+    print_reservations(std::cout, {outcome.result.reservation});
     const char* verb = a.dry_run ? "would write" : "wrote";
     for (const auto& path : report.written) {
       std::cout << verb << ' ' << path << '\n';
@@ -297,7 +221,6 @@ int run_scaffold(const Options& o, const ScaffoldArgs& a) {
               << report.unchanged.size() << " unchanged, " << report.removed.size() << " removed, "
               << report.kept.size() << " kept in " << a.out << '\n';
   }
-  return 0;
 }
 
 }  // namespace
@@ -378,8 +301,9 @@ int run_cli(int argc, char** argv) {
                      "Give files left alone the current mtime (for build systems)");
 
   // plan
-  std::string pl_file, pl_lock, pl_cmake, pl_summary, pl_stamps;
+  std::string pl_file, pl_lock, pl_cmake, pl_summary, pl_stamps, pl_source_dir, pl_binary_dir;
   bool pl_locked = false;
+  int pl_table_limit = -1;
   auto* plan = app.add_subcommand(
       "plan",
       "Reserve every app of a plan file in one transaction and list what each scaffold "
@@ -391,18 +315,35 @@ int run_cli(int argc, char** argv) {
   plan->add_option("--cmake", pl_cmake, "Write the result as CMake set() commands")
       ->type_name("FILE");
   plan->add_option("--summary", pl_summary, "Write the JSON summary to FILE")->type_name("FILE");
+  plan->add_option("--source-dir", pl_source_dir,
+                   "Name declaring files relative to DIR (default: the current folder)")
+      ->type_name("DIR");
+  plan->add_option("--binary-dir", pl_binary_dir,
+                   "The CMake build folder, for the build commands' depfiles")
+      ->type_name("DIR");
+  plan->add_option("--table-limit", pl_table_limit,
+                   "Print a summary line, and the table only up to N apps (the pools' fill "
+                   "levels beyond)")
+      ->type_name("N");
   plan->add_option("--stamps", pl_stamps,
                    "Write DIR/<target>.reservation per app, only when it changes")
       ->type_name("DIR");
 
   // build-app
-  std::string ba_stamp, ba_done;
+  std::vector<std::string> ba_stamps;
+  std::string ba_depfile, ba_depfile_base;
   auto* build_app = app.add_subcommand(
       "build-app",
-      "Scaffold the app described by a stamp of `berth plan --stamps` (the CMake build step)");
-  build_app->add_option("stamp", ba_stamp, "The app's stamp file")->required();
-  build_app->add_option("--done", ba_done, "Write FILE once the app is up to date")
+      "Scaffold the apps described by stamps of `berth plan --stamps` (the CMake build step)");
+  build_app->add_option("stamps", ba_stamps, "The apps' stamp files")->required();
+  build_app
+      ->add_option("--depfile", ba_depfile,
+                   "Write a Make-style depfile naming every app's template and overlay files")
       ->type_name("FILE");
+  build_app
+      ->add_option("--depfile-base", ba_depfile_base,
+                   "Name the depfile's outputs relative to DIR (the build folder)")
+      ->type_name("DIR");
 
   // pool
   auto* pool = app.add_subcommand("pool", "Show and change pools and excluded ports");
@@ -633,44 +574,42 @@ int run_cli(int argc, char** argv) {
       ScaffoldArgs args;
       args.request = req;
       args.sets = sets;
-      args.template_name = sc_template;
       args.out = sc_out;
       args.overlay = sc_overlay;
       args.dry_run = sc_dry;
       args.force = sc_force;
       args.touch = sc_touch;
-      args.quiet = sc_quiet;
-      return run_scaffold(o, args);
+      if (sc_out.empty()) {
+        throw usage_error("--out is empty; give the app folder");
+      }
+      const Template tmpl = load_template(sc_template, template_search_path());
+      const auto overlay =
+          sc_overlay.empty() ? std::vector<OutputFile>{} : read_overlay(sc_overlay);
+      Store store = open_store(o);
+      print_scaffold(o, args, tmpl.name, scaffold_app(store, tmpl, overlay, args), sc_quiet);
+      return 0;
     }
 
     if (*build_app) {
-      // Everything comes from the stamp, never from the command line: model names and values
-      // that hold `$`, quotes or backslashes reach berth exactly as declared.
-      const json doc = read_json_file(ba_stamp);
-      const JsonFields stamp(doc, "stamp " + quote(ba_stamp));
-      const JsonFields r(stamp.object("reservation"), stamp.where() + ": reservation");
-      ScaffoldArgs args;
-      args.request.key = entry_key(r, "app");
-      args.request.pool = r.string("pool");
-      args.request.pins = entry_ports(r);
-      args.sets = stamp.string_map("vars");
-      args.template_name = stamp.string("template");
-      args.out = stamp.string("out");
-      args.overlay = stamp.string("overlay");
-      args.quiet = true;
-      const int rc = run_scaffold(o, args);
-      if (rc == 0 && !ba_done.empty()) {
-        write_atomic(ba_done, "berth: up to date\n", 0644);
-      }
-      return rc;
+      BuildOptions options;
+      options.depfile = ba_depfile;
+      options.depfile_base = ba_depfile_base;
+      return build_apps(o.store.empty() ? Store::default_dir() : std::filesystem::path(o.store),
+                        ba_stamps, options);
     }
 
     if (*plan) {
       if (pl_locked && pl_lock.empty()) {
         throw usage_error("--locked needs --lock FILE");
       }
-      const auto entries = read_plan(pl_file);
+      auto entries = read_plan(pl_file);
+      locate_declarations(entries, pl_source_dir.empty() ? std::filesystem::current_path()
+                                                         : std::filesystem::path(pl_source_dir));
       PlanOptions options;
+      options.reuse = !o.json;  // --json prints the summary, which a reused run does not make
+      if (!pl_binary_dir.empty()) {
+        options.binary_dir = pl_binary_dir;
+      }
       if (!pl_lock.empty()) {
         options.lock = pl_lock;
       }
@@ -688,15 +627,39 @@ int run_cli(int argc, char** argv) {
       const PlanResult result = run_plan(store, entries, options);
       if (o.json) {
         print_json(result.summary);
+        return 0;
+      }
+      const std::size_t count = result.reservations.size();
+      if (pl_table_limit < 0) {
+        print_reservations(std::cout, result.reservations);
       } else {
-        std::vector<Reservation> list;
-        for (const auto& a : result.summary["apps"]) {
-          list.push_back(*store.get({a["model"], a["app"]}));
+        // The configure summary: a line, then the table for a few apps, or each pool's fill
+        // level for many (a table of thousands of rows would bury CMake's own messages).
+        std::cout << "berth: " << count << " app(s) reserved, " << result.created << " new"
+                  << (pl_summary.empty() ? "" : " (summary: " + pl_summary + ")") << '\n';
+        if (count <= static_cast<std::size_t>(pl_table_limit)) {
+          std::ostringstream table;
+          print_reservations(table, result.reservations);
+          std::istringstream rows(table.str());
+          for (std::string row; std::getline(rows, row);) {
+            std::cout << "  " << row << '\n';
+          }
+        } else {
+          std::set<std::string> used;
+          for (const auto& r : result.reservations) {
+            used.insert(r.pool);
+          }
+          for (const auto& s : store.stats()) {
+            if (used.count(s.pool)) {
+              std::cout << "  pool " << quote(s.pool) << ": " << s.held << " held, " << s.free
+                        << " of " << s.capacity << " slots free\n";
+            }
+          }
+          std::cout << "  (the table of every app: BERTH_VERBOSE=ON, or apps.json)\n";
         }
-        print_reservations(std::cout, list);
-        if (result.lock_written) {
-          std::cout << "lock file updated: " << pl_lock << '\n';
-        }
+      }
+      if (result.lock_written) {
+        std::cout << "lock file updated: " << pl_lock << '\n';
       }
       return 0;
     }

@@ -17,11 +17,18 @@ struct PlanEntry {
   ReserveRequest request;
   std::string template_name = "react-flask";  // a name or a folder
   std::map<std::string, std::string> vars;
-  std::string overlay;   // a folder of files copied over the scaffold, or empty
-  std::string out;       // the app folder (passed through to the summary)
-  std::string target;    // the CMake target (passed through)
-  std::string declared;  // "file:line" of the declaration, for messages
+  std::string overlay;      // a folder of files copied over the scaffold, or empty
+  std::string out;          // the app folder (passed through to the summary)
+  std::string target;       // the CMake target (passed through)
+  std::string declared;     // "file:line" of the declaration, for messages
+  std::string declared_in;  // the declaring file, when `declared` is to be found (CMake)
 };
+
+// Fills `declared` ("file:line", the file relative to `source_dir`) for entries that give only
+// `declared_in`: the n-th entry from a file is that file's n-th add_generated_app( call in the
+// text, outside function() and macro() bodies, when the counts agree; otherwise (loops,
+// wrappers) `declared` names the file alone.
+void locate_declarations(std::vector<PlanEntry>& entries, const std::filesystem::path& source_dir);
 
 // Reads a plan file: a JSON list of {"model", "app", "pool"?, "ports"?, "template"?, "vars"?,
 // "overlay"?, "out"?, "target"?, "declared"?}. Throws a usage error naming the bad entry.
@@ -46,11 +53,18 @@ struct PlanOptions {
   // For each app, write `<stamps_dir>/<target>.reservation`: what its scaffold depends on besides
   // files (ports, name, template, variables, overlay), rewritten only when that changes.
   std::optional<std::filesystem::path> stamps_dir;
+  // The CMake build folder: the build commands' depfiles name their output relative to it.
+  std::optional<std::filesystem::path> binary_dir;
+  // With stamps: skip rendering and writing when nothing the outputs depend on changed since
+  // the last run (recorded in <stamps_dir>/plan.fingerprint). The summary is then not filled.
+  bool reuse = true;
 };
 
 struct PlanResult {
   nlohmann::json summary;  // {"apps": [...]} in plan order
   bool lock_written = false;
+  std::size_t created = 0;                // apps reserved by this run
+  std::vector<Reservation> reservations;  // in plan order
 };
 
 // Reserves every app of the plan in one transaction, after rendering each app's template in

@@ -75,9 +75,16 @@ void check_relative(const std::string& path, const std::string& what) {
   if (path.empty() || path[0] == '/') {
     throw usage_error(what + " " + quote(path) + " is empty or absolute; refusing it");
   }
-  std::stringstream ss(path);
-  std::string part;
-  while (std::getline(ss, part, '/')) {
+  for (std::size_t begin = 0; begin <= path.size();) {
+    std::size_t end = path.find('/', begin);
+    if (end == std::string::npos) {
+      end = path.size();
+    }
+    const std::string_view part(path.data() + begin, end - begin);
+    begin = end + 1;
+    if (end == path.size() && part.empty() && !path.empty() && path.back() == '/') {
+      break;  // a trailing '/': refused below
+    }
     if (part.empty() || part == "." || part == "..") {
       throw usage_error(what + " " + quote(path) +
                         " holds an empty, '.' or '..' component; refusing it");
@@ -109,11 +116,12 @@ std::string hash_hex(const std::string& content) {
 }  // namespace
 
 std::vector<OutputFile> render_template(const Template& tmpl, const Context& context,
-                                        const std::vector<OutputFile>& overlay) {
+                                        const std::vector<OutputFile>& overlay, bool bodies) {
   std::map<std::string, OutputFile> out;
   std::vector<std::string> errors;
+  const std::string files_dir = (tmpl.root / "files").string() + "/";
   for (const auto& f : tmpl.files) {
-    const std::string label = (tmpl.root / "files" / f.path).string();
+    const std::string label = files_dir + f.path;
     const Rendered name = render(f.path, context, label + " (file name)");
     for (const auto& e : name.errors) {
       errors.push_back(e.to_string());
@@ -122,7 +130,9 @@ std::vector<OutputFile> render_template(const Template& tmpl, const Context& con
       errors.push_back(label + " (file name): " + std::to_string(name.more_errors) + " more");
     }
     Rendered body;
-    if (f.render) {
+    if (!bodies) {
+      // paths only: the content is left empty
+    } else if (f.render) {
       body = render(f.content, context, label);
       for (const auto& e : body.errors) {
         errors.push_back(e.to_string());

@@ -29,8 +29,12 @@ Context make_context(const Reservation& reservation, const Template& tmpl,
 // Throws one usage error listing every failed placeholder as file:line:column, and refuses
 // output paths that are absolute, empty or hold `..`. Overlay files (copied verbatim) replace
 // or add to the rendered ones.
+// With `bodies` false only the paths are rendered and checked (contents left empty): what
+// `berth plan` needs to learn an app's outputs, once the bodies are known to render with the
+// same set of keys.
 std::vector<OutputFile> render_template(const Template& tmpl, const Context& context,
-                                        const std::vector<OutputFile>& overlay = {});
+                                        const std::vector<OutputFile>& overlay = {},
+                                        bool bodies = true);
 
 // Reads every file under `dir` as an overlay (verbatim, keeping the executable bit).
 std::vector<OutputFile> read_overlay(const std::filesystem::path& dir);

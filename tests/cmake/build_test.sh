@@ -94,7 +94,48 @@ expect_eq "new template file rendered" "$(cat "$TMP/pb/apps/m/app1/NEW.txt" 2>/d
 "${BUILD[@]}" "$TMP/pb" >"$OUT" 2>&1
 if grep -q "berth: scaffolding" "$OUT"; then fail "build after adding a file is not a no-op"; else pass; fi
 
-# 5. The overlay example: the model's code over the scaffold.
+# 5. A large project: 40 apps share build commands (3 apps each), yet a build still scaffolds
+# exactly the apps whose inputs changed, an app's target builds alone, and configure prints a
+# summary instead of a 40-row table.
+mkdir -p "$TMP/big/src/a7/backend"
+echo 'print("seven")' >"$TMP/big/src/a7/backend/extra.py"
+{
+  printf 'cmake_minimum_required(VERSION 3.20)\nproject(big NONE)\ninclude("%s/cmake/Berth.cmake")\n' "$REPO"
+  for n in $(seq 1 40); do
+    if [ "$n" = 7 ]; then echo "add_generated_app(big $n SOURCES src/a7)"; else echo "add_generated_app(big $n)"; fi
+  done
+} >"$TMP/big/CMakeLists.txt"
+configure "$TMP/big" "$TMP/bigb" "$TMP/bigs"
+expect_eq "40 apps configure" "$RC" 0
+grep -q "berth: 40 app(s) reserved, 40 new" "$OUT" && pass || fail "no summary line for 40 apps"
+grep -qE "pool 'apps': 40 held, [0-9]+ of 1500 slots free" "$OUT" && pass || fail "no pool line for 40 apps"
+grep -q -- "--   big  *1 " "$OUT" && fail "40 apps printed as a table" || pass
+"${BUILD[@]}" "$TMP/bigb" --target berth_big_app20 >"$OUT" 2>&1
+[ -f "$TMP/bigb/apps/big/app20/docker-compose.yml" ] && pass || fail "an app's target did not build it"
+[ ! -e "$TMP/bigb/apps/big/app1" ] && pass || fail "an app's target built apps of other commands"
+expect_eq "apps of one command scaffolded" "$(grep -c 'berth: scaffolding' "$OUT")" 3
+"${BUILD[@]}" "$TMP/bigb" >"$OUT" 2>&1
+expect_eq "the rest scaffolded" "$(grep -c 'berth: scaffolding' "$OUT")" 37
+"${BUILD[@]}" "$TMP/bigb" >"$OUT" 2>&1
+if grep -q "berth: scaffolding" "$OUT"; then fail "no-op build of 40 apps did work"; else pass; fi
+if [ "$GEN" = Ninja ]; then
+  ninja -C "$TMP/bigb" -n | grep -q "no work to do" && pass || fail "ninja -n finds work"
+fi
+sleep 1
+echo 'print("changed")' >"$TMP/big/src/a7/backend/extra.py"
+"${BUILD[@]}" "$TMP/bigb" >"$OUT" 2>&1
+expect_eq "one overlay edit, one app" "$(grep -c 'berth: scaffolding' "$OUT")" 1
+grep -q "scaffolding apps/big/app7$" "$OUT" && pass || fail "the overlay edit did not re-scaffold app7"
+grep -q changed "$TMP/bigb/apps/big/app7/backend/extra.py" && pass || fail "overlay edit not in app7"
+configure "$TMP/big" "$TMP/bigb" "$TMP/bigs" -DBERTH_VERBOSE=ON
+grep -qE -- "-- +big +40 +5079 +8079 +big-app40" "$OUT" && pass || fail "BERTH_VERBOSE=ON prints the table"
+"$BERTH" --store "$TMP/bigs" release big --all >/dev/null
+"${BUILD[@]}" "$TMP/bigb" --target clean >/dev/null 2>&1
+"${BUILD[@]}" "$TMP/bigb" >"$OUT" 2>&1
+[ "$?" -ne 0 ] && grep -q "no longer reserved .* configure again" "$OUT" && pass ||
+  fail "a build after the apps were released must fail, asking to configure again"
+
+# 6. The overlay example: the model's code over the scaffold.
 configure "$REPO/examples/overlay" "$TMP/ob" "$TMP/os"
 "${BUILD[@]}" "$TMP/ob" >/dev/null 2>&1
 grep -q "A to-do API, as a model wrote it" "$TMP/ob/apps/openai_gpt-5-mini/app1/backend/app.py" && pass || fail "overlay app.py"

@@ -43,7 +43,7 @@ project dup 'add_generated_app(m 1)
 add_generated_app(m 2)
 
 add_generated_app(m 1 VARS app_title=x)'
-expect_configure_fail dup "add_generated_app\(m 1\) is declared twice: at CMakeLists.txt:4 and at CMakeLists.txt:7"
+expect_configure_fail dup "entry 3 \('m' app 1, declared at CMakeLists.txt:7\): declared twice; the first is entry 1 \('m' app 1, declared at CMakeLists.txt:4\)"
 
 project held 'add_generated_app(fine 1)
 add_generated_app(m 1 PORTS backend=5101)'
@@ -87,10 +87,10 @@ project nosrc 'add_generated_app(m 1 SOURCES nothere)'
 expect_configure_fail nosrc "SOURCES 'nothere' is not a folder"
 project sameout 'add_generated_app(a/b 1)
 add_generated_app(a_b 1)'
-expect_configure_fail sameout "add_generated_app\(a_b 1\): OUTPUT_DIR '.*/apps/a_b/app1' is already used by add_generated_app\(a/b 1\). Give one of them an OUTPUT_DIR."
+expect_configure_fail sameout "entry 2 \('a_b' app 1, declared at CMakeLists.txt:5\): OUTPUT_DIR '.*/apps/a_b/app1' is already used by entry 1 \('a/b' app 1, declared at CMakeLists.txt:4\); give one of them another OUTPUT_DIR"
 project sametarget 'add_generated_app(m 1 TARGET web)
 add_generated_app(m 2 TARGET web)'
-expect_configure_fail sametarget "add_generated_app\(m 2\): TARGET 'web' already exists"
+expect_configure_fail sametarget "entry 2 \('m' app 2, declared at CMakeLists.txt:5\): TARGET 'web' is already used by entry 1 \('m' app 1, declared at CMakeLists.txt:4\)"
 project noexe 'add_generated_app(m 1)'
 expect_configure_fail noexe "no berth program: use find_package\(Berth\)" -DBERTH_EXECUTABLE=
 expect_configure_fail noexe "cannot run berth \('/nonexistent/berth'\): .*Set BERTH_EXECUTABLE" -DBERTH_EXECUTABLE=/nonexistent/berth

@@ -88,7 +88,10 @@ mkdir -p "$TMP/semi/files"
 echo '{"name": "semi"}' >"$TMP/semi/template.json"
 echo x >"$TMP/semi/files/a;b.txt"
 echo "[{\"model\": \"m\", \"app\": 1, \"template\": \"$TMP/semi\", \"declared\": \"CMakeLists.txt:3\"}]" >"$TMP/plan-semi.json"
-expect_fail 2 "entry 1 \('m' app 1, declared at CMakeLists.txt:3\): 'a;b.txt' holds ';' or a newline, which CMake lists cannot carry" --store "$S" plan "$TMP/plan-semi.json" --cmake "$TMP/out.cmake"
+expect_fail 2 "--cmake needs --stamps DIR" --store "$S" plan "$TMP/plan-semi.json" --cmake "$TMP/out.cmake"
+[ ! -e "$TMP/out.cmake" ] && pass || fail "a refused plan wrote its CMake file"
+echo '[{"model": "m;n", "app": 1, "declared": "CMakeLists.txt:3"}]' >"$TMP/plan-semi.json"
+expect_fail 2 "entry 1 \('m;n' app 1, declared at CMakeLists.txt:3\): 'm;n' holds ';' or a newline, which CMake lists cannot carry" --store "$S" plan "$TMP/plan-semi.json" --cmake "$TMP/out.cmake" --stamps "$TMP/st"
 [ ! -e "$TMP/out.cmake" ] && pass || fail "a refused plan wrote its CMake file"
 
 # Release

@@ -140,10 +140,11 @@ grep -q '"berth_lock": 1' "$TMP/lock.json" && pass || fail "family 7: bare lock 
 (cd "$TMP" && "$BERTH" --store "$S" plan plan1.json --cmake bare.cmake --summary bare-summary.json --stamps bare-stamps >/dev/null)
 [ -s "$TMP/bare.cmake" ] && [ -s "$TMP/bare-summary.json" ] && [ -s "$TMP/bare-stamps/app1.reservation" ] &&
   pass || fail "family 7: plan --cmake/--summary/--stamps with bare names"
-(cd "$TMP" && "$BERTH" --store "$S" build-app bare-stamps/app1.reservation --done bare.done 2>"$ERR")
+(cd "$TMP" && "$BERTH" --store "$S" build-app bare-stamps/app1.reservation --depfile bare.d 2>"$ERR")
 expect_eq "family 7: build-app of a stamp without an app folder" "$?" 2
 grep -q "\-\-out is empty" "$ERR" && pass || fail "family 7: build-app names the missing folder"
-[ ! -e "$TMP/bare.done" ] && pass || fail "family 7: a failed build-app wrote its --done file"
+[ ! -e "$TMP/bare-stamps/app1.done" ] && [ ! -e "$TMP/bare.d" ] && pass ||
+  fail "family 7: a failed build-app wrote its done file or depfile"
 "$BERTH" --store "$S" release c 1 >/dev/null
 "$BERTH" --store "$S" release l 1 >/dev/null
 before=$(snapshot)

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace berth {
+
+struct BuildOptions {
+  std::string depfile;       // write a Make-style depfile for every app's inputs ("" = none)
+  std::string depfile_base;  // name the depfile's outputs relative to this folder
+};
+
+// `berth build-app STAMP...`: the CMake module's build step, one process for many apps. For
+// each stamp `<dir>/<target>.reservation` (written by `berth plan --stamps`), the app is
+// scaffolded exactly as `berth scaffold` would, against the reservation the stamp records
+// (checked in the store, opened read-only: nothing is reserved at build time), unless it is up
+// to date: `<target>.done` is newer than the stamp, the berth program and every template and
+// overlay file it used (listed in `<target>.inputs`). Then `<target>.done` is written for every
+// app, so the build system sees each output fresh, and "berth: scaffolding <folder>" is printed
+// for each app that was scaffolded. Returns the exit code; throws berth::Error.
+int build_apps(const std::filesystem::path& store_dir, const std::vector<std::string>& stamps,
+               const BuildOptions& options);
+
+}  // namespace berth
