@@ -298,7 +298,7 @@ int run_cli(int argc, char** argv) {
   scaffold->add_flag("--force", sc_force, "Overwrite or remove files berth wrote that were edited");
   scaffold->add_flag("-q,--quiet", sc_quiet, "Print nothing but warnings and errors");
   scaffold->add_flag("--touch", sc_touch,
-                     "Give files left alone the current mtime (for build systems)");
+                     "Give berth's own files that are already right the current mtime");
 
   // plan
   std::string pl_file, pl_lock, pl_cmake, pl_summary, pl_stamps, pl_source_dir, pl_binary_dir;
@@ -312,7 +312,9 @@ int run_cli(int argc, char** argv) {
   plan->add_option("--lock", pl_lock, "Lock file: pins its ports; rewritten with the plan's apps")
       ->type_name("FILE");
   plan->add_flag("--locked", pl_locked, "Every app must be in the lock file; allocate nothing");
-  plan->add_option("--cmake", pl_cmake, "Write the result as CMake set() commands")
+  plan->add_option("--cmake", pl_cmake,
+                   "Write the CMake code for every app's build command, target and properties "
+                   "(needs --stamps)")
       ->type_name("FILE");
   plan->add_option("--summary", pl_summary, "Write the JSON summary to FILE")->type_name("FILE");
   plan->add_option("--source-dir", pl_source_dir,
