@@ -1,0 +1,102 @@
+#include "generator/commands/command.hpp"
+
+namespace berth {
+
+using nlohmann::json;
+
+// berth list [--model M]
+Command add_list(CLI::App& app, const Options& o) {
+  struct Vars {
+    std::string l_model;
+  };
+  const auto v = std::make_shared<Vars>();
+  auto* list = app.add_subcommand("list", "Show reservations");
+  list->add_option("--model", v->l_model, "Only this model's apps");
+  const auto run = [&o, v, list]() -> int {
+    std::optional<std::string> model;
+    if (list->count("--model") > 0) {
+      validate_model(v->l_model);
+      model = v->l_model;
+    }
+    const auto all = open_store(o, true).list(model);
+    if (o.json) {
+      json j = json::array();
+      for (const auto& r : all) {
+        j.push_back(to_json(r));
+      }
+      print_json(j);
+    } else if (all.empty()) {
+      std::cout << "no reservations\n";
+    } else {
+      print_reservations(std::cout, all);
+    }
+    return 0;
+  };
+  return {list, run};
+}
+
+// berth check
+Command add_check(CLI::App& app, const Options& o) {
+  auto* check = app.add_subcommand("check", "Verify the store's invariants");
+  return {
+      check, [&o, check]() -> int {
+        Store store = open_store(o, true);
+        const auto problems = store.check();
+        std::size_t count = 0;
+        try {
+          count = store.list().size();
+        } catch (const Error&) {
+          // a malformed record: listed among the problems
+        }
+        if (o.json) {
+          print_json({{"ok", problems.empty()}, {"problems", problems}, {"reservations", count}});
+        } else {
+          for (const auto& p : problems) {
+            std::cout << "problem: " << p << '\n';
+          }
+          if (problems.empty()) {
+            std::cout << "ok: " << count << " reservation(s), no port or name held twice\n";
+          }
+        }
+        if (!problems.empty()) {
+          std::cerr << "berth: error: check found " << problems.size() << " problem(s) in store "
+                    << quote(store.dir().string()) << '\n';
+          return static_cast<int>(ErrorKind::conflict);
+        }
+        return 0;
+      }};
+}
+
+// berth stats
+Command add_stats(CLI::App& app, const Options& o) {
+  auto* stats = app.add_subcommand("stats", "Per pool: capacity, held, free, highest slot, holes");
+  return {
+      stats, [&o, stats]() -> int {
+        const auto all = open_store(o, true).stats();
+        if (o.json) {
+          json j = json::array();
+          for (const auto& s : all) {
+            j.push_back({{"pool", s.pool},
+                         {"capacity", s.capacity},
+                         {"held", s.held},
+                         {"slots_held", s.slots_held},
+                         {"free", s.free},
+                         {"highest_slot", s.highest_slot ? json(*s.highest_slot) : json(nullptr)},
+                         {"holes", s.holes}});
+          }
+          print_json(j);
+        } else {
+          std::vector<std::vector<std::string>> rows = {
+              {"Pool", "Capacity", "Held", "Free", "Highest slot", "Holes"}};
+          for (const auto& s : all) {
+            rows.push_back(
+                {s.pool, std::to_string(s.capacity), std::to_string(s.held), std::to_string(s.free),
+                 s.highest_slot ? std::to_string(*s.highest_slot) : "-", std::to_string(s.holes)});
+          }
+          print_table(std::cout, rows);
+        }
+        return 0;
+      }};
+}
+
+}  // namespace berth
