@@ -1,0 +1,225 @@
+#include "store/store.hpp"
+
+#include <functional>
+
+#include "store/lmdb_env.hpp"
+#include "store/state.hpp"
+
+// Store::check (every invariant, each problem a finding) and Store::stats.
+namespace berth {
+
+using nlohmann::json;
+
+Reservation parse_reservation_record(const AppKey& key, std::string_view value) {
+  return decode_record(key, value);
+}
+
+std::vector<std::string> Store::check() const {
+  return m_env->read([](const Txn& t) {
+    std::vector<std::string> problems;
+    const auto bad = [&](std::string p) { problems.push_back(std::move(p)); };
+    // Malformed pool or excluded-port records: nothing else can be checked against them.
+    std::optional<State> maybe_state;
+    try {
+      maybe_state.emplace(t);
+    } catch (const Error& e) {
+      bad(e.what());
+      return problems;
+    }
+    State& state = *maybe_state;
+    // Each record on its own, so one malformed record is a finding, not the end of the check.
+    std::vector<Reservation> records;
+    t.scan(Db::apps, "", "", [&](std::string_view k, std::string_view v) {
+      try {
+        records.push_back(decode_record(decode_app_key(k), v));
+      } catch (const Error& e) {
+        bad(e.what());
+      }
+      return true;
+    });
+    // A record, or none when it is missing or malformed (reported above).
+    const auto load = [&](const AppKey& key) -> std::optional<Reservation> {
+      try {
+        return state.load(key);
+      } catch (const Error&) {
+        return std::nullopt;
+      }
+    };
+    // Runs one index entry's check; a malformed key or value is a finding.
+    const auto guarded = [&](const char* db, const std::function<void()>& fn) {
+      try {
+        fn();
+      } catch (const std::exception& e) {
+        bad(std::string("index ") + db + ": " + e.what());
+      }
+      return true;
+    };
+
+    // Every reservation against the indexes and its pool.
+    for (const auto& r : records) {
+      const std::string who = describe(r.key);
+      const std::string key = app_key(r.key);
+      auto pit = state.pools().find(r.pool);
+      if (pit == state.pools().end()) {
+        bad(who + ": its pool " + quote(r.pool) + " does not exist");
+        continue;
+      }
+      const Pool& pool = pit->second;
+      for (std::size_t i = 0; i < r.ports.size(); ++i) {
+        const auto& p = r.ports[i];
+        auto owner = t.get(Db::ports, port_key(p.port));
+        if (!owner) {
+          bad(who + ": port " + std::to_string(p.port) + " (" + p.name + ") is not indexed");
+        } else if (*owner != key) {
+          bad("port " + std::to_string(p.port) + " is held twice: by " + who + " (" + p.name +
+              ") and by " + describe(decode_app_key(*owner)));
+        }
+        if (state.excluded().count(p.port)) {
+          bad(who + ": port " + std::to_string(p.port) + " (" + p.name + ") is excluded");
+        }
+        const auto role = pool.role_of(p.name);
+        if (!role || *role != i) {
+          bad(who + ": port name " + quote(p.name) + " does not match pool " + quote(pool.name));
+          continue;
+        }
+        const bool is_pinned =
+            std::find(r.pinned.begin(), r.pinned.end(), p.name) != r.pinned.end();
+        if (r.slot && !is_pinned && pool.port_at(i, *r.slot) != p.port) {
+          bad(who + ": port " + std::to_string(p.port) + " (" + p.name + ") is not slot " +
+              std::to_string(*r.slot) + "'s port " + std::to_string(pool.port_at(i, *r.slot)));
+        }
+      }
+      if (r.ports.size() != pool.ports.size()) {
+        bad(who + ": holds " + std::to_string(r.ports.size()) + " ports; pool " + quote(pool.name) +
+            " names " + std::to_string(pool.ports.size()));
+      }
+      if (!is_valid_project_name(r.project)) {
+        bad(who + ": project name " + quote(r.project) + " is not valid for Docker");
+      }
+      auto name_owner = t.get(Db::names, r.project);
+      if (!name_owner) {
+        bad(who + ": project name " + quote(r.project) + " is not indexed");
+      } else if (*name_owner != key) {
+        bad("project name " + quote(r.project) + " is held twice: by " + who + " and by " +
+            describe(decode_app_key(*name_owner)));
+      }
+      if (r.slot) {
+        if (*r.slot >= pool.capacity() || *r.slot >= state.high(r.pool)) {
+          bad(who + ": slot " + std::to_string(*r.slot) + " is beyond pool " + quote(r.pool) +
+              "'s capacity or high-water mark");
+        }
+        auto slot_owner = t.get(Db::slots, slot_key(r.pool, *r.slot));
+        if (!slot_owner || *slot_owner != key) {
+          bad(who + ": slot " + std::to_string(*r.slot) + " of pool " + quote(r.pool) +
+              " is not indexed to it");
+        }
+      }
+    }
+
+    // Every index entry points at a reservation that holds it.
+    t.scan(Db::ports, "", "", [&](std::string_view k, std::string_view v) {
+      return guarded("ports", [&] {
+        const std::uint16_t port = decode_port_key(k);
+        const AppKey owner = decode_app_key(v);
+        auto rec = load(owner);
+        bool holds = false;
+        if (rec) {
+          for (const auto& p : rec->ports) {
+            holds = holds || p.port == port;
+          }
+        }
+        if (!holds) {
+          bad("port " + std::to_string(port) + " is indexed to " + describe(owner) +
+              ", which does not hold it");
+        }
+      });
+    });
+    t.scan(Db::names, "", "", [&](std::string_view k, std::string_view v) {
+      return guarded("names", [&] {
+        const AppKey owner = decode_app_key(v);
+        auto rec = load(owner);
+        if (!rec || rec->project != k) {
+          bad("project name " + quote(std::string(k)) + " is indexed to " + describe(owner) +
+              ", which does not hold it");
+        }
+      });
+    });
+
+    // Slots and holes: below each pool's high-water mark every slot is held or a hole.
+    std::map<std::string, std::set<std::uint32_t>> held, holes;
+    t.scan(Db::slots, "", "", [&](std::string_view k, std::string_view v) {
+      return guarded("slots", [&] {
+        const std::string pool = decode_slot_pool(k);
+        const std::uint32_t s = decode_slot_key(k);
+        held[pool].insert(s);
+        auto rec = load(decode_app_key(v));
+        if (!rec || rec->pool != pool || rec->slot != s) {
+          bad("slot " + std::to_string(s) + " of pool " + quote(pool) + " is indexed to " +
+              describe(decode_app_key(v)) + ", which does not hold it");
+        }
+      });
+    });
+    t.scan(Db::holes, "", "", [&](std::string_view k, std::string_view) {
+      return guarded("holes", [&] { holes[decode_slot_pool(k)].insert(decode_slot_key(k)); });
+    });
+    for (const auto& [name, pool] : state.pools()) {
+      const std::uint32_t h = state.high(name);
+      for (std::uint32_t s : holes[name]) {
+        if (s >= h || held[name].count(s)) {
+          bad("slot " + std::to_string(s) + " of pool " + quote(name) +
+              " is listed free but is held or beyond the high-water mark " + std::to_string(h));
+        }
+      }
+      if (held[name].size() + holes[name].size() != h) {
+        bad("pool " + quote(name) + ": " + std::to_string(held[name].size()) + " held and " +
+            std::to_string(holes[name].size()) +
+            " free slots do not add up to the high-water mark " + std::to_string(h));
+      }
+      if (h > 0 && !held[name].count(h - 1)) {
+        bad("pool " + quote(name) + ": the slot below the high-water mark (" +
+            std::to_string(h - 1) + ") is not held");
+      }
+    }
+    for (const auto& [name, slots] : held) {
+      if (!state.pools().count(name)) {
+        bad("slots are held in pool " + quote(name) + ", which does not exist");
+      }
+    }
+    return problems;
+  });
+}
+
+std::vector<PoolStats> Store::stats() const {
+  return m_env->read([](const Txn& t) {
+    State state(t);
+    std::map<std::string, std::uint32_t> held;
+    for (const auto& r : state.list(std::nullopt)) {
+      ++held[r.pool];
+    }
+    std::vector<PoolStats> out;
+    for (const auto& [name, pool] : state.pools()) {
+      PoolStats s;
+      s.pool = name;
+      s.capacity = pool.capacity();
+      s.held = held[name];
+      const std::uint32_t h = state.high(name);
+      if (h > 0) {
+        s.highest_slot = h - 1;
+      }
+      std::vector<std::size_t> roles(pool.ports.size());
+      for (std::size_t i = 0; i < roles.size(); ++i) {
+        roles[i] = i;
+      }
+      for (std::uint32_t slot = 0; slot < s.capacity; ++slot) {
+        const bool taken = t.has(Db::slots, slot_key(name, slot));
+        s.slots_held += taken;
+        s.holes += !taken && slot < h;
+        s.free += !taken && state.usable(pool, roles, slot);
+      }
+      out.push_back(s);
+    }
+    return out;
+  });
+}
+
+}  // namespace berth

@@ -1,0 +1,417 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "store/error.hpp"
+#include "store/json_read.hpp"
+#include "store/keys.hpp"
+#include "store/lmdb_env.hpp"
+#include "store/model.hpp"
+#include "store/names.hpp"
+
+// The store's logic on one transaction: allocation, pins, names, slots and holes. Internal to
+// store/; the Store facade (store.hpp) runs it inside LMDB transactions.
+namespace berth {
+
+using namespace keys;
+
+// The store's logic on one transaction. Pools and excluded ports are read once per transaction.
+class State {
+  using json = nlohmann::json;
+
+ public:
+  explicit State(const Txn& txn) : m_txn(const_cast<Txn&>(txn)) {
+    m_txn.scan(Db::pools, "", "", [&](std::string_view k, std::string_view v) {
+      const std::string where = "store pool record " + quote(std::string(k));
+      const json j = json::parse(v.begin(), v.end(), nullptr, false);
+      Pool p = pool_from_json(j, where, ErrorKind::runtime);
+      m_pools.emplace(p.name, std::move(p));
+      return true;
+    });
+    if (auto ex = m_txn.get(Db::meta, k_meta_excluded)) {
+      const json j = json::parse(*ex, nullptr, false);
+      if (!j.is_array()) {
+        throw runtime_error("store's excluded ports record is not a JSON list");
+      }
+      for (const auto& p : j) {
+        m_excluded.insert(static_cast<std::uint16_t>(
+            json_integer(p, 1, 65535, "port", "store's excluded ports", ErrorKind::runtime)));
+      }
+    }
+  }
+
+  const std::map<std::string, Pool>& pools() const { return m_pools; }
+  const std::set<std::uint16_t>& excluded() const { return m_excluded; }
+
+  const Pool& pool(const std::string& name) const {
+    auto it = m_pools.find(name);
+    if (it == m_pools.end()) {
+      std::vector<std::string> names;
+      for (const auto& [n, p] : m_pools) {
+        names.push_back(n);
+      }
+      throw usage_error("no pool " + quote(name) +
+                        " in this store; pools: " + (names.empty() ? "none" : join(names, ", ")));
+    }
+    return it->second;
+  }
+
+  std::optional<Reservation> load(const AppKey& key) const {
+    auto v = m_txn.get(Db::apps, app_key(key));
+    if (!v) {
+      return std::nullopt;
+    }
+    return decode_record(key, *v);
+  }
+
+  std::optional<AppKey> port_owner(std::uint16_t port) const {
+    auto v = m_txn.get(Db::ports, port_key(port));
+    return v ? std::optional<AppKey>(decode_app_key(*v)) : std::nullopt;
+  }
+
+  // "'model' app 1 (backend)", the owner of a held port, for messages.
+  std::string describe_owner(std::uint16_t port) const {
+    const AppKey owner = *port_owner(port);
+    std::string role;
+    if (auto rec = load(owner)) {
+      for (const auto& p : rec->ports) {
+        if (p.port == port) {
+          role = " (" + p.name + ")";
+        }
+      }
+    }
+    return describe(owner) + role;
+  }
+
+  std::uint32_t high(const std::string& pool) const {
+    auto v = m_txn.get(Db::meta, meta_high(pool));
+    return v ? read_be32(*v) : 0;
+  }
+  void set_high(const std::string& pool, std::uint32_t h) {
+    m_txn.put(Db::meta, meta_high(pool), be32(h));
+  }
+
+  // Whether slot's ports for `roles` are free: not excluded, not held, and not among `taken`
+  // (the request's own pins, not yet written).
+  bool usable(const Pool& pool, const std::vector<std::size_t>& roles, std::uint32_t slot,
+              const std::set<std::uint16_t>& taken = {}) const {
+    for (std::size_t role : roles) {
+      const std::uint16_t p = pool.port_at(role, slot);
+      if (m_excluded.count(p) || taken.count(p) || m_txn.has(Db::ports, port_key(p))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // The lowest slot whose ports for `roles` are all free: first among the holes (free slots
+  // below the high-water mark, lowest first), then upward from the mark. Cost grows with the
+  // number of blocked holes (pins, excluded ports), never with the number of reservations.
+  std::uint32_t allocate_slot(const Pool& pool, const std::vector<std::size_t>& roles,
+                              const std::set<std::uint16_t>& taken) {
+    const std::string prefix = slot_prefix(pool.name);
+    std::optional<std::uint32_t> found;
+    m_txn.scan(Db::holes, prefix, prefix, [&](std::string_view k, std::string_view) {
+      const std::uint32_t s = decode_slot_key(k);
+      if (usable(pool, roles, s, taken)) {
+        found = s;
+        return false;
+      }
+      return true;
+    });
+    if (found) {
+      m_txn.del(Db::holes, slot_key(pool.name, *found));
+      return *found;
+    }
+    const std::uint32_t cap = pool.capacity();
+    for (std::uint32_t s = high(pool.name); s < cap; ++s) {
+      if (usable(pool, roles, s, taken)) {
+        take_slot(pool.name, s);
+        return s;
+      }
+    }
+    throw runtime_error("pool " + quote(pool.name) + " is full: all " + std::to_string(cap) +
+                        " slots are held or blocked; release apps (berth release) or widen the "
+                        "pool (berth pool set)");
+  }
+
+  // Marks a free slot as taken, keeping the holes below the high-water mark.
+  void take_slot(const std::string& pool, std::uint32_t s) {
+    const std::uint32_t h = high(pool);
+    if (s < h) {
+      m_txn.del(Db::holes, slot_key(pool, s));
+      return;
+    }
+    for (std::uint32_t q = h; q < s; ++q) {
+      m_txn.put(Db::holes, slot_key(pool, q), "");
+    }
+    set_high(pool, s + 1);
+  }
+
+  void free_slot(const std::string& pool, std::uint32_t s) {
+    std::uint32_t h = high(pool);
+    if (s + 1 != h) {
+      m_txn.put(Db::holes, slot_key(pool, s), "");
+      return;
+    }
+    h = s;
+    while (h > 0 && m_txn.del(Db::holes, slot_key(pool, h - 1))) {
+      --h;
+    }
+    set_high(pool, h);
+  }
+
+  // Throws unless an existing reservation answers the request as it stands.
+  static void check_compatible(const Reservation& r, const ReserveRequest& req) {
+    if (!req.pool.empty() && req.pool != r.pool) {
+      throw conflict_error(describe(r.key) + " is already reserved in pool " + quote(r.pool) +
+                           ", not " + quote(req.pool) + "; release it first to move it");
+    }
+    for (const auto& [name, port] : req.pins) {
+      const auto held = r.port(name);
+      if (!held || *held != port) {
+        throw conflict_error(describe(r.key) + " is already reserved with " + name + "=" +
+                             (held ? std::to_string(*held) : "none") + ", not " +
+                             std::to_string(port) + "; release it first to change its ports");
+      }
+    }
+    if (!req.project.empty() && req.project != r.project) {
+      throw conflict_error(describe(r.key) + " is already reserved with project name " +
+                           quote(r.project) + ", not " + quote(req.project));
+    }
+  }
+
+  ReserveResult reserve(const ReserveRequest& req) {
+    validate_model(req.key.model);
+    validate_app(req.key.app);
+    if (auto existing = load(req.key)) {
+      check_compatible(*existing, req);
+      return {std::move(*existing), false};
+    }
+    const Pool& pool = this->pool(req.pool.empty() ? k_default_pool : req.pool);
+
+    // Every check comes before the first write, so a refused request leaves the transaction
+    // as it found it (import relies on this to report every conflict).
+    std::vector<std::uint16_t> ports(pool.ports.size(), 0);
+    std::vector<bool> pinned(pool.ports.size(), false);
+    std::set<std::uint16_t> seen;
+    for (const auto& [name, port] : req.pins) {
+      const auto role = pool.role_of(name);
+      if (!role) {
+        std::vector<std::string> names;
+        for (const auto& r : pool.ports) {
+          names.push_back(r.name);
+        }
+        throw usage_error("pool " + quote(pool.name) + " has no port " + quote(name) +
+                          "; its ports: " + join(names, ", "));
+      }
+      if (m_excluded.count(port)) {
+        throw usage_error("port " + std::to_string(port) + " (" + name +
+                          ") is excluded in this store; choose another");
+      }
+      if (!seen.insert(port).second) {
+        throw usage_error("port " + std::to_string(port) + " is pinned twice for " +
+                          describe(req.key));
+      }
+      if (port_owner(port)) {
+        throw conflict_error("port " + std::to_string(port) + " (" + name + ") for " +
+                             describe(req.key) + " is held by " + describe_owner(port));
+      }
+      ports[*role] = port;
+      pinned[*role] = true;
+    }
+
+    std::string project = req.project;
+    if (!project.empty()) {
+      if (!is_valid_project_name(project)) {
+        throw usage_error("project name " + quote(project) +
+                          " is invalid; Docker wants [a-z0-9][a-z0-9_-]*, at most 63 bytes");
+      }
+      if (auto owner = m_txn.get(Db::names, project)) {
+        throw conflict_error("project name " + quote(project) + " for " + describe(req.key) +
+                             " is held by " + describe(decode_app_key(*owner)));
+      }
+    } else {
+      for (unsigned k = 0; project.empty(); ++k) {
+        std::string candidate = project_candidate(req.key, k);
+        if (!m_txn.has(Db::names, candidate)) {
+          project = std::move(candidate);
+        }
+      }
+    }
+
+    Reservation r;
+    r.key = req.key;
+    r.pool = pool.name;
+    r.project = project;
+    std::vector<std::size_t> free_roles;
+    for (std::size_t i = 0; i < pool.ports.size(); ++i) {
+      if (!pinned[i]) {
+        free_roles.push_back(i);
+      }
+    }
+    if (!free_roles.empty()) {
+      r.slot = allocate_slot(pool, free_roles, seen);
+      for (std::size_t i : free_roles) {
+        ports[i] = pool.port_at(i, *r.slot);
+      }
+    } else if (auto s = landing_slot(pool, ports)) {
+      // Every port pinned, and exactly onto a free slot (a lock file or an import): hold the
+      // slot too, so that allocation never has to step over it.
+      take_slot(pool.name, *s);
+      r.slot = s;
+      pinned.assign(pinned.size(), false);
+    }
+    for (std::size_t i = 0; i < pool.ports.size(); ++i) {
+      r.ports.push_back({pool.ports[i].name, ports[i]});
+      if (pinned[i]) {
+        r.pinned.push_back(pool.ports[i].name);
+      }
+    }
+    write(r);
+    return {std::move(r), true};
+  }
+
+  // The slot whose ports are exactly `ports`, when it is not held.
+  std::optional<std::uint32_t> landing_slot(const Pool& pool,
+                                            const std::vector<std::uint16_t>& ports) const {
+    const auto s = pool.slot_of(0, ports[0]);
+    if (!s) {
+      return std::nullopt;
+    }
+    for (std::size_t i = 1; i < ports.size(); ++i) {
+      if (pool.slot_of(i, ports[i]) != s) {
+        return std::nullopt;
+      }
+    }
+    if (m_txn.has(Db::slots, slot_key(pool.name, *s))) {
+      return std::nullopt;
+    }
+    return s;
+  }
+
+  void write(const Reservation& r) {
+    const std::string key = app_key(r.key);
+    m_txn.put(Db::apps, key, encode_record(r));
+    for (const auto& p : r.ports) {
+      m_txn.put(Db::ports, port_key(p.port), key);
+    }
+    m_txn.put(Db::names, r.project, key);
+    if (r.slot) {
+      m_txn.put(Db::slots, slot_key(r.pool, *r.slot), key);
+    }
+  }
+
+  Reservation release(const AppKey& key) {
+    auto r = load(key);
+    if (!r) {
+      throw usage_error(describe(key) + " is not reserved; see `berth list`");
+    }
+    m_txn.del(Db::apps, app_key(key));
+    for (const auto& p : r->ports) {
+      m_txn.del(Db::ports, port_key(p.port));
+    }
+    m_txn.del(Db::names, r->project);
+    if (r->slot) {
+      m_txn.del(Db::slots, slot_key(r->pool, *r->slot));
+      free_slot(r->pool, *r->slot);
+    }
+    return *r;
+  }
+
+  std::vector<Reservation> list(const std::optional<std::string>& model) const {
+    std::vector<Reservation> out;
+    const std::string prefix = model ? *model + '\0' : std::string();
+    m_txn.scan(Db::apps, prefix, prefix, [&](std::string_view k, std::string_view v) {
+      out.push_back(decode_record(decode_app_key(k), v));
+      return true;
+    });
+    return out;
+  }
+
+  void put_pool(const Pool& pool) {
+    json j = to_json(pool);
+    j.erase("capacity");
+    m_txn.put(Db::pools, pool.name, j.dump());
+    m_pools[pool.name] = pool;
+  }
+
+  void put_excluded(const std::set<std::uint16_t>& ports) {
+    m_txn.put(Db::meta, k_meta_excluded, json(ports).dump());
+    m_excluded = ports;
+  }
+
+  // Throws unless `pool` can replace the pool of that name (or be added).
+  void check_pool_change(const Pool& pool, bool allow_ephemeral) const {
+    validate_pool(pool, allow_ephemeral);
+    for (const auto& [name, other] : m_pools) {
+      if (name == pool.name) {
+        continue;
+      }
+      for (const auto& a : pool.ports) {
+        for (const auto& b : other.ports) {
+          if (a.first <= b.last && b.first <= a.last) {
+            throw usage_error("pool " + quote(pool.name) + ": range " + a.name + "=" +
+                              std::to_string(a.first) + "-" + std::to_string(a.last) +
+                              " overlaps pool " + quote(name) + "'s range " + b.name + "=" +
+                              std::to_string(b.first) + "-" + std::to_string(b.last));
+          }
+        }
+      }
+    }
+    auto it = m_pools.find(pool.name);
+    if (it == m_pools.end()) {
+      return;
+    }
+    std::vector<std::string> stranded;
+    for (const auto& r : list(std::nullopt)) {
+      if (r.pool != pool.name) {
+        continue;
+      }
+      bool same_names = r.ports.size() == pool.ports.size();
+      for (std::size_t i = 0; same_names && i < r.ports.size(); ++i) {
+        same_names = r.ports[i].name == pool.ports[i].name;
+      }
+      if (!same_names) {
+        stranded.push_back(describe(r.key) + ": its port names would change");
+        continue;
+      }
+      if (!r.slot) {
+        continue;
+      }
+      if (*r.slot >= pool.capacity()) {
+        stranded.push_back(describe(r.key) + ": slot " + std::to_string(*r.slot) +
+                           " would be beyond the new capacity " + std::to_string(pool.capacity()));
+        continue;
+      }
+      for (std::size_t i = 0; i < r.ports.size(); ++i) {
+        const bool is_pinned =
+            std::find(r.pinned.begin(), r.pinned.end(), r.ports[i].name) != r.pinned.end();
+        if (!is_pinned && pool.port_at(i, *r.slot) != r.ports[i].port) {
+          stranded.push_back(describe(r.key) + ": " + r.ports[i].name + "=" +
+                             std::to_string(r.ports[i].port) + " would become " +
+                             std::to_string(pool.port_at(i, *r.slot)));
+        }
+      }
+    }
+    if (!stranded.empty()) {
+      throw conflict_error("changing pool " + quote(pool.name) + " would strand " +
+                               std::to_string(stranded.size()) +
+                               " reservation(s); release them first",
+                           stranded);
+    }
+  }
+
+ private:
+  Txn& m_txn;
+  std::map<std::string, Pool> m_pools;
+  std::set<std::uint16_t> m_excluded;
+};
+
+}  // namespace berth
