@@ -57,7 +57,7 @@ std::vector<BatchOp> parse_batch(const std::string& path) {
 
 // import: seed 001's port_config.json (a list) or berth's export (an object).
 void parse_import(const std::string& path, std::vector<Pool>& pools,
-                  std::vector<ReserveRequest>& requests) {
+                  std::vector<ReserveRequest>& requests, std::vector<Lease>* leases) {
   const json doc = read_json_file(path);
   if (doc.is_array()) {
     for (std::size_t i = 0; i < doc.size(); ++i) {
@@ -82,7 +82,25 @@ void parse_import(const std::string& path, std::vector<Pool>& pools,
     throw usage_error(quote(path) + " is a berth export of format " +
                       json_shown(doc["berth_export"]) + "; this berth reads format 1");
   }
-  top.only({"berth_export", "excluded", "pools", "reservations"});
+  top.only({"berth_export", "excluded", "pools", "reservations", "leases"});
+  if (top.has("leases")) {
+    const json& list = top.array("leases");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const JsonFields e(list[i], path + ": lease " + std::to_string(i + 1));
+      e.only({"id", "pool", "port", "acquired", "last_active", "ttl", "owner_pid"});
+      Lease l;
+      l.id = e.string("id");
+      l.pool = e.string("pool");
+      l.port = static_cast<std::uint16_t>(e.integer("port", 1, 65535));
+      l.acquired = e.integer("acquired", 0, 253402300799);
+      l.last_active = e.integer("last_active", 0, 253402300799);
+      l.ttl = e.integer("ttl", 0, 253402300799);
+      l.owner_pid = e.integer("owner_pid", 0, INT32_MAX);
+      if (leases) {
+        leases->push_back(std::move(l));
+      }
+    }
+  }
   if (top.has("pools")) {
     const json& list = top.array("pools");
     for (std::size_t i = 0; i < list.size(); ++i) {

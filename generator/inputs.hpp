@@ -21,6 +21,6 @@ std::vector<BatchOp> parse_batch(const std::string& path);
 
 // An import file: seed 001's port_config.json (a list) or a berth export (an object).
 void parse_import(const std::string& path, std::vector<Pool>& pools,
-                  std::vector<ReserveRequest>& requests);
+                  std::vector<ReserveRequest>& requests, std::vector<Lease>* leases = nullptr);
 
 }  // namespace berth

@@ -72,7 +72,9 @@ std::vector<std::string> Store::check() const {
           bad(who + ": port " + std::to_string(p.port) + " (" + p.name + ") is not indexed");
         } else if (*owner != key) {
           bad("port " + std::to_string(p.port) + " is held twice: by " + who + " (" + p.name +
-              ") and by " + describe(decode_app_key(*owner)));
+              ") and by " +
+              (is_lease_owner(*owner) ? "lease " + quote(lease_id_of(*owner))
+                                      : describe(decode_app_key(*owner))));
         }
         if (state.excluded().count(p.port)) {
           bad(who + ": port " + std::to_string(p.port) + " (" + p.name + ") is excluded");
@@ -120,6 +122,15 @@ std::vector<std::string> Store::check() const {
     t.scan(Db::ports, "", "", [&](std::string_view k, std::string_view v) {
       return guarded("ports", [&] {
         const std::uint16_t port = decode_port_key(k);
+        if (is_lease_owner(v)) {
+          const std::string id = lease_id_of(v);
+          const auto l = state.load_lease(id);
+          if (!l || l->port != port) {
+            bad("port " + std::to_string(port) + " is indexed to lease " + quote(id) +
+                ", which does not hold it");
+          }
+          return;
+        }
         const AppKey owner = decode_app_key(v);
         auto rec = load(owner);
         bool holds = false;
@@ -141,6 +152,31 @@ std::vector<std::string> Store::check() const {
         if (!rec || rec->project != k) {
           bad("project name " + quote(std::string(k)) + " is indexed to " + describe(owner) +
               ", which does not hold it");
+        }
+      });
+    });
+
+    // Every lease: in a lease pool, on one of its ports, not excluded, indexed to it.
+    t.scan(Db::leases, "", "", [&](std::string_view k, std::string_view v) {
+      return guarded("leases", [&] {
+        const Lease l = decode_lease(std::string(k), v);
+        const std::string who = "lease " + quote(l.id);
+        auto pit = state.pools().find(l.pool);
+        if (pit == state.pools().end() || !pit->second.lease) {
+          bad(who + ": its pool " + quote(l.pool) + " is not a lease pool of this store");
+        } else {
+          const PortRange& r = pit->second.ports[0];
+          if (l.port < r.first || l.port > r.last || (l.port - r.first) % pit->second.step != 0) {
+            bad(who + ": port " + std::to_string(l.port) + " is not a port of pool " +
+                quote(l.pool));
+          }
+        }
+        if (state.excluded().count(l.port)) {
+          bad(who + ": port " + std::to_string(l.port) + " is excluded");
+        }
+        const auto owner = t.get(Db::ports, port_key(l.port));
+        if (!owner || *owner != lease_owner(l.id)) {
+          bad(who + ": port " + std::to_string(l.port) + " is not indexed to it");
         }
       });
     });
@@ -196,12 +232,25 @@ std::vector<PoolStats> Store::stats() const {
     for (const auto& r : state.list(std::nullopt)) {
       ++held[r.pool];
     }
+    for (const auto& l : state.leases(std::nullopt)) {
+      ++held[l.pool];
+    }
     std::vector<PoolStats> out;
     for (const auto& [name, pool] : state.pools()) {
       PoolStats s;
       s.pool = name;
       s.capacity = pool.capacity();
       s.held = held[name];
+      if (pool.lease) {
+        // A lease pool has no slots: each port is leased on its own.
+        s.slots_held = s.held;
+        for (std::uint32_t i = 0; i < s.capacity; ++i) {
+          const auto port = pool.port_at(0, i);
+          s.free += !state.excluded().count(port) && !t.has(Db::ports, port_key(port));
+        }
+        out.push_back(s);
+        continue;
+      }
       const std::uint32_t h = state.high(name);
       if (h > 0) {
         s.highest_slot = h - 1;

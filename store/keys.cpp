@@ -121,6 +121,43 @@ Reservation decode_record(const AppKey& key, std::string_view value) {
   return r;
 }
 
+std::string lease_owner(const std::string& id) {
+  return std::string(1, '\0') + id;
+}
+
+bool is_lease_owner(std::string_view value) {
+  return !value.empty() && value[0] == '\0';
+}
+
+std::string lease_id_of(std::string_view value) {
+  return std::string(value.substr(1));
+}
+
+std::string encode_lease(const Lease& l) {
+  return json{{"pool", l.pool},         {"port", l.port},
+              {"acquired", l.acquired}, {"last_active", l.last_active},
+              {"ttl", l.ttl},           {"owner_pid", l.owner_pid}}
+      .dump();
+}
+
+Lease decode_lease(const std::string& id, std::string_view value) {
+  const std::string where = "store lease record " + quote(id);
+  const json j = json::parse(value.begin(), value.end(), nullptr, false);
+  if (j.is_discarded()) {
+    throw runtime_error(where + " is not JSON");
+  }
+  const JsonFields f(j, where, ErrorKind::runtime);
+  Lease l;
+  l.id = id;
+  l.pool = f.string("pool");
+  l.port = static_cast<std::uint16_t>(f.integer("port", 1, 65535));
+  l.acquired = f.integer("acquired", 0, LLONG_MAX);
+  l.last_active = f.integer("last_active", 0, LLONG_MAX);
+  l.ttl = f.integer("ttl", 0, LLONG_MAX);
+  l.owner_pid = f.integer("owner_pid", 0, INT_MAX);
+  return l;
+}
+
 std::string join(const std::vector<std::string>& items, const std::string& sep) {
   std::string out;
   for (const auto& item : items) {

@@ -38,6 +38,17 @@ std::string encode_record(const Reservation& r);
 // Throws a runtime error naming the record and the field when it is malformed.
 Reservation decode_record(const AppKey& key, std::string_view value);
 
+// The value of a port held by a lease in the ports index: NUL, then the lease id (an app's
+// value never starts with NUL: model names are non-empty and hold no control characters).
+std::string lease_owner(const std::string& id);
+bool is_lease_owner(std::string_view value);
+std::string lease_id_of(std::string_view value);
+
+// leases: key the id; value compact JSON {pool, port, acquired, last_active, ttl, owner_pid}.
+std::string encode_lease(const Lease& l);
+// Throws a runtime error naming the lease and the field when it is malformed.
+Lease decode_lease(const std::string& id, std::string_view value);
+
 std::string join(const std::vector<std::string>& items, const std::string& sep);
 
 }  // namespace berth::keys

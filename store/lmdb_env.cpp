@@ -14,7 +14,8 @@ namespace berth {
 
 namespace {
 
-const char* const k_db_names[] = {"meta", "pools", "apps", "ports", "names", "slots", "holes"};
+const char* const k_db_names[] = {"meta",  "pools", "apps",  "ports",
+                                  "names", "slots", "holes", "leases"};
 static_assert(sizeof(k_db_names) / sizeof(k_db_names[0]) == static_cast<int>(Db::count_));
 
 // lmdbxx frees a transaction whose commit failed a second time in its destructor
@@ -108,6 +109,7 @@ Env::Env(const std::filesystem::path& dir, std::size_t initial_map_size, bool re
     lmdb::env_set_max_dbs(m_env, static_cast<MDB_dbi>(Db::count_));
     lmdb::env_set_mapsize(m_env, initial_map_size);
     lmdb::env_open(m_env, dir.c_str(), MDB_NOTLS | (read_only ? MDB_RDONLY : 0), 0644);
+    m_read_only = read_only;
     // LMDB maps the data file: pages past its end fault with SIGBUS. Refuse a file shorter than
     // the pages its meta page says are in use.
     MDB_envinfo info;
@@ -140,6 +142,16 @@ Env::Env(const std::filesystem::path& dir, std::size_t initial_map_size, bool re
       if (exist) {
         txn.commit();
       }
+    }
+    if (!exist && read_only) {
+      // A store from an older berth lacks a database: open it for writing once to add it.
+      mdb_env_close(m_env);
+      m_env = nullptr;
+      lmdb::env_create(&m_env);
+      lmdb::env_set_max_dbs(m_env, static_cast<MDB_dbi>(Db::count_));
+      lmdb::env_set_mapsize(m_env, initial_map_size);
+      lmdb::env_open(m_env, dir.c_str(), MDB_NOTLS, 0644);
+      m_read_only = false;
     }
     if (!exist) {
       SafeTxn txn(lmdb::txn::begin(m_env));

@@ -19,7 +19,7 @@ typedef struct MDB_txn MDB_txn;
 namespace berth {
 
 // The named databases of a store. Their key and value encodings live in store.cpp.
-enum class Db { meta, pools, apps, ports, names, slots, holes, count_ };
+enum class Db { meta, pools, apps, ports, names, slots, holes, leases, count_ };
 
 // A live transaction. Data returned is copied out, so it outlives the transaction.
 class Txn {
@@ -81,6 +81,8 @@ class Env {
   }
 
   std::size_t map_size() const;
+  // Whether the environment was opened read-only (write transactions then fail).
+  bool read_only() const { return m_read_only; }
   const std::filesystem::path& dir() const { return m_dir; }
 
  private:
@@ -92,6 +94,7 @@ class Env {
   MDB_env* m_env = nullptr;
   unsigned m_dbis[static_cast<int>(Db::count_)] = {};
   bool m_stall_before_commit = false;
+  bool m_read_only = false;
 };
 
 }  // namespace berth

@@ -1,6 +1,10 @@
 #include "store/model.hpp"
 
+#include <signal.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <ctime>
 
 #include "store/error.hpp"
 #include "store/json_read.hpp"
@@ -156,6 +160,9 @@ void validate_pool(const Pool& pool, bool allow_ephemeral) {
   if (pool.step < 1) {
     throw usage_error(where + "step must be at least 1");
   }
+  if (pool.lease && pool.ports.size() != 1) {
+    throw usage_error(where + "a lease pool has one range (for example port=32100-32200)");
+  }
   for (std::size_t i = 0; i < pool.ports.size(); ++i) {
     const auto& r = pool.ports[i];
     validate_port_name(r.name);
@@ -194,14 +201,67 @@ nlohmann::json to_json(const Pool& pool) {
   for (const auto& r : pool.ports) {
     ports.push_back({{"name", r.name}, {"first", r.first}, {"last", r.last}});
   }
-  return {
+  nlohmann::json j = {
       {"name", pool.name}, {"ports", ports}, {"step", pool.step}, {"capacity", pool.capacity()}};
+  if (pool.lease) {
+    j["kind"] = "lease";
+  }
+  return j;
+}
+
+void validate_lease_id(const std::string& id) {
+  if (id.empty()) {
+    throw usage_error("lease id is empty");
+  }
+  if (id.size() > k_max_lease_id_bytes) {
+    throw usage_error("lease id " + quote(id.substr(0, 40)) + "... is " +
+                      std::to_string(id.size()) + " bytes; the limit is " +
+                      std::to_string(k_max_lease_id_bytes));
+  }
+  check_text(id, "lease id");
+}
+
+std::optional<std::int64_t> Lease::expires() const {
+  return ttl > 0 ? std::optional<std::int64_t>(last_active + ttl) : std::nullopt;
+}
+
+bool Lease::reclaimable(std::int64_t now) const {
+  if (ttl > 0 && last_active + ttl <= now) {
+    return true;
+  }
+  return owner_pid > 0 && ::kill(static_cast<pid_t>(owner_pid), 0) != 0 && errno == ESRCH;
+}
+
+std::string iso_utc(std::int64_t seconds) {
+  const std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+nlohmann::json to_json(const Lease& l) {
+  return {
+      {"id", l.id},
+      {"pool", l.pool},
+      {"port", l.port},
+      {"acquired", iso_utc(l.acquired)},
+      {"last_active", iso_utc(l.last_active)},
+      {"ttl", l.ttl},
+      {"owner_pid", l.owner_pid > 0 ? nlohmann::json(l.owner_pid) : nlohmann::json(nullptr)},
+      {"expires", l.expires() ? nlohmann::json(iso_utc(*l.expires())) : nlohmann::json(nullptr)}};
 }
 
 Pool pool_from_json(const nlohmann::json& j, const std::string& where, ErrorKind kind) {
   const JsonFields f(j, where, kind);
-  f.only({"name", "ports", "step", "capacity"});
+  f.only({"name", "ports", "step", "capacity", "kind"});
   Pool pool;
+  const std::string pool_kind = f.string_or("kind", "apps");
+  if (pool_kind != "apps" && pool_kind != "lease") {
+    f.fail("\"kind\" " + quote(pool_kind) + " is neither \"apps\" nor \"lease\"");
+  }
+  pool.lease = pool_kind == "lease";
   pool.name = f.string("name");
   pool.step = static_cast<std::uint16_t>(f.integer("step", 1, 65535));
   const auto& ports = f.array("ports");

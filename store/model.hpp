@@ -62,6 +62,9 @@ struct Pool {
   std::string name;
   std::vector<PortRange> ports;
   std::uint16_t step = 1;
+  // A lease pool (one range): its ports are leased one at a time to runtime ids (`berth
+  // lease`), never reserved for apps.
+  bool lease = false;
 
   // Number of slots: the smallest range decides.
   std::uint32_t capacity() const;
@@ -78,6 +81,30 @@ struct Pool {
 // one port, no duplicate names, first <= last, step >= 1, no two ranges overlapping, and (unless
 // allow_ephemeral) no range entering the ephemeral range.
 void validate_pool(const Pool& pool, bool allow_ephemeral);
+
+constexpr std::size_t k_max_lease_id_bytes = 200;
+constexpr char k_default_lease_pool[] = "preview";
+
+// Throws a usage error unless `id` is a non-empty UTF-8 string of at most 200 bytes without
+// control characters.
+void validate_lease_id(const std::string& id);
+
+// A runtime lease: one port of a lease pool for an id (seed 004's preview containers). Times
+// are Unix seconds (UTC).
+struct Lease {
+  std::string id;
+  std::string pool;
+  std::uint16_t port = 0;
+  std::int64_t acquired = 0;
+  std::int64_t last_active = 0;
+  std::int64_t ttl = 0;        // idle seconds after which it may be reclaimed; 0: never
+  std::int64_t owner_pid = 0;  // reclaimable once this process is gone; 0: no owner
+
+  // When it may be reclaimed for idleness, if ever.
+  std::optional<std::int64_t> expires() const;
+  // Past its idle time at `now`, or its owner process gone.
+  bool reclaimable(std::int64_t now) const;
+};
 
 struct NamedPort {
   std::string name;
@@ -131,5 +158,9 @@ Pool pool_from_json(const nlohmann::json& j, const std::string& where,
                     ErrorKind kind = ErrorKind::usage);
 // {model, app, pool, slot, ports: {name: port}, pinned, project}
 nlohmann::json to_json(const Reservation& r);
+// {id, pool, port, acquired, last_active, ttl, owner_pid, expires}
+nlohmann::json to_json(const Lease& l);
+// "2026-11-30T10:55:17Z"
+std::string iso_utc(std::int64_t seconds);
 
 }  // namespace berth

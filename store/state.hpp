@@ -70,14 +70,21 @@ class State {
     return decode_record(key, *v);
   }
 
-  std::optional<AppKey> port_owner(std::uint16_t port) const {
-    auto v = m_txn.get(Db::ports, port_key(port));
-    return v ? std::optional<AppKey>(decode_app_key(*v)) : std::nullopt;
+  // The owner of a held port, as the ports index holds it (an app key or a lease owner).
+  std::optional<std::string> port_owner(std::uint16_t port) const {
+    return m_txn.get(Db::ports, port_key(port));
   }
 
-  // "'model' app 1 (backend)", the owner of a held port, for messages.
+  // "'model' app 1 (backend)" or "lease '56' (pool 'preview')", the owner of a held port, for
+  // messages.
   std::string describe_owner(std::uint16_t port) const {
-    const AppKey owner = *port_owner(port);
+    const std::string value = *port_owner(port);
+    if (is_lease_owner(value)) {
+      const std::string id = lease_id_of(value);
+      const auto l = load_lease(id);
+      return "lease " + quote(id) + (l ? " (pool " + quote(l->pool) + ")" : "");
+    }
+    const AppKey owner = decode_app_key(value);
     std::string role;
     if (auto rec = load(owner)) {
       for (const auto& p : rec->ports) {
@@ -195,6 +202,11 @@ class State {
       return {std::move(*existing), false};
     }
     const Pool& pool = this->pool(req.pool.empty() ? k_default_pool : req.pool);
+    if (pool.lease) {
+      throw usage_error("pool " + quote(pool.name) +
+                        " is a lease pool: its ports are leased with `berth lease acquire`, not "
+                        "reserved for apps");
+    }
 
     // Every check comes before the first write, so a refused request leaves the transaction
     // as it found it (import relies on this to report every conflict).
@@ -370,8 +382,21 @@ class State {
       return;
     }
     std::vector<std::string> stranded;
+    for (const auto& l : leases(pool.name)) {
+      const PortRange& r = pool.ports[0];
+      if (!pool.lease) {
+        stranded.push_back("lease " + quote(l.id) + ": the pool would no longer be a lease pool");
+      } else if (l.port < r.first || l.port > r.last || (l.port - r.first) % pool.step != 0) {
+        stranded.push_back("lease " + quote(l.id) + ": port " + std::to_string(l.port) +
+                           " would be outside the pool");
+      }
+    }
     for (const auto& r : list(std::nullopt)) {
       if (r.pool != pool.name) {
+        continue;
+      }
+      if (pool.lease) {
+        stranded.push_back(describe(r.key) + ": a lease pool holds no reservations");
         continue;
       }
       bool same_names = r.ports.size() == pool.ports.size();
@@ -407,6 +432,143 @@ class State {
                            stranded);
     }
   }
+
+  // ---- Leases -----------------------------------------------------------------------------
+
+  std::optional<Lease> load_lease(const std::string& id) const {
+    auto v = m_txn.get(Db::leases, id);
+    return v ? std::optional<Lease>(decode_lease(id, *v)) : std::nullopt;
+  }
+
+  // Every lease (of `pool`, if given), by id.
+  std::vector<Lease> leases(const std::optional<std::string>& pool) const {
+    std::vector<Lease> out;
+    m_txn.scan(Db::leases, "", "", [&](std::string_view k, std::string_view v) {
+      Lease l = decode_lease(std::string(k), v);
+      if (!pool || l.pool == *pool) {
+        out.push_back(std::move(l));
+      }
+      return true;
+    });
+    return out;
+  }
+
+  const Pool& lease_pool(const std::string& name) const {
+    const Pool& p = pool(name);
+    if (!p.lease) {
+      throw usage_error("pool " + quote(name) +
+                        " is not a lease pool; lease pools: " + join(lease_pool_names(), ", "));
+    }
+    return p;
+  }
+
+  std::vector<std::string> lease_pool_names() const {
+    std::vector<std::string> names;
+    for (const auto& [n, p] : m_pools) {
+      if (p.lease) {
+        names.push_back(n);
+      }
+    }
+    if (names.empty()) {
+      names.push_back("none");
+    }
+    return names;
+  }
+
+  void put_lease(const Lease& l) {
+    m_txn.put(Db::leases, l.id, encode_lease(l));
+    m_txn.put(Db::ports, port_key(l.port), lease_owner(l.id));
+  }
+
+  void drop_lease(const Lease& l) {
+    m_txn.del(Db::leases, l.id);
+    m_txn.del(Db::ports, port_key(l.port));
+  }
+
+  // The lowest port of a lease pool that nothing holds and that is not excluded.
+  std::optional<std::uint16_t> free_lease_port(const Pool& pool) const {
+    const PortRange& r = pool.ports[0];
+    for (std::uint32_t p = r.first; p <= r.last; p += pool.step) {
+      const auto port = static_cast<std::uint16_t>(p);
+      if (!m_excluded.count(port) && !m_txn.has(Db::ports, port_key(port))) {
+        return port;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Frees the leases (of `pool`, if given) that may be reclaimed at `now`, oldest activity
+  // first; returns them.
+  std::vector<Lease> expire(const std::optional<std::string>& pool, std::int64_t now) {
+    std::vector<Lease> gone;
+    for (const auto& l : leases(pool)) {
+      if (l.reclaimable(now)) {
+        gone.push_back(l);
+      }
+    }
+    std::stable_sort(gone.begin(), gone.end(),
+                     [](const Lease& a, const Lease& b) { return a.last_active < b.last_active; });
+    for (const auto& l : gone) {
+      drop_lease(l);
+    }
+    return gone;
+  }
+
+  // The id's lease, renewed (the same port while it lives), or a new one on the lowest free
+  // port of the pool; when the pool is full, reclaimable leases of the pool are freed first
+  // (listed in `reclaimed`).
+  Lease acquire(const std::string& id, const std::string& pool_name,
+                std::optional<std::int64_t> ttl, std::optional<std::int64_t> owner_pid,
+                std::int64_t now, std::vector<Lease>& reclaimed) {
+    validate_lease_id(id);
+    if (auto existing = load_lease(id)) {
+      if (!pool_name.empty() && pool_name != existing->pool) {
+        throw conflict_error("lease " + quote(id) + " is held in pool " + quote(existing->pool) +
+                             ", not " + quote(pool_name) + "; release it first");
+      }
+      existing->last_active = now;
+      existing->ttl = ttl.value_or(existing->ttl);
+      existing->owner_pid = owner_pid.value_or(existing->owner_pid);
+      put_lease(*existing);
+      return *existing;
+    }
+    const Pool& pool = lease_pool(pool_name.empty() ? k_default_lease_pool : pool_name);
+    auto port = free_lease_port(pool);
+    if (!port) {
+      reclaimed = expire(pool.name, now);
+      port = free_lease_port(pool);
+    }
+    if (!port) {
+      const auto held = leases(pool.name);
+      std::string idle;
+      if (!held.empty()) {
+        const auto oldest = std::min_element(
+            held.begin(), held.end(),
+            [](const Lease& a, const Lease& b) { return a.last_active < b.last_active; });
+        idle = "; the longest idle is " + quote(oldest->id) + " (port " +
+               std::to_string(oldest->port) + ", last active " + iso_utc(oldest->last_active) + ")";
+      }
+      throw runtime_error("lease pool " + quote(pool.name) + " is full: all " +
+                          std::to_string(pool.capacity()) +
+                          " ports are held and none may be "
+                          "reclaimed yet" +
+                          idle +
+                          ". Release a lease (berth lease release) or "
+                          "widen the pool (berth pool set)");
+    }
+    Lease l;
+    l.id = id;
+    l.pool = pool.name;
+    l.port = *port;
+    l.acquired = now;
+    l.last_active = now;
+    l.ttl = ttl.value_or(k_default_lease_ttl);
+    l.owner_pid = owner_pid.value_or(0);
+    put_lease(l);
+    return l;
+  }
+
+  static constexpr std::int64_t k_default_lease_ttl = 15 * 60;
 
  private:
   Txn& m_txn;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <ctime>
 #include <map>
 
 #include "store/error.hpp"
@@ -17,7 +18,8 @@ Store::Store(const std::filesystem::path& dir, StoreOptions options)
   // A store without a schema version is new only when it is empty; one that holds data was
   // damaged or written by something else, and is never re-initialised over.
   const auto holds_data = [](const Txn& t) {
-    for (Db db : {Db::meta, Db::pools, Db::apps, Db::ports, Db::names, Db::slots, Db::holes}) {
+    for (Db db :
+         {Db::meta, Db::pools, Db::apps, Db::ports, Db::names, Db::slots, Db::holes, Db::leases}) {
       if (t.count(db) > 0) {
         return true;
       }
@@ -49,10 +51,37 @@ Store::Store(const std::filesystem::path& dir, StoreOptions options)
       State state(t);
       state.put_excluded(default_excluded());
       state.put_pool(default_pool());
+      state.put_pool(default_lease_pool());
       return be32(k_schema_version);
     });
   }
-  const std::uint32_t v = version->size() == 4 ? read_be32(*version) : 0;
+  std::uint32_t v = version->size() == 4 ? read_be32(*version) : 0;
+  if (v == 1) {
+    // Migration 1 -> 2: the leases database exists (Env creates it); add the preview lease
+    // pool unless another pool already uses its ports or its name.
+    if (m_env->read_only()) {
+      m_env.reset();
+      m_env = std::make_unique<Env>(dir, options.initial_map_size, false);
+    }
+    v = m_env->write([&](Txn& t) {
+      const auto now = t.get(Db::meta, k_meta_schema);
+      if (now && read_be32(*now) >= 2) {
+        return read_be32(*now);  // another process migrated it first
+      }
+      State state(t);
+      const Pool preview = default_lease_pool();
+      try {
+        if (!state.pools().count(preview.name)) {
+          state.check_pool_change(preview, false);
+          state.put_pool(preview);
+        }
+      } catch (const Error&) {
+        // its ports are another pool's: the store goes on without a default lease pool
+      }
+      t.put(Db::meta, k_meta_schema, be32(2));
+      return std::uint32_t{2};
+    });
+  }
   if (v > k_schema_version) {
     throw runtime_error("store " + quote(dir.string()) + " has schema version " +
                         std::to_string(v) + ", written by a newer berth; this berth reads up to " +
@@ -85,6 +114,90 @@ const std::set<std::uint16_t>& Store::default_excluded() {
                                                 5432, 5672, 5900, 6379, 6443, 8000,  8080,  8443,
                                                 8888, 9000, 9090, 9200, 9300, 11211, 15672, 27017};
   return ports;
+}
+
+Pool Store::default_lease_pool() {
+  Pool p{k_default_lease_pool, {{"port", 32100, 32200}}, 1};
+  p.lease = true;
+  return p;
+}
+
+std::int64_t Store::now() {
+  if (const char* s = std::getenv("BERTH_NOW"); s && *s) {
+    char* end = nullptr;
+    const long long v = std::strtoll(s, &end, 10);
+    if (*end != '\0' || v < 0) {
+      throw usage_error("BERTH_NOW " + quote(s) + " is not a time in Unix seconds");
+    }
+    return v;
+  }
+  return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+Lease Store::acquire_lease(const std::string& id, const std::string& pool,
+                           std::optional<std::int64_t> ttl, std::optional<std::int64_t> owner_pid,
+                           std::vector<Lease>* reclaimed) {
+  const std::int64_t t_now = now();  // read once per transaction
+  std::vector<Lease> gone;
+  const Lease l = m_env->write([&](Txn& t) {
+    gone.clear();
+    return State(t).acquire(id, pool, ttl, owner_pid, t_now, gone);
+  });
+  if (reclaimed) {
+    *reclaimed = gone;
+  }
+  return l;
+}
+
+Lease Store::renew_lease(const std::string& id, std::optional<std::int64_t> ttl) {
+  validate_lease_id(id);
+  const std::int64_t t_now = now();
+  return m_env->write([&](Txn& t) {
+    State state(t);
+    auto l = state.load_lease(id);
+    if (!l) {
+      throw usage_error("no lease " + quote(id) + "; see `berth lease list`");
+    }
+    l->last_active = t_now;
+    l->ttl = ttl.value_or(l->ttl);
+    state.put_lease(*l);
+    return *l;
+  });
+}
+
+Lease Store::release_lease(const std::string& id) {
+  validate_lease_id(id);
+  return m_env->write([&](Txn& t) {
+    State state(t);
+    auto l = state.load_lease(id);
+    if (!l) {
+      throw usage_error("no lease " + quote(id) + "; see `berth lease list`");
+    }
+    state.drop_lease(*l);
+    return *l;
+  });
+}
+
+std::vector<Lease> Store::expire_leases(const std::optional<std::string>& pool, bool dry_run) {
+  const std::int64_t t_now = now();
+  const auto fn = [&](Txn& t) {
+    State state(t);
+    if (pool) {
+      state.lease_pool(*pool);
+    }
+    return state.expire(pool, t_now);
+  };
+  return dry_run ? m_env->write_dry(fn) : m_env->write(fn);
+}
+
+std::vector<Lease> Store::leases(const std::optional<std::string>& pool) const {
+  return m_env->read([&](const Txn& t) {
+    State state(t);
+    if (pool) {
+      state.lease_pool(*pool);
+    }
+    return state.leases(pool);
+  });
 }
 
 Pool Store::default_pool() {
@@ -220,9 +333,10 @@ void Store::remove_pool(const std::string& name) {
     for (const auto& r : state.list(std::nullopt)) {
       held += r.pool == name;
     }
+    held += state.leases(name).size();
     if (held > 0) {
       throw conflict_error("pool " + quote(name) + " holds " + std::to_string(held) +
-                           " reservation(s); release them first");
+                           " reservation(s) or lease(s); release them first");
     }
     t.del(Db::pools, name);
     t.del(Db::meta, meta_high(name));

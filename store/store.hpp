@@ -29,7 +29,9 @@ struct StoreOptions {
 // transaction, so it is atomic across processes. Errors are thrown as berth::Error.
 class Store {
  public:
-  static constexpr std::uint32_t k_schema_version = 1;
+  // 2: leases (the `leases` database and the `preview` lease pool), added to version-1 stores
+  // when they are opened.
+  static constexpr std::uint32_t k_schema_version = 2;
 
   // Opens the store in `dir`, creating it (with the default pool and excluded ports) on first
   // use. Refuses a store written by a newer berth.
@@ -43,6 +45,10 @@ class Store {
   static const std::set<std::uint16_t>& default_excluded();
   // The default pool of a new store: backend 5001-7999, frontend 8001-10999, step 2.
   static Pool default_pool();
+  // The default lease pool: preview, ports 32100-32200.
+  static Pool default_lease_pool();
+  // The time leases are measured against: $BERTH_NOW (Unix seconds, for tests) or the clock.
+  static std::int64_t now();
 
   const std::filesystem::path& dir() const;
   std::size_t map_size() const;
@@ -76,7 +82,8 @@ class Store {
   // store lacks, the pools. All or nothing: on any problem nothing changes and the thrown
   // conflict lists every problem, one per entry.
   std::vector<ReserveResult> import(const std::vector<Pool>& pools,
-                                    const std::vector<ReserveRequest>& requests);
+                                    const std::vector<ReserveRequest>& requests,
+                                    const std::vector<Lease>& leases = {});
   // Sorted, byte-stable form of the store that import() turns back into the same reservations.
   nlohmann::json export_json() const;
 
@@ -89,6 +96,20 @@ class Store {
   void remove_pool(const std::string& name);
   // Replaces the excluded ports; refused when a held port would become excluded.
   void set_excluded(const std::set<std::uint16_t>& ports);
+
+  // Leases (one transaction each). acquire: the id's lease, renewed, or a new one on the lowest
+  // free port of the pool (default: preview); `ttl` defaults to 15 minutes (0: never expires).
+  // When the pool is full, reclaimable leases of the pool are freed first (into `reclaimed`).
+  Lease acquire_lease(const std::string& id, const std::string& pool,
+                      std::optional<std::int64_t> ttl, std::optional<std::int64_t> owner_pid,
+                      std::vector<Lease>* reclaimed = nullptr);
+  // Marks activity (and changes the ttl when given); a usage error when there is no such lease.
+  Lease renew_lease(const std::string& id, std::optional<std::int64_t> ttl);
+  Lease release_lease(const std::string& id);
+  // Frees every lease (of `pool`) past its idle time or whose owner process is gone.
+  std::vector<Lease> expire_leases(const std::optional<std::string>& pool, bool dry_run);
+  // Leases (of `pool`) by id.
+  std::vector<Lease> leases(const std::optional<std::string>& pool) const;
 
   // Verifies every invariant; returns one line per problem found (empty: healthy).
   std::vector<std::string> check() const;

@@ -9,7 +9,8 @@ namespace berth {
 using nlohmann::json;
 
 std::vector<ReserveResult> Store::import(const std::vector<Pool>& pools,
-                                         const std::vector<ReserveRequest>& requests) {
+                                         const std::vector<ReserveRequest>& requests,
+                                         const std::vector<Lease>& leases) {
   return m_env->write([&](Txn& t) {
     State state(t);
     std::vector<std::string> problems;
@@ -33,6 +34,31 @@ std::vector<ReserveResult> Store::import(const std::vector<Pool>& pools,
       } catch (const Error& e) {
         problems.push_back("entry " + std::to_string(i + 1) + " (" + describe(requests[i].key) +
                            "): " + e.what());
+      }
+    }
+    // Leases keep their ports and times; one on a port held by another owner is a conflict.
+    for (const auto& l : leases) {
+      try {
+        validate_lease_id(l.id);
+        const Pool& pool = state.lease_pool(l.pool);
+        const PortRange& r = pool.ports[0];
+        if (l.port < r.first || l.port > r.last) {
+          throw usage_error("port " + std::to_string(l.port) + " is not in pool " +
+                            quote(pool.name));
+        }
+        if (auto existing = state.load_lease(l.id)) {
+          if (existing->port != l.port || existing->pool != l.pool) {
+            throw conflict_error("the store leases it port " + std::to_string(existing->port));
+          }
+          continue;
+        }
+        if (state.port_owner(l.port)) {
+          throw conflict_error("port " + std::to_string(l.port) + " is held by " +
+                               state.describe_owner(l.port));
+        }
+        state.put_lease(l);
+      } catch (const Error& e) {
+        problems.push_back("lease " + quote(l.id) + ": " + e.what());
       }
     }
     if (!problems.empty()) {
@@ -65,10 +91,25 @@ json Store::export_json() const {
                               {"ports", ports},
                               {"project", r.project}});
     }
-    return json{{"berth_export", 1},
+    json out = {{"berth_export", 1},
                 {"excluded", state.excluded()},
                 {"pools", pools},
                 {"reservations", reservations}};
+    // Leases only when there are any, so that a store without leases exports as before.
+    json leases = json::array();
+    for (const auto& l : state.leases(std::nullopt)) {
+      leases.push_back({{"id", l.id},
+                        {"pool", l.pool},
+                        {"port", l.port},
+                        {"acquired", l.acquired},
+                        {"last_active", l.last_active},
+                        {"ttl", l.ttl},
+                        {"owner_pid", l.owner_pid}});
+    }
+    if (!leases.empty()) {
+      out["leases"] = leases;
+    }
+    return out;
   });
 }
 

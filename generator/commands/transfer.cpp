@@ -15,8 +15,9 @@ Command add_import(CLI::App& app, const Options& o) {
   const auto run = [&o, v, import]() -> int {
     std::vector<Pool> pools;
     std::vector<ReserveRequest> requests;
-    parse_import(v->imp_file, pools, requests);
-    const auto results = open_store(o).import(pools, requests);
+    std::vector<Lease> leases;
+    parse_import(v->imp_file, pools, requests, &leases);
+    const auto results = open_store(o).import(pools, requests, leases);
     const auto added =
         std::count_if(results.begin(), results.end(), [](const auto& r) { return r.created; });
     if (o.json) {

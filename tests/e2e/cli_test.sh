@@ -91,28 +91,30 @@ expect_ok --store "$TMP/seed" check
 # Pools and excluded ports.
 P="$TMP/pools"
 expect_ok --store "$P" pool
-expect_out '^apps +backend=5001-7999 frontend=8001-10999 +2 +1500$'
+expect_out '^apps +backend=5001-7999 frontend=8001-10999 +2 +1500 +apps$'
+expect_out '^preview +port=32100-32200 +1 +101 +lease$'
 expect_out '^Excluded: .*5432.*8080'
-expect_ok --store "$P" pool set preview --range web=32100-32200
-expect_out '^preview +web=32100-32200 +1 +101$'
-expect_ok --store "$P" --json reserve app-56 1 --pool preview
-expect_out '"web": 32100'
-expect_ok --store "$P" pool exclude 32101
-expect_ok --store "$P" reserve app-57 1 --pool preview
-expect_out '32102'
-expect_ok --store "$P" pool include 32101
-expect_ok --store "$P" reserve app-58 1 --pool preview
-expect_out '32101'
+expect_ok --store "$P" pool set side --range web=31100-31200
+expect_out '^side +web=31100-31200 +1 +101 +apps$'
+expect_ok --store "$P" --json reserve app-56 1 --pool side
+expect_out '"web": 31100'
+expect_ok --store "$P" pool exclude 31101
+expect_ok --store "$P" reserve app-57 1 --pool side
+expect_out '31102'
+expect_ok --store "$P" pool include 31101
+expect_ok --store "$P" reserve app-58 1 --pool side
+expect_out '31101'
 expect_ok --store "$P" list
 expect_out '^Model +App +Web +Project$'
 expect_ok --store "$P" reserve default-pool 1
 expect_ok --store "$P" list
 expect_out '^Model +App +Pool +Web +Backend +Frontend +Project$'
-expect_out '^app-56 +1 +preview +32100 +- +- +app-56-app1$'
+expect_out '^app-56 +1 +side +31100 +- +- +app-56-app1$'
 expect_ok --store "$P" pool set spare --range a=40000-40010 --allow-ephemeral
 expect_ok --store "$P" pool remove spare
 expect_ok --store "$P" --json pool show
-expect_out '"name": "preview"'
+expect_out '"name": "side"'
+expect_out '"kind": "lease"'
 
 # Where the store lives: --store, then $BERTH_STORE, $XDG_STATE_HOME/berth, ~/.local/state/berth.
 expect_ok reserve home 1

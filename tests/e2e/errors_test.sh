@@ -133,7 +133,7 @@ expect_fail 2 '--step 0 must be 1 to 65535' --store "$S" pool set p --range web=
 expect_fail 3 "changing pool 'apps' would strand 1 reservation" --store "$S" pool set apps --range backend=5101-7999 --range frontend=8001-10999 --step 2
 grep -q "'owner' app 1: backend=5001 would become 5101" "$ERR" && pass || fail "stranded reservation not listed"
 expect_fail 2 "no pool 'nope' in this store" --store "$S" pool remove nope
-expect_fail 3 "pool 'apps' holds 1 reservation\(s\); release them first" --store "$S" pool remove apps
+expect_fail 3 "pool 'apps' holds 1 reservation\(s\) or lease\(s\); release them first" --store "$S" pool remove apps
 expect_fail 3 'cannot exclude ports that are held' --store "$S" pool exclude 8001
 grep -q "port 8001 is held by 'owner' app 1 (frontend)" "$ERR" && pass || fail "held excluded port not named"
 expect_fail 2 "port 'http' is not a number" --store "$S" pool exclude http
@@ -160,8 +160,8 @@ expect_eq "export left no temporary file" "$(ls -A "$TMP" | grep -c berth-tmp)" 
 # A store written by a newer berth.
 N="$TMP/newer"
 expect_ok --store "$N" list
-printf 'schema\n\\00\\00\\00\\02\n' | mdb_load -T -s meta "$N"
-expect_fail 1 "has schema version 2, written by a newer berth; this berth reads up to 1" --store "$N" list
+printf 'schema\n\\00\\00\\00\\03\n' | mdb_load -T -s meta "$N"
+expect_fail 1 "has schema version 3, written by a newer berth; this berth reads up to 2" --store "$N" list
 
 # check on a corrupted store: a port index entry pointing at an owner that does not hold it.
 C="$TMP/corrupt"

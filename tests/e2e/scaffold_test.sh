@@ -162,13 +162,13 @@ echo '{"name": "broken", "ports": ["backend"]}' >"$TMP/broken/template.json"
 printf 'ok\n  port = {{backend_prot}}\n' >"$TMP/broken/files/backend/app.py"
 expect_fail 2 "template 'broken': 1 placeholder\(s\) could not be filled; nothing was written" --store "$S" scaffold fresh 1 --template "$TMP/broken" --out "$TMP/x"
 grep -q "broken/files/backend/app.py:2:10: unknown placeholder 'backend_prot' with no default; did you mean 'backend_port'?" "$ERR" && pass || fail "placeholder error not located"
-expect_ok --store "$S" pool set preview --range web=27001-27100
-expect_fail 2 "template 'react-flask' needs port 'backend', which 'fresh' app 1 \(pool 'preview'\) does not have" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --pool preview --out "$TMP/x"
+expect_ok --store "$S" pool set side --range web=27001-27100
+expect_fail 2 "template 'react-flask' needs port 'backend', which 'fresh' app 1 \(pool 'side'\) does not have" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --pool side --out "$TMP/x"
 echo file >"$TMP/afile"
 expect_fail 2 "--out '$TMP/afile' exists and is not a folder" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/afile"
 expect_fail 3 "port 25001 \(backend\) for 'fresh' app 1 is held by" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/x" --port backend=25001
 [ ! -e "$TMP/x" ] && pass || fail "a refused scaffold wrote files"
-"$BERTH" --store "$S" pool remove preview >/dev/null
+"$BERTH" --store "$S" pool remove side >/dev/null
 expect_eq "refused scaffolds left the store alone" "$("$BERTH" --store "$S" export)" "$store_before"
 echo "not json" >"$TMP/bad-manifest.json"
 mkdir -p "$TMP/badm" && cp "$TMP/bad-manifest.json" "$TMP/badm/.berth-manifest.json"

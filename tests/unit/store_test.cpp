@@ -298,7 +298,11 @@ TEST_CASE("a full pool is a clear error, never a fallback") {
   CHECK_FALSE(store.get({"t", 3}));
   store.release({"pin", 1});
   CHECK(store.reserve(req("t", 3, "tiny")).reservation.port("web") == 20004);
-  CHECK(store.stats().at(1).free == 0);
+  for (const auto& s : store.stats()) {
+    if (s.pool == "tiny") {
+      CHECK(s.free == 0);
+    }
+  }
   require_unique(store);
 }
 
@@ -432,7 +436,7 @@ TEST_CASE("check reports a corrupted store") {
   // Write a stray index entry straight into LMDB: port 5003 claimed by b, which holds 5003
   // already -- now point port 9999 at 'a', and drop b's name from the names index.
   auto env = lmdb::env::create();
-  env.set_max_dbs(8);
+  env.set_max_dbs(16);
   env.open(dir.path().c_str(), MDB_NOTLS, 0644);
   {
     auto txn = lmdb::txn::begin(env.handle());
@@ -469,15 +473,15 @@ TEST_CASE("a store written by a newer berth is refused") {
     MDB_dbi meta;
     lmdb::dbi_open(txn.handle(), "meta", 0, &meta);
     const std::string key = "schema";
-    const std::string two("\0\0\0\2", 4);
+    const std::string two("\0\0\0\3", 4);
     MDB_val k{key.size(), const_cast<char*>(key.data())};
     MDB_val v{two.size(), const_cast<char*>(two.data())};
     lmdb::dbi_put(txn.handle(), meta, &k, &v, 0);
     txn.commit();
   }
   env.close();
-  CHECK_THROWS_WITH(Store(dir.path()), Catch::Contains("has schema version 2, written by a newer "
-                                                       "berth; this berth reads up to 1"));
+  CHECK_THROWS_WITH(Store(dir.path()), Catch::Contains("has schema version 3, written by a newer "
+                                                       "berth; this berth reads up to 2"));
 }
 
 TEST_CASE("a store that is not an LMDB folder is a clear error") {
