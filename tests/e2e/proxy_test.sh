@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# berth proxy: the generated nginx configuration passes `nginx -t` (as an include and whole),
+# is rewritten only when it changes, and a real nginx on a loopback port reaches two real Flask
+# servers through it: an app by its Host name, a preview by /app/preview/<id>/.
+source "$(dirname "$0")/lib.sh" "$1"
+PY=/usr/bin/python3   # Debian's python, which sees python3-flask
+S="$TMP/store"
+LISTEN=18480
+A=18481   # app one's frontend (pinned)
+B=18482   # app two's frontend (pinned)
+
+expect_ok --store "$S" reserve one 1 --port frontend=$A
+expect_ok --store "$S" reserve two 1 --port frontend=$B
+expect_ok --store "$S" lease acquire p56
+L=$(cat "$OUT")
+expect_ok --store "$S" lease acquire 'odd id'
+
+# An http-level include: nginx -t inside a wrapper.
+expect_ok --store "$S" proxy -o "$TMP/berth.conf"
+expect_out "wrote .*berth.conf \(2 app\(s\), 2 preview\(s\)\)"
+grep -q "server_name one-app1.localhost;" "$TMP/berth.conf" && pass || fail "no server for one-app1"
+grep -q "location /app/preview/p56/" "$TMP/berth.conf" && pass || fail "no location for p56"
+grep -q "# lease 'odd id' (port [0-9]*): its id cannot stand in a URL path" "$TMP/berth.conf" && pass ||
+  fail "an id with a space must be named, not routed"
+mkdir -p "$TMP/nginx/tmp"
+printf 'pid nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n  include %s;\n}\n' "$TMP/berth.conf" >"$TMP/nginx/wrapper.conf"
+nginx -t -p "$TMP/nginx" -c "$TMP/nginx/wrapper.conf" >/dev/null 2>&1 && pass || fail "nginx -t on the include"
+touch -d '2001-01-01' "$TMP/berth.conf"
+expect_ok --store "$S" proxy -o "$TMP/berth.conf"
+expect_out "unchanged"
+expect_eq "an unchanged proxy file is not rewritten" "$(stat -c %Y "$TMP/berth.conf")" "$(date -d 2001-01-01 +%s)"
+expect_ok --store "$S" proxy
+expect_eq "standard output is the file" "$(cat "$OUT")" "$(cat "$TMP/berth.conf")"
+expect_fail 2 "--format 'caddy' is not known" --store "$S" proxy --format caddy
+expect_fail 2 "--listen 70000 is not a port" --store "$S" proxy --listen 70000
+
+# A whole nginx.conf, run for real.
+expect_ok --store "$S" proxy --standalone --listen $LISTEN -o "$TMP/nginx/nginx.conf"
+nginx -t -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" >/dev/null 2>&1 && pass || fail "nginx -t standalone"
+cat >"$TMP/server.py" <<'PY'
+import sys
+from flask import Flask, request
+app = Flask(__name__)
+@app.route("/", defaults={"path": ""})
+@app.route("/<path:path>")
+def any_path(path):
+    return f"{sys.argv[2]} /{path} host={request.host}"
+app.run(host="127.0.0.1", port=int(sys.argv[1]))
+PY
+pids=()
+for spec in "$A one" "$B two" "$L preview-56"; do
+  set -- $spec
+  PYTHONDONTWRITEBYTECODE=1 $PY "$TMP/server.py" "$1" "$2" >"$TMP/server.$1.log" 2>&1 &
+  pids+=($!)
+done
+nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" >"$TMP/nginx.log" 2>&1
+trap 'nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -s stop 2>/dev/null; kill ${pids[*]} 2>/dev/null; rm -rf "$TMP"' EXIT
+get() {  # get HOST PATH: retries while the servers start
+  local body i
+  for i in $(seq 1 50); do
+    body=$(curl -sf -H "Host: $1" "http://127.0.0.1:$LISTEN$2" 2>/dev/null) && break
+    sleep 0.2
+  done
+  echo "$body"
+}
+expect_eq "app one by name" "$(get one-app1.localhost /hello)" "one /hello host=one-app1.localhost"
+expect_eq "app two by name" "$(get two-app1.localhost /)" "two / host=two-app1.localhost"
+expect_eq "a preview by path" "$(get localhost /app/preview/p56/assets/x.js)" "preview-56 /assets/x.js host=localhost"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$LISTEN/app/preview/nope/")
+expect_eq "an unknown preview" "$code" 404
+
+finish
