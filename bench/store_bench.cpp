@@ -2,7 +2,8 @@
 //   store_bench [runs]
 // 1. reservations per second inside one batch (one write transaction);
 // 2. allocation cost with 1,000 vs 30,000 reservations held, in a wide pool: per allocation
-//    inside a batch, and per single-reservation transaction, with the slots dense and with holes.
+//    inside a batch, and per single-reservation transaction, with the slots dense and with holes;
+// 3. lease acquires per second inside one process, with 100 leases held.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -78,6 +79,7 @@ AllocCost allocation_cost(std::uint32_t held, bool holes, int runs) {
   for (int r = 0; r < runs; ++r) {
     Dir dir;
     Store store(dir.path);
+    store.remove_pool("preview");  // the default lease pool sits inside the wide range
     store.set_pool({"wide", {{"port", 11001, 65535}}, 1}, true);
     fill(store, held, holes);
     const std::uint32_t k = 500;
@@ -109,6 +111,7 @@ int main(int argc, char** argv) {
     for (int r = 0; r < runs; ++r) {
       Dir dir;
       Store store(dir.path);
+      store.remove_pool("preview");  // the default lease pool sits inside the wide range
       store.set_pool({"wide", {{"port", 11001, 65535}}, 1}, true);
       const auto ops = reserve_ops("batch/model", 1, count, "wide");
       const auto t = Clock::now();
@@ -129,6 +132,31 @@ int main(int argc, char** argv) {
     std::printf("%-8s %8u %18.2f %22.1f\n", kind, 30000u, large.batch_us, large.single_us);
     std::printf("%-8s ratio 30,000 / 1,000: %.2fx in batch, %.2fx single\n", kind,
                 large.batch_us / small.batch_us, large.single_us / small.single_us);
+  }
+
+  {
+    std::vector<double> rates;
+    const int count = 300;
+    for (int r = 0; r < runs; ++r) {
+      Dir dir;
+      Store store(dir.path);
+      Pool pool{"bench", {{"port", 40001, 41000}}, 1};
+      pool.lease = true;
+      store.set_pool(pool, true);
+      for (int i = 0; i < 100; ++i) {
+        store.acquire_lease("held-" + std::to_string(i), "bench", std::nullopt, std::nullopt);
+      }
+      double spent = 0;
+      for (int i = 0; i < count; ++i) {
+        const auto t = Clock::now();
+        store.acquire_lease("new-" + std::to_string(i), "bench", std::nullopt, std::nullopt);
+        spent += seconds_since(t);
+        store.release_lease("new-" + std::to_string(i));
+      }
+      rates.push_back(count / spent);
+    }
+    std::printf("\nlease acquires per second inside one process, 100 leases held: %.0f\n",
+                median(rates));
   }
   return 0;
 }

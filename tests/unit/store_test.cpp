@@ -540,3 +540,30 @@ TEST_CASE("a store that lost its schema key is refused, never reset") {
         std::string::npos);
   CHECK(env.read([](const Txn& t) { return t.count(Db::apps); }) == 1);
 }
+
+TEST_CASE("leases: lowest free port, idempotent, never a port a reservation holds") {
+  TempDir dir;
+  Store store(dir.path());
+  setenv("BERTH_NOW", "1000", 1);
+  CHECK(store.acquire_lease("a", "", std::nullopt, std::nullopt).port == 32100);
+  store.reserve(req("pin", 1, "", {{"backend", 32101}}));
+  CHECK(store.acquire_lease("b", "", std::nullopt, std::nullopt).port == 32102);
+  setenv("BERTH_NOW", "1500", 1);
+  const Lease again = store.acquire_lease("a", "", 60, std::nullopt);
+  CHECK(again.port == 32100);
+  CHECK(again.last_active == 1500);
+  CHECK(again.ttl == 60);
+  CHECK_THROWS_WITH(store.reserve(req("m", 1, "", {{"backend", 32100}})),
+                    Catch::Contains("is held by lease 'a' (pool 'preview')"));
+  setenv("BERTH_NOW", "1559", 1);
+  CHECK(store.expire_leases(std::nullopt, false).empty());
+  setenv("BERTH_NOW", "1560", 1);
+  const auto gone = store.expire_leases(std::nullopt, true);
+  REQUIRE(gone.size() == 1);
+  CHECK(gone[0].id == "a");
+  CHECK(store.leases(std::nullopt).size() == 2);  // a dry run frees nothing
+  CHECK(store.expire_leases(std::nullopt, false).size() == 1);
+  CHECK(store.acquire_lease("c", "", std::nullopt, std::nullopt).port == 32100);
+  CHECK(store.check().empty());
+  unsetenv("BERTH_NOW");
+}
