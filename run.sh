@@ -10,8 +10,10 @@ packages=(g++ cmake ninja-build pkg-config nlohmann-json3-dev liblmdb-dev liblmd
   libcli11-dev catch2 lmdb-utils)
 # What the tests use: docker-compose (file validation only, no engine), nginx (nginx -t),
 # Debian's Python with Flask and curl to check generated apps for real; make for the Unix
-# Makefiles generator; clang-14 and libFuzzer for the fuzz targets.
-test_packages=(docker-compose nginx python3 python3-flask curl make clang-14 libfuzzer-14-dev)
+# Makefiles generator; clang-14, libFuzzer and its runtimes (with the sanitizers) for the fuzz
+# targets.
+test_packages=(docker-compose nginx python3 python3-flask curl make clang-14 libfuzzer-14-dev
+  libclang-rt-14-dev)
 
 install_missing() {
   local missing=() p
