@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "generator/fileio.hpp"
+#include "generator/inputs.hpp"
 #include "generator/scaffold.hpp"
 #include "generator/template.hpp"
 #include "store/error.hpp"
@@ -137,19 +138,11 @@ std::map<AppKey, LockEntry> read_lock(const fs::path& path) {
   for (std::size_t i = 0; i < apps.size(); ++i) {
     const JsonFields a(apps[i], at + ": app " + std::to_string(i + 1));
     a.only({"model", "app", "pool", "ports", "project"});
-    AppKey key{a.string("model"), static_cast<std::uint32_t>(a.integer("app", 1, k_max_app))};
-    try {
-      validate_model(key.model);
-    } catch (const Error& e) {
-      a.fail(e.what());
-    }
+    const AppKey key = entry_key(a, "app");
     LockEntry e;
     e.pool = a.string("pool");
     e.project = a.string("project");
-    for (const auto& [name, port] : a.object("ports").items()) {
-      e.ports[name] = static_cast<std::uint16_t>(
-          json_integer(port, 1, 65535, "port " + quote(name), a.where()));
-    }
+    e.ports = entry_ports(a);
     if (!lock.emplace(key, std::move(e)).second) {
       a.fail(describe(key) + " is listed twice");
     }
@@ -168,19 +161,10 @@ std::vector<PlanEntry> read_plan(const std::string& path) {
     j.only({"model", "app", "pool", "ports", "template", "vars", "overlay", "out", "target",
             "declared", "declared_in"});
     PlanEntry e;
-    e.request.key.model = j.string("model");
-    try {
-      validate_model(e.request.key.model);
-    } catch (const Error& err) {
-      j.fail(err.what());
-    }
-    e.request.key.app = static_cast<std::uint32_t>(j.integer("app", 1, k_max_app));
+    e.request.key = entry_key(j, "app");
     e.request.pool = j.string_or("pool", "");
     if (j.has("ports")) {
-      for (const auto& [name, port] : j.object("ports").items()) {
-        e.request.pins[name] = static_cast<std::uint16_t>(
-            json_integer(port, 1, 65535, "port " + quote(name), j.where()));
-      }
+      e.request.pins = entry_ports(j);
     }
     e.template_name = j.string_or("template", "react-flask");
     if (j.has("vars")) {
@@ -481,13 +465,16 @@ PlanResult run_plan(Store& store, const std::vector<PlanEntry>& entries,
     refuse(problems);
   }
 
-  std::vector<ReserveResult> planned;
-  try {
-    planned = store.preview(ops);
-  } catch (const Error& err) {
-    throw Error(err.kind(), "configure refused, nothing changed",
-                label(err, entries, lock, options));
-  }
+  // The whole batch in one transaction, committed or not; a refusal names each app.
+  const auto reserve_all = [&](bool commit) {
+    try {
+      return commit ? store.apply(ops) : store.preview(ops);
+    } catch (const Error& err) {
+      throw Error(err.kind(), "configure refused, nothing changed",
+                  label(err, entries, lock, options));
+    }
+  };
+  std::vector<ReserveResult> planned = reserve_all(false);
   // Nothing changed since the last run (a re-configure): the outputs are as they were.
   std::optional<fs::path> cache;
   std::string print;
@@ -502,13 +489,7 @@ PlanResult run_plan(Store& store, const std::vector<PlanEntry>& entries,
       fresh = fs::exists(*options.stamps_dir / stamp_name(i, entries[i]));
     }
     if (fresh) {
-      std::vector<ReserveResult> results;
-      try {
-        results = store.apply(ops);
-      } catch (const Error& err) {
-        throw Error(err.kind(), "configure refused, nothing changed",
-                    label(err, entries, lock, options));
-      }
+      const std::vector<ReserveResult> results = reserve_all(true);
       if (fingerprint(entries, options, sources, results) == print) {
         PlanResult out;
         for (const auto& r : results) {
@@ -518,6 +499,7 @@ PlanResult run_plan(Store& store, const std::vector<PlanEntry>& entries,
         return out;
       }
       planned = results;  // another process changed the store meanwhile: render it as it is
+      print.clear();
     }
   }
   const bool for_cmake = options.cmake_out.has_value();
@@ -525,13 +507,7 @@ PlanResult run_plan(Store& store, const std::vector<PlanEntry>& entries,
   if (!problems.empty()) {
     refuse(problems);
   }
-  std::vector<ReserveResult> results;
-  try {
-    results = store.apply(ops);
-  } catch (const Error& err) {
-    throw Error(err.kind(), "configure refused, nothing changed",
-                label(err, entries, lock, options));
-  }
+  const std::vector<ReserveResult> results = reserve_all(true);
   bool same = true;
   for (std::size_t i = 0; i < results.size() && same; ++i) {
     same = to_json(results[i].reservation) == to_json(planned[i].reservation);
@@ -546,7 +522,9 @@ PlanResult run_plan(Store& store, const std::vector<PlanEntry>& entries,
     }
     PlanResult out = write_results(entries, options, results, sources, outputs);
     if (cache) {
-      write_if_changed(*cache, fingerprint(entries, options, sources, results));
+      // The preview's fingerprint stands unless the store changed between preview and commit.
+      write_if_changed(
+          *cache, same && !print.empty() ? print : fingerprint(entries, options, sources, results));
     }
     return out;
   } catch (const Error& err) {

@@ -129,6 +129,11 @@ grep -q "scaffolding apps/big/app7$" "$OUT" && pass || fail "the overlay edit di
 grep -q changed "$TMP/bigb/apps/big/app7/backend/extra.py" && pass || fail "overlay edit not in app7"
 configure "$TMP/big" "$TMP/bigb" "$TMP/bigs" -DBERTH_VERBOSE=ON
 grep -qE -- "-- +big +40 +5079 +8079 +big-app40" "$OUT" && pass || fail "BERTH_VERBOSE=ON prints the table"
+# A re-configure with nothing changed skips berth's rendering, but never leaves a stamp missing.
+rm "$TMP/bigb/berth/apps/berth_big_app5.reservation"
+configure "$TMP/big" "$TMP/bigb" "$TMP/bigs"
+[ -f "$TMP/bigb/berth/apps/berth_big_app5.reservation" ] && pass ||
+  fail "a deleted stamp was not written again by a re-configure"
 "$BERTH" --store "$TMP/bigs" release big --all >/dev/null
 "${BUILD[@]}" "$TMP/bigb" --target clean >/dev/null 2>&1
 "${BUILD[@]}" "$TMP/bigb" >"$OUT" 2>&1

@@ -54,6 +54,9 @@ wait "$owner" 2>/dev/null
 expect_ok --store "$S" lease expire
 expect_out "expired 'owned'"
 expect_fail 2 "--owner-pid '0' is not a process id" --store "$S" lease acquire x --owner-pid 0
+BERTH_NOW=soon "$BERTH" --store "$S" lease acquire x >"$OUT" 2>"$ERR"
+expect_eq "a bad BERTH_NOW exits 2" "$?" 2
+grep -q "BERTH_NOW 'soon' is not a time in Unix seconds" "$ERR" && pass || fail "bad BERTH_NOW message"
 
 # Leases, reservations and pins never share a port.
 expect_ok --store "$S" lease acquire forever
@@ -91,6 +94,8 @@ expect_eq "export, import, export" "$(cat "$OUT")" "$(cat "$TMP/export.json")"
 "$BERTH" --store "$TMP/other" reserve taker 1 --port backend=32100 >/dev/null
 echo '{"berth_export": 1, "leases": [{"id": "x", "pool": "preview", "port": 32100, "acquired": 1, "last_active": 1, "ttl": 0, "owner_pid": 0}]}' >"$TMP/lease-import.json"
 expect_fail 3 "lease 'x': port 32100 \(backend\) is held by 'taker' app 1|lease 'x': port 32100 is held by 'taker' app 1" --store "$TMP/other" import "$TMP/lease-import.json"
+echo '{"berth_export": 1, "leases": [{"id": "y", "pool": "preview", "port": 40000, "acquired": 1, "last_active": 1, "ttl": 0, "owner_pid": 0}]}' >"$TMP/lease-import.json"
+expect_fail 3 "lease 'y': port 40000 is not in pool 'preview'" --store "$TMP/other" import "$TMP/lease-import.json"
 
 # 16 processes at once: leases with overlapping and distinct ids, reservations in between.
 C="$TMP/concurrent"

@@ -145,6 +145,7 @@ expect_eq "family 7: build-app of a stamp without an app folder" "$?" 2
 grep -q "\-\-out is empty" "$ERR" && pass || fail "family 7: build-app names the missing folder"
 [ ! -e "$TMP/bare-stamps/app1.done" ] && [ ! -e "$TMP/bare.d" ] && pass ||
   fail "family 7: a failed build-app wrote its done file or depfile"
+expect_error 2 "stamp '$TMP/plan1.json' is not a <target>.reservation file" --store "$S" build-app "$TMP/plan1.json"
 "$BERTH" --store "$S" release c 1 >/dev/null
 "$BERTH" --store "$S" release l 1 >/dev/null
 before=$(snapshot)
