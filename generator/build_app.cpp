@@ -136,10 +136,12 @@ int build_apps(const fs::path& store_dir, const std::vector<std::string>& stamps
     }
     // What this app was made from: the next run compares `done` with these.
     std::string inputs;
-    const fs::path root = fs::absolute(tmpl->root);
-    std::vector<std::string> app_inputs = {(root / "template.json").string()};
+    std::vector<std::string> app_inputs;
+    if (const auto manifest = tmpl->manifest()) {
+      app_inputs.push_back(fs::absolute(*manifest).string());
+    }
     for (const auto& f : tmpl->files) {
-      app_inputs.push_back((root / "files" / f.path).string());
+      app_inputs.push_back((fs::absolute(tmpl->files_dir) / f.path).string());
     }
     for (const auto& f : overlay) {
       app_inputs.push_back((fs::absolute(args.overlay) / f.path).string());

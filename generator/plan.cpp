@@ -636,7 +636,9 @@ std::string cmake_text(const std::vector<PlanEntry>& entries, const PlanOptions&
     all_targets += " " + target;
     // Adding or removing a template or overlay file changes the outputs: configure again.
     const Template& t = *sources.templates[i];
-    configure_depends.insert((fs::absolute(t.root) / "template.json").string());
+    if (const auto manifest = t.manifest()) {
+      configure_depends.insert(fs::absolute(*manifest).string());
+    }
     for (const auto& folder : t.folders) {
       configure_depends.insert(fs::absolute(folder).string());
     }

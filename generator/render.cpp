@@ -181,6 +181,23 @@ Rendered render(std::string_view text, const Context& context, const std::string
   return out;
 }
 
+std::vector<PlaceholderUse> placeholders(std::string_view text) {
+  std::vector<PlaceholderUse> out;
+  StopCache cache;
+  for (std::size_t pos = text.find("{{"); pos != std::string_view::npos;) {
+    const auto p = parse_at(text, pos, cache);
+    if (!p) {
+      pos = text.find("{{", pos + 1);
+      continue;
+    }
+    if (pos == 0 || text[pos - 1] != '\\') {
+      out.push_back({p->key, p->fallback});
+    }
+    pos = text.find("{{", p->end);
+  }
+  return out;
+}
+
 bool has_placeholder(std::string_view text) {
   StopCache cache;
   for (std::size_t pos = text.find("{{"); pos != std::string_view::npos;

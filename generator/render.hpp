@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,15 @@ struct Rendered {
 // A key missing from the context with no default is an error located at its `{{`, naming the
 // closest known key when one is near. `file` only labels errors. Time is linear in the text.
 Rendered render(std::string_view text, const Context& context, const std::string& file);
+
+// One placeholder as written: its key and its inline default, if any.
+struct PlaceholderUse {
+  std::string key;
+  std::optional<std::string> fallback;
+};
+
+// Every placeholder render() would fill in `text`, in order (escaped ones left out).
+std::vector<PlaceholderUse> placeholders(std::string_view text);
 
 // Whether `text` still holds a placeholder that render() would fill (for output checks).
 bool has_placeholder(std::string_view text);

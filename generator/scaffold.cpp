@@ -1,6 +1,7 @@
 #include "generator/scaffold.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <set>
 #include <sstream>
@@ -23,8 +24,16 @@ Context make_context(const Reservation& reservation, const Template& tmpl,
   ctx["model_slug"] = model_slug(reservation.key.model);
   ctx["app_num"] = std::to_string(reservation.key.app);
   ctx["project_name"] = reservation.project;
+  // The earlier system's keys, so its templates render as they are.
+  ctx["PROJECT_NAME"] = reservation.project;
+  ctx["COMPOSE_PROJECT_NAME"] = reservation.project;
   for (const auto& p : reservation.ports) {
     ctx[p.name + "_port"] = std::to_string(p.port);
+    std::string upper = p.name;
+    for (char& c : upper) {
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    ctx[upper + "_PORT"] = std::to_string(p.port);
   }
   for (const auto& name : tmpl.ports) {
     if (!reservation.port(name)) {
@@ -42,7 +51,9 @@ Context make_context(const Reservation& reservation, const Template& tmpl,
       throw usage_error("template " + quote(tmpl.name) + " declares variable " + quote(key) +
                         "; names ending in _json are berth's JSON forms of other keys; rename it");
     }
-    ctx[key] = var.default_value;
+    if (var.default_value) {
+      ctx[key] = *var.default_value;
+    }
   }
   for (const auto& [key, value] : sets) {
     if (!tmpl.variables.count(key)) {
@@ -119,7 +130,7 @@ std::vector<OutputFile> render_template(const Template& tmpl, const Context& con
                                         const std::vector<OutputFile>& overlay, bool bodies) {
   std::map<std::string, OutputFile> out;
   std::vector<std::string> errors;
-  const std::string files_dir = (tmpl.root / "files").string() + "/";
+  const std::string files_dir = tmpl.files_dir.string() + "/";
   for (const auto& f : tmpl.files) {
     const std::string label = files_dir + f.path;
     const Rendered name = render(f.path, context, label + " (file name)");
@@ -145,8 +156,13 @@ std::vector<OutputFile> render_template(const Template& tmpl, const Context& con
     }
     if (name.ok() && body.ok()) {
       check_relative(name.text, "template " + quote(tmpl.name) + " output path");
+      // `.env` holds secrets (SECRET_KEY and the like): owner only, unless `modes` says.
+      const bool env =
+          name.text == ".env" ||
+          (name.text.size() > 5 && name.text.compare(name.text.size() - 5, 5, "/.env") == 0);
+      const unsigned mode = env && !f.mode_set ? 0600 : f.mode;
       auto [it, added] =
-          out.emplace(name.text, OutputFile{name.text, std::move(body.text), f.mode});
+          out.emplace(name.text, OutputFile{name.text, std::move(body.text), mode, f.starter});
       if (!added) {
         errors.push_back(label + ": renders to " + quote(name.text) +
                          ", which another template file also renders to");
@@ -165,7 +181,7 @@ std::vector<OutputFile> render_template(const Template& tmpl, const Context& con
   }
   // `.env` starts as a copy of `.env.example`, so `docker compose up` picks the project name.
   if (auto it = out.find(".env.example"); it != out.end() && !out.count(".env")) {
-    out[".env"] = OutputFile{".env", it->second.content, it->second.mode};
+    out[".env"] = OutputFile{".env", it->second.content, 0600, it->second.starter};
   }
   // A path that is a file in one place and a folder in another (a template's `a` and an
   // overlay's `a/b`) cannot both be written: refuse before anything is.
@@ -363,17 +379,28 @@ ScaffoldPlan plan_app(const fs::path& dir, const std::vector<OutputFile>& files,
       report.kept.emplace_back(f.path, "something other than a file is in the way");
       continue;
     }
-    const auto content = read_if_file(p);
-    if (content && *content == f.content) {
-      report.unchanged.push_back(f.path);
-      manifest[f.path] = hash_hex(f.content);
-      if ((static_cast<unsigned>(st.permissions()) & 0777) != f.mode) {
-        plan.writes.push_back(f);  // same bytes, other mode: rewrite to set the mode
-        report.unchanged.pop_back();
-      }
+    if (f.starter) {
+      // A starting point for code a model or a person writes: once there, it is theirs.
+      report.started.push_back(f.path);
       continue;
     }
     auto it = old.find(f.path);
+    const auto content = read_if_file(p);
+    if (content && *content == f.content) {
+      const unsigned mode = static_cast<unsigned>(st.permissions()) & 0777;
+      if (mode == f.mode) {
+        report.unchanged.push_back(f.path);
+        manifest[f.path] = hash_hex(f.content);
+      } else if (it != old.end()) {
+        plan.writes.push_back(f);  // berth's file with another mode: rewrite to set the mode
+      } else {
+        char modes[64];
+        std::snprintf(modes, sizeof modes, "has mode %04o, not %04o", mode, f.mode);
+        report.kept.emplace_back(f.path, std::string("holds the template's bytes but ") + modes +
+                                             "; not written by berth, so left as it is");
+      }
+      continue;
+    }
     if (it == old.end()) {
       report.kept.emplace_back(f.path, "not written by berth; berth never touches it");
     } else if (content && hash_hex(*content) != it->second && !force) {
@@ -407,7 +434,7 @@ ScaffoldPlan plan_app(const fs::path& dir, const std::vector<OutputFile>& files,
 
   for (const auto& f : plan.writes) {
     report.written.push_back(f.path);
-    if (auto it = old.find(f.path); it != old.end()) {
+    if (auto it = old.find(f.path); it != old.end() && !f.starter) {
       manifest[f.path] = it->second;  // until the new content lands
     }
   }
@@ -435,7 +462,9 @@ void apply_plan(ScaffoldPlan plan, bool touch) {
   json pending = json::object();
   std::set<fs::path> folders = {root};
   for (const auto& f : plan.writes) {
-    pending[f.path] = hash_hex(f.content);
+    if (!f.starter) {  // a starter file is never berth's: never recorded, never removed
+      pending[f.path] = hash_hex(f.content);
+    }
     folders.insert((root / f.path).parent_path());
   }
   for (const auto& path : plan.report.unchanged) {
@@ -453,8 +482,10 @@ void apply_plan(ScaffoldPlan plan, bool touch) {
   try {
     for (const auto& f : plan.writes) {
       write_atomic(root / f.path, f.content, f.mode);
-      plan.manifest[f.path] = hash_hex(f.content);
-      pending.erase(f.path);
+      if (!f.starter) {
+        plan.manifest[f.path] = hash_hex(f.content);
+        pending.erase(f.path);
+      }
     }
     for (const auto& path : plan.removals) {
       fs::remove(root / path, ec);

@@ -16,10 +16,12 @@ struct OutputFile {
   std::string path;  // relative, '/'-separated, checked to stay inside the folder
   std::string content;
   unsigned mode = 0644;
+  bool starter = false;  // written only when missing (the template's `starter` files)
 };
 
 // The placeholders a reservation gives a template: model, model_slug, app_num, project_name,
-// <name>_port for every named port, the template's variables (defaults, then `sets`), and for
+// <name>_port for every named port, the earlier system's keys (PROJECT_NAME and
+// COMPOSE_PROJECT_NAME, <NAME>_PORT), the template's variables (defaults, then `sets`), and for
 // every key a <key>_json form (the value as a JSON string literal, safe in Python and JS code).
 // A `sets` key the template does not declare is a usage error.
 Context make_context(const Reservation& reservation, const Template& tmpl,
@@ -43,6 +45,7 @@ struct ScaffoldReport {
   std::vector<std::string> written;    // created or changed
   std::vector<std::string> unchanged;  // already held the right bytes: not touched
   std::vector<std::string> removed;    // written by berth earlier, no longer produced
+  std::vector<std::string> started;    // starter files already there: never touched
   std::vector<std::pair<std::string, std::string>> kept;  // path, why it was left alone
 };
 

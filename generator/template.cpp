@@ -3,13 +3,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "generator/fileio.hpp"
+#include "generator/render.hpp"
+#include "generator/scaffold.hpp"
 #include "store/error.hpp"
 #include "store/json_read.hpp"
 #include "store/model.hpp"
@@ -85,43 +89,187 @@ std::vector<fs::path> template_search_path() {
   return out;
 }
 
-Template load_template(const std::string& name_or_dir, const std::vector<fs::path>& search) {
-  fs::path root;
+std::optional<fs::path> Template::manifest() const {
+  if (bare) {
+    return std::nullopt;
+  }
+  return root / "template.json";
+}
+
+bool is_binary(std::string_view b) {
+  for (std::size_t i = 0; i < b.size();) {
+    const auto c = static_cast<unsigned char>(b[i]);
+    if (c == 0) {
+      return true;
+    }
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    // Lead byte: sequence length and the smallest value it may encode (no overlong forms).
+    std::size_t n = 0;
+    std::uint32_t value = 0;
+    std::uint32_t least = 0;
+    if ((c & 0xE0) == 0xC0) {
+      n = 2, value = c & 0x1F, least = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 3, value = c & 0x0F, least = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 4, value = c & 0x07, least = 0x10000;
+    } else {
+      return true;
+    }
+    if (i + n > b.size()) {
+      return true;
+    }
+    for (std::size_t k = 1; k < n; ++k) {
+      const auto cc = static_cast<unsigned char>(b[i + k]);
+      if ((cc & 0xC0) != 0x80) {
+        return true;
+      }
+      value = (value << 6) | (cc & 0x3F);
+    }
+    if (value < least || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) {
+      return true;
+    }
+    i += n;
+  }
+  return false;
+}
+
+KeyKind classify_key(const std::string& key) {
+  std::string base = key;
+  if (base.size() > 5 && base.compare(base.size() - 5, 5, "_json") == 0) {
+    base.resize(base.size() - 5);
+  }
+  static const std::set<std::string> fixed = {
+      "model", "model_slug", "app_num", "project_name", "PROJECT_NAME", "COMPOSE_PROJECT_NAME"};
+  KeyKind kind;
+  if (fixed.count(base)) {
+    kind.berth = true;
+    return kind;
+  }
+  const auto port_of = [&](const std::string& suffix, bool upper) -> std::optional<std::string> {
+    if (base.size() <= suffix.size() ||
+        base.compare(base.size() - suffix.size(), suffix.size(), suffix) != 0) {
+      return std::nullopt;
+    }
+    std::string name = base.substr(0, base.size() - suffix.size());
+    if (upper) {
+      for (char& c : name) {
+        if (c >= 'a' && c <= 'z') {
+          return std::nullopt;  // BACKEND_PORT, not Backend_PORT
+        }
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+    }
+    try {
+      validate_port_name(name);
+    } catch (const Error&) {
+      return std::nullopt;
+    }
+    return name;
+  };
+  kind.port = port_of("_port", false);
+  if (!kind.port) {
+    kind.port = port_of("_PORT", true);
+  }
+  kind.berth = kind.port.has_value();
+  return kind;
+}
+
+PlaceholderScan scan_placeholders(const std::vector<TemplateFile>& files) {
+  std::set<std::string> ports;
+  std::map<std::string, std::pair<std::set<std::string>, std::set<std::string>>> found;
+  for (const auto& f : files) {
+    auto uses = placeholders(f.path);
+    if (f.render) {
+      auto body = placeholders(f.content);
+      uses.insert(uses.end(), body.begin(), body.end());
+    }
+    for (const auto& use : uses) {
+      const KeyKind kind = classify_key(use.key);
+      if (kind.port) {
+        ports.insert(*kind.port);
+      } else if (!kind.berth) {
+        auto& [defaults, in_files] = found[use.key];
+        if (use.fallback) {
+          defaults.insert(*use.fallback);
+        }
+        in_files.insert(f.path);
+      }
+    }
+  }
+  PlaceholderScan out;
+  out.ports.assign(ports.begin(), ports.end());
+  for (auto& [key, uses] : found) {
+    out.variables[key] = {{uses.first.begin(), uses.first.end()},
+                          {uses.second.begin(), uses.second.end()}};
+  }
+  return out;
+}
+
+namespace {
+
+// The folder a template name or folder argument names.
+fs::path find_root(const std::string& name_or_dir, const std::vector<fs::path>& search) {
   std::error_code ec;
   if (name_or_dir.find('/') != std::string::npos || fs::is_directory(name_or_dir, ec)) {
-    root = name_or_dir;
-  } else {
-    std::string looked;
-    for (const auto& dir : search) {
-      if (fs::is_regular_file(dir / name_or_dir / "template.json", ec)) {
-        root = dir / name_or_dir;
-        break;
-      }
-      looked += (looked.empty() ? "" : ", ") + dir.string();
+    if (!fs::is_directory(name_or_dir, ec)) {
+      throw usage_error("template folder " + quote(name_or_dir) + " does not exist" +
+                        (fs::exists(name_or_dir, ec) ? " as a folder" : ""));
     }
-    if (root.empty()) {
-      throw usage_error("no template " + quote(name_or_dir) + " (looked in: " + looked +
-                        "); give a template folder or set BERTH_TEMPLATE_PATH");
+    return name_or_dir;
+  }
+  std::string looked;
+  for (const auto& dir : search) {
+    // The first folder of that name is the template: with a manifest or bare, never skipped.
+    if (fs::is_directory(dir / name_or_dir, ec)) {
+      return dir / name_or_dir;
     }
+    looked += (looked.empty() ? "" : ", ") + dir.string();
   }
-  const fs::path manifest_path = root / "template.json";
-  if (!fs::is_regular_file(manifest_path, ec)) {
-    throw usage_error("template folder " + quote(root.string()) + " has no template.json");
+  throw usage_error("no template " + quote(name_or_dir) + " (looked in: " + looked +
+                    "); give a template folder or set BERTH_TEMPLATE_PATH; `berth templates` "
+                    "lists the ones berth finds");
+}
+
+}  // namespace
+
+Template load_template(const std::string& name_or_dir, const std::vector<fs::path>& search) {
+  std::error_code ec;
+  Template t;
+  t.root = find_root(name_or_dir, search);
+  const fs::path manifest_path = t.root / "template.json";
+  const auto manifest_status = fs::symlink_status(manifest_path, ec);
+  t.bare = manifest_status.type() == fs::file_type::not_found;
+  if (!t.bare && !fs::is_regular_file(manifest_path, ec)) {
+    throw usage_error(quote(manifest_path.string()) + " is not a regular file");
   }
+  json m = json::object();
   const std::string where = manifest_path.string();
-  const json m = json::parse(read_file(manifest_path), nullptr, false);
-  if (m.is_discarded()) {
-    throw usage_error(quote(where) + " is not valid JSON");
+  if (!t.bare) {
+    m = json::parse(read_file(manifest_path), nullptr, false);
+    if (m.is_discarded()) {
+      throw usage_error(quote(where) + " is not valid JSON");
+    }
   }
   const JsonFields f(m, where);
-  f.only({"name", "description", "ports", "variables", "render", "copy", "modes"});
-  Template t;
-  t.root = root;
-  t.name = f.string("name");
-  if (t.name.empty()) {
-    f.fail("\"name\" must be a non-empty string");
+  f.only({"name", "description", "ports", "variables", "render", "copy", "starter", "modes"});
+  if (t.bare) {
+    fs::path folder = fs::absolute(t.root).lexically_normal();
+    if (!folder.has_filename()) {
+      folder = folder.parent_path();  // "mine/" is the folder "mine"
+    }
+    t.name = folder.filename().string();
+    t.description = "bare template (no template.json)";
+  } else {
+    t.name = f.string("name");
+    if (t.name.empty()) {
+      f.fail("\"name\" must be a non-empty string");
+    }
+    t.description = f.string_or("description", "");
   }
-  t.description = f.string_or("description", "");
   t.ports = f.strings_or("ports", {});
   for (const auto& port : t.ports) {
     try {
@@ -134,9 +282,15 @@ Template load_template(const std::string& name_or_dir, const std::vector<fs::pat
     for (const auto& [key, v] : f.object("variables").items()) {
       const JsonFields var(v, where + ": variable " + quote(key));
       var.only({"default", "description"});
-      TemplateVariable tv{var.string("default"), var.string_or("description", "")};
+      TemplateVariable tv;
+      if (var.has("default")) {
+        tv.default_value = var.string("default");
+      }
+      tv.description = var.string_or("description", "");
       try {
-        check_text(tv.default_value, "variable " + quote(key) + "'s default");
+        if (tv.default_value) {
+          check_text(*tv.default_value, "variable " + quote(key) + "'s default");
+        }
       } catch (const Error& e) {
         f.fail(e.what());
       }
@@ -151,8 +305,10 @@ Template load_template(const std::string& name_or_dir, const std::vector<fs::pat
   };
   const auto render_globs = f.strings_or("render", {"**"});
   const auto copy_globs = f.strings_or("copy", {});
-  std::for_each(render_globs.begin(), render_globs.end(), check_glob);
-  std::for_each(copy_globs.begin(), copy_globs.end(), check_glob);
+  const auto starter_globs = f.strings_or("starter", {});
+  for (const auto* globs : {&render_globs, &copy_globs, &starter_globs}) {
+    std::for_each(globs->begin(), globs->end(), check_glob);
+  }
   std::vector<std::pair<std::string, unsigned>> modes;
   if (f.has("modes")) {
     for (const auto& [glob, mode] : f.object("modes").items()) {
@@ -168,60 +324,92 @@ Template load_template(const std::string& name_or_dir, const std::vector<fs::pat
     }
   }
 
-  const fs::path files_dir = root / "files";
-  if (!fs::is_directory(files_dir, ec)) {
-    throw usage_error("template " + quote(t.name) + " has no files/ folder in " +
-                      quote(root.string()));
+  // The files: under files/ when the manifest has that folder, else beside the manifest (or
+  // the whole bare folder).
+  t.files_dir = t.root;
+  if (!t.bare && fs::is_directory(t.root / "files", ec)) {
+    t.files_dir = t.root / "files";
   }
-  const fs::path real_files = fs::canonical(files_dir);
-  t.folders = {fs::absolute(root), fs::absolute(files_dir)};
-  for (auto it = fs::recursive_directory_iterator(files_dir);
+  const bool beside = t.files_dir == t.root;
+  const fs::path real_files = fs::canonical(t.files_dir);
+  t.folders = {fs::absolute(t.root), fs::absolute(t.files_dir)};
+  const std::string shown =
+      t.bare ? "bare template " + quote(t.root.string()) : "template " + quote(t.name);
+  for (auto it = fs::recursive_directory_iterator(t.files_dir);
        it != fs::recursive_directory_iterator(); ++it) {
-    const fs::path rel = it->path().lexically_relative(files_dir);
+    const fs::path rel = it->path().lexically_relative(t.files_dir);
     const std::string rel_s = rel.generic_string();
+    if (beside && (rel_s == "template.json" || rel_s == ".git" || rel_s == k_scaffold_manifest)) {
+      if (it->is_directory() && !it->is_symlink()) {
+        it.disable_recursion_pending();
+      }
+      continue;  // the manifests and a version-control folder are not app files
+    }
     if (it->is_symlink()) {
       const fs::path target = fs::weakly_canonical(it->path(), ec);
       if (ec || !within(real_files, target)) {
-        throw usage_error("template " + quote(t.name) + ": " + quote(rel_s) +
+        throw usage_error(shown + ": " + quote(rel_s) +
                           " is a symlink leading outside the template; refusing it");
       }
       if (fs::is_directory(target)) {
-        throw usage_error("template " + quote(t.name) + ": " + quote(rel_s) +
+        throw usage_error(shown + ": " + quote(rel_s) +
                           " is a symlink to a folder; templates may link only files");
       }
     } else if (it->is_directory()) {
       t.folders.push_back(fs::absolute(it->path()));
       continue;
     } else if (!it->is_regular_file()) {
-      throw usage_error("template " + quote(t.name) + ": " + quote(rel_s) +
-                        " is not a regular file");
+      throw usage_error(shown + ": " + quote(rel_s) + " is not a regular file");
     }
-    TemplateFile f;
-    f.path = rel_s;
+    TemplateFile tf;
+    tf.path = rel_s;
+    tf.content = read_file(it->path());
+    tf.binary = is_binary(tf.content);
     const auto matches = [&](const std::vector<std::string>& globs) {
       return std::any_of(globs.begin(), globs.end(),
                          [&](const std::string& g) { return glob_match(g, rel_s); });
     };
     if (matches(copy_globs)) {
-      f.render = false;
+      tf.render = false;
     } else if (!matches(render_globs)) {
-      throw usage_error("template " + quote(t.name) + ": " + quote(rel_s) +
+      throw usage_error(shown + ": " + quote(rel_s) +
                         " matches neither \"render\" nor \"copy\" in template.json");
+    } else if (tf.binary) {
+      // A binary file is rendered only when a glob other than the catch-all names it.
+      tf.render = std::any_of(render_globs.begin(), render_globs.end(), [&](const std::string& g) {
+        return g != "**" && glob_match(g, rel_s);
+      });
     }
-    // The most specific (longest) matching glob sets the mode.
+    tf.starter = matches(starter_globs);
+    // The most specific (longest) matching glob sets the mode; else the file's executable bit.
     std::size_t best = 0;
     for (const auto& [glob, mode] : modes) {
       if (glob.size() > best && glob_match(glob, rel_s)) {
-        f.mode = mode;
+        tf.mode = mode;
+        tf.mode_set = true;
         best = glob.size();
       }
     }
-    f.content = read_file(it->path());
-    t.files.push_back(std::move(f));
+    if (!tf.mode_set) {
+      const auto perms = fs::status(it->path(), ec).permissions();
+      tf.mode = (perms & fs::perms::owner_exec) != fs::perms::none ? 0755 : 0644;
+    }
+    t.files.push_back(std::move(tf));
   }
   std::sort(t.files.begin(), t.files.end(),
             [](const TemplateFile& a, const TemplateFile& b) { return a.path < b.path; });
   std::sort(t.folders.begin() + 2, t.folders.end());
+  if (t.files.empty()) {
+    throw usage_error(shown + " holds no files in " + quote(t.files_dir.string()));
+  }
+  if (t.bare) {
+    // The ports and variables are what the placeholders ask for.
+    const PlaceholderScan scan = scan_placeholders(t.files);
+    t.ports = scan.ports;
+    for (const auto& [key, use] : scan.variables) {
+      t.variables[key] = TemplateVariable{std::nullopt, "found in " + use.files.front()};
+    }
+  }
   return t;
 }
 

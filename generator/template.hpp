@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,35 +10,68 @@ namespace berth {
 
 // One file of a template, read into memory.
 struct TemplateFile {
-  std::string
-      path;  // relative to the template's files/ folder, '/'-separated; may hold placeholders
+  std::string path;  // relative to the template's files folder, '/'-separated; may hold
+                     // placeholders
   std::string content;
-  bool render = true;  // false: copied verbatim
-  unsigned mode = 0644;
+  bool render = true;     // false: copied verbatim (listed under `copy`, or binary)
+  bool starter = false;   // written only when missing, never overwritten (`starter`)
+  bool binary = false;    // holds a NUL byte or is not valid UTF-8
+  unsigned mode = 0644;   // the `modes` glob's, else 0755 for an executable file, else 0644
+  bool mode_set = false;  // a `modes` glob gave the mode
 };
 
 struct TemplateVariable {
-  std::string default_value;
+  // Without a default, only a --set value or a placeholder's own `{{key|default}}` fills it.
+  std::optional<std::string> default_value;
   std::string description;
 };
 
-// A template folder: `template.json` (the manifest) beside `files/` (see docs/templates.md).
+// A template folder (see docs/templates.md): `template.json` (the manifest) beside `files/`;
+// a manifest beside the files themselves; or a bare folder of files with no manifest.
 struct Template {
   std::string name;
   std::string description;
   std::filesystem::path root;
-  std::vector<std::string> ports;                     // named ports it needs from the pool
+  std::filesystem::path files_dir;  // where the files are: root/files, or root itself
+  bool bare = false;                // no template.json: every file rendered, ports found
+  std::vector<std::string> ports;   // named ports it needs from the pool
   std::map<std::string, TemplateVariable> variables;  // declared variables with their defaults
   std::vector<TemplateFile> files;                    // sorted by path
-  std::vector<std::filesystem::path> folders;         // root, files/ and every folder below
+  std::vector<std::filesystem::path> folders;         // root, the files folder and every one below
+
+  // The manifest file, when there is one.
+  std::optional<std::filesystem::path> manifest() const;
 };
 
-// Loads a template by name (searched in `search`, in order) or by folder (a value holding '/'
-// or naming an existing folder). Throws a usage error naming the problem: no such template,
-// a malformed manifest, a file matching neither `render` nor `copy`, a symlink leading outside
-// the template.
+// Loads a template by name (searched in `search`, in order: the first folder of that name is
+// used, with or without a manifest) or by folder (a value holding '/' or naming an existing
+// folder). Throws a usage error naming the problem: no such template, a malformed manifest, a
+// file matching neither `render` nor `copy`, a symlink leading outside the template.
 Template load_template(const std::string& name_or_dir,
                        const std::vector<std::filesystem::path>& search);
+
+// Whether berth itself gives `key` a value (model, app_num, project_name, the legacy keys,
+// `<name>_port`, `<NAME>_PORT`, and their `_json` forms); for a port key, its port name.
+struct KeyKind {
+  bool berth = false;
+  std::optional<std::string> port;
+};
+KeyKind classify_key(const std::string& key);
+
+// What a set of files' placeholders ask for: the named ports and the other keys, each with
+// its inline defaults (sorted, distinct) and the files that use it.
+struct PlaceholderScan {
+  std::vector<std::string> ports;
+  struct Use {
+    std::vector<std::string> defaults;
+    std::vector<std::string> files;
+  };
+  std::map<std::string, Use> variables;
+};
+PlaceholderScan scan_placeholders(const std::vector<TemplateFile>& files);
+
+// Whether `bytes` is binary: holds a NUL byte or is not valid UTF-8.
+bool is_binary(std::string_view bytes);
 
 // Where templates are looked for: $BERTH_TEMPLATE_PATH (':'-separated), then the installed
 // share/berth/templates beside the executable, then this source tree's templates/.

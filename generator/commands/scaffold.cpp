@@ -26,7 +26,8 @@ void print_scaffold(const Options& o, const ScaffoldArgs& a, const std::string& 
                 {"written", report.written},
                 {"unchanged", report.unchanged},
                 {"removed", report.removed},
-                {"kept", kept}});
+                {"kept", kept},
+                {"starter_kept", report.started}});
   } else if (!quiet) {
     print_reservations(std::cout, {outcome.result.reservation});
     const char* verb = a.dry_run ? "would write" : "wrote";
@@ -38,7 +39,11 @@ void print_scaffold(const Options& o, const ScaffoldArgs& a, const std::string& 
     }
     std::cout << (a.dry_run ? "dry run: " : "") << report.written.size() << " written, "
               << report.unchanged.size() << " unchanged, " << report.removed.size() << " removed, "
-              << report.kept.size() << " kept in " << a.out << '\n';
+              << report.kept.size() << " kept";
+    if (!report.started.empty()) {
+      std::cout << ", " << report.started.size() << " starter files left as they are";
+    }
+    std::cout << " in " << a.out << '\n';
   }
 }
 

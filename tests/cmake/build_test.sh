@@ -94,6 +94,53 @@ expect_eq "new template file rendered" "$(cat "$TMP/pb/apps/m/app1/NEW.txt" 2>/d
 "${BUILD[@]}" "$TMP/pb" >"$OUT" 2>&1
 if grep -q "berth: scaffolding" "$OUT"; then fail "build after adding a file is not a no-op"; else pass; fi
 
+# Starter files through the build: a template change updates the owned files, never a
+# starter file, whether the model changed it or not.
+echo "model code" >"$TMP/pb/apps/m/app1/frontend/src/App.jsx"
+app_py=$(md5sum <"$TMP/pb/apps/m/app1/backend/app.py")
+sleep 1
+sed -i '1s/^/# template v2\n/' "$TMP/p/tpl/files/backend/app.py" "$TMP/p/tpl/files/frontend/src/App.jsx" "$TMP/p/tpl/files/backend/Dockerfile"
+"${BUILD[@]}" "$TMP/pb" >"$OUT" 2>&1
+expect_eq "apps re-scaffolded after a starter and owned edit" "$(grep -c 'berth: scaffolding' "$OUT")" 2
+head -1 "$TMP/pb/apps/m/app1/backend/Dockerfile" | grep -q "template v2" && pass || fail "owned Dockerfile not updated by the build"
+expect_eq "starter app.py kept by the build" "$(md5sum <"$TMP/pb/apps/m/app1/backend/app.py")" "$app_py"
+expect_eq "starter App.jsx kept by the build" "$(cat "$TMP/pb/apps/m/app1/frontend/src/App.jsx")" "model code"
+grep -q "warning" "$OUT" && fail "starter files warned about: $(grep warning "$OUT")" || pass
+
+# A bare template in the earlier system's style (no template.json), by folder, with no VARS:
+# names and ports differ across models; the binary is copied, the script stays executable.
+mkdir -p "$TMP/bare/legacy/backend"
+cat >"$TMP/bare/legacy/docker-compose.yml" <<'YAML'
+services:
+  backend:
+    image: python:3.11-slim
+    container_name: ${PROJECT_NAME:-app{{app_num}}}_backend
+    ports:
+      - "{{backend_port|5000}}:{{backend_port|5000}}"
+YAML
+printf 'PROJECT_NAME={{PROJECT_NAME}}\nBACKEND_PORT={{BACKEND_PORT}}\n' >"$TMP/bare/legacy/.env.example"
+printf '#!/bin/sh\necho {{app_num}}\n' >"$TMP/bare/legacy/backend/start.sh"
+chmod +x "$TMP/bare/legacy/backend/start.sh"
+printf '\x89PNG\x00{{app_num}}{{zz}}' >"$TMP/bare/legacy/logo.png"
+cat >"$TMP/bare/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.20)
+project(bare NONE)
+include("$REPO/cmake/Berth.cmake")
+add_generated_app(model_a 1 TEMPLATE legacy)
+add_generated_app(model_b 1 TEMPLATE legacy)
+CMAKE
+configure "$TMP/bare" "$TMP/bareb" "$TMP/bares"
+expect_eq "bare template configures" "$RC" 0
+"${BUILD[@]}" "$TMP/bareb" >"$OUT" 2>&1 && pass || fail "bare template build: $(tail "$OUT")"
+grep -q "^PROJECT_NAME=model-a-app1$" "$TMP/bareb/apps/model_a/app1/.env" && pass || fail "bare .env project name"
+grep -q "^PROJECT_NAME=model-b-app1$" "$TMP/bareb/apps/model_b/app1/.env" && pass || fail "bare .env project name (b)"
+cmp -s "$TMP/bare/legacy/logo.png" "$TMP/bareb/apps/model_a/app1/logo.png" && pass || fail "binary changed by the build"
+[ -x "$TMP/bareb/apps/model_b/app1/backend/start.sh" ] && pass || fail "script lost its executable bit"
+expect_eq ".env mode" "$(stat -c %a "$TMP/bareb/apps/model_a/app1/.env")" 600
+(cd "$TMP/bareb/apps/model_a/app1" && docker-compose config >/dev/null 2>&1) && pass || fail "bare app compose file"
+"${BUILD[@]}" "$TMP/bareb" >"$OUT" 2>&1
+if grep -q "berth: scaffolding" "$OUT"; then fail "no-op build of a bare template did work"; else pass; fi
+
 # 5. A large project: 40 apps share build commands (3 apps each), yet a build still scaffolds
 # exactly the apps whose inputs changed, an app's target builds alone, and configure prints a
 # summary instead of a 40-row table.

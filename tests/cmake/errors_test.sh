@@ -80,7 +80,7 @@ expect_configure_fail badpool "POOL 'Big!' is not a pool name"
 project nopool 'add_generated_app(m 1 POOL nowhere)'
 expect_configure_fail nopool "declared at CMakeLists.txt:4\): no pool 'nowhere' in this store"
 project notpl 'add_generated_app(m 1 TEMPLATE ./missing)'
-expect_configure_fail notpl "TEMPLATE folder '.*/missing' has no template.json"
+expect_configure_fail notpl "TEMPLATE folder '.*/missing' does not exist"
 project noname 'add_generated_app(m 1 TEMPLATE nosuchtemplate)'
 expect_configure_fail noname "declared at CMakeLists.txt:4\): no template 'nosuchtemplate'"
 project nosrc 'add_generated_app(m 1 SOURCES nothere)'

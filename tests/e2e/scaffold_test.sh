@@ -67,7 +67,7 @@ snap() { (cd "$d" && find . -type f -printf '%p %s %T@ %m\n' | sort; find . -typ
 before=$(snap)
 sleep 0.05
 expect_ok --store "$S" scaffold "$A" 1 --template "$TEMPLATE" --out "$d"
-expect_out '0 written, 17 unchanged, 0 removed, 0 kept'
+expect_out '0 written, 10 unchanged, 0 removed, 0 kept, 7 starter files left as they are'
 expect_eq "second run touched nothing" "$(snap)" "$before"
 
 # Identical inputs, byte-identical output: the same app in another fresh store.
@@ -92,12 +92,12 @@ grep -q "# my change" "$d/README.md" && fail "--force did not overwrite" || pass
 expect_eq "user file untouched" "$(cat "$d/NOTES.txt")" "mine"
 
 cp -r "$TEMPLATE" "$TMP/tpl"
-rm "$TMP/tpl/files/frontend/src/App.css" "$TMP/tpl/files/backend/.dockerignore"
-sed -i 's/import .\/App.css./\/\/ no css/' "$TMP/tpl/files/frontend/src/main.jsx"
+rm "$TMP/tpl/files/frontend/.dockerignore" "$TMP/tpl/files/backend/.dockerignore" "$TMP/tpl/files/frontend/src/App.css"
 echo "# edited" >>"$d/backend/.dockerignore"
 expect_ok --store "$S" scaffold "$A" 1 --template "$TMP/tpl" --out "$d"
-expect_out '^removed frontend/src/App.css$'
-[ ! -e "$d/frontend/src/App.css" ] && pass || fail "App.css not removed"
+expect_out '^removed frontend/.dockerignore$'
+[ ! -e "$d/frontend/.dockerignore" ] && pass || fail "frontend/.dockerignore not removed"
+[ -e "$d/frontend/src/App.css" ] && pass || fail "a starter file no longer in the template was removed"
 [ -e "$d/backend/.dockerignore" ] && pass || fail "edited, no longer produced file removed without --force"
 grep -q "kept 'backend/.dockerignore': no longer produced but edited" "$ERR" && pass || fail "edited orphan not reported"
 # A file produced at the path of a user's file is not written over, even with --force.
@@ -115,13 +115,32 @@ expect_out '^dry run: 17 written'
 [ ! -e "$TMP/dry" ] && pass || fail "--dry-run created the folder"
 expect_eq "--dry-run left the store alone" "$("$BERTH" --store "$S" export)" "$store_before"
 
-# --set and --json.
+# --set and --json. app_title is used only by starter files: an app that has them keeps them.
 expect_ok --store "$S" --json scaffold "$O" 1 --template "$TEMPLATE" --out "${dirs[2]}" --set 'app_title=Tom'"'"'s "app"'
 expect_out '"project": "openai-gpt-5-mini-app1"'
 expect_out '"created": false'
-expect_json '"written":["backend/app.py","frontend/src/App.jsx"]'
-grep -q "APP_TITLE = \"Tom's \\\\\"app\\\\\"\"" "${dirs[2]}/backend/app.py" && pass || fail "--set value not written as a JSON string"
-$PY -c 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")' "${dirs[2]}/backend/app.py" && pass || fail "quoted title broke app.py"
+expect_json '"written":[]'
+expect_json '"starter_kept":["backend/app.py","backend/requirements.txt","frontend/index.html","frontend/package.json","frontend/src/App.css","frontend/src/App.jsx","frontend/src/main.jsx"]'
+expect_ok --store "$S" --json scaffold "$O" 1 --template "$TEMPLATE" --out "$TMP/titled" --set 'app_title=Tom'"'"'s "app"'
+grep -q "APP_TITLE = \"Tom's \\\\\"app\\\\\"\"" "$TMP/titled/backend/app.py" && pass || fail "--set value not written as a JSON string"
+$PY -c 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")' "$TMP/titled/backend/app.py" && pass || fail "quoted title broke app.py"
+
+# Starter files: a template change updates the files the template owns, never the starting
+# points a model has written over, even with --force, even when berth wrote them.
+cp -r "$TEMPLATE" "$TMP/tpl2"
+sed -i '1s/^/# template v2\n/' "$TMP/tpl2/files/backend/app.py" "$TMP/tpl2/files/backend/Dockerfile"
+echo "model code" >"$TMP/titled/frontend/src/App.jsx"
+app_py=$(md5sum <"$TMP/titled/backend/app.py")
+expect_ok --store "$S" --json scaffold "$O" 1 --template "$TMP/tpl2" --out "$TMP/titled" --force
+expect_json '"written":["backend/Dockerfile"]'
+head -1 "$TMP/titled/backend/Dockerfile" | grep -q "template v2" && pass || fail "owned file not updated"
+expect_eq "starter app.py untouched (berth wrote it)" "$(md5sum <"$TMP/titled/backend/app.py")" "$app_py"
+expect_eq "starter App.jsx untouched (model edited it)" "$(cat "$TMP/titled/frontend/src/App.jsx")" "model code"
+grep -q '"backend/app.py"' "$TMP/titled/.berth-manifest.json" && fail "a starter file is recorded as berth's" || pass
+rm "$TMP/titled/backend/app.py"
+expect_ok --store "$S" --json scaffold "$O" 1 --template "$TMP/tpl2" --out "$TMP/titled"
+expect_json '"written":["backend/app.py"]'
+head -1 "$TMP/titled/backend/app.py" | grep -q "template v2" && pass || fail "a missing starter file was not written"
 
 # Paths that would leave the folder are refused, and nothing is written.
 mkdir -p "$TMP/outside" "$TMP/evil"
@@ -156,7 +175,7 @@ store_before=$("$BERTH" --store "$S" export)
 expect_fail 2 "variable 'colour' is not declared by template 'react-flask'; its variables: app_title, nginx_image, node_image, python_image" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/x" --set colour=red
 expect_fail 2 "--set 'app_title' is not KEY=VALUE" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/x" --set app_title
 expect_fail 2 "no template 'nope' \(looked in: " --store "$S" scaffold fresh 1 --template nope --out "$TMP/x"
-expect_fail 2 "template folder '$TMP/x' has no template.json|no template" --store "$S" scaffold fresh 1 --template "$TMP/x/" --out "$TMP/x"
+expect_fail 2 "template folder '$TMP/x/' does not exist" --store "$S" scaffold fresh 1 --template "$TMP/x/" --out "$TMP/x"
 mkdir -p "$TMP/broken/files/backend"
 echo '{"name": "broken", "ports": ["backend"]}' >"$TMP/broken/template.json"
 printf 'ok\n  port = {{backend_prot}}\n' >"$TMP/broken/files/backend/app.py"

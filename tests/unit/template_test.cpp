@@ -97,9 +97,8 @@ TEST_CASE("template errors name the problem") {
                     Catch::Contains("'a.md' matches neither \"render\" nor \"copy\""));
   write(t / "template.json", "{\"name\": \"bad\", \"modes\": {\"*\": \"rwx\"}}");
   CHECK_THROWS_WITH(load_template(t.string(), {}), Catch::Contains("is not an octal mode"));
-  write(t / "template.json", "{\"name\": \"bad\", \"variables\": {\"v\": {}}}");
-  CHECK_THROWS_WITH(load_template(t.string(), {}),
-                    Catch::Contains("variable 'v': missing 'default'"));
+  write(t / "template.json", "{\"name\": \"bad\", \"variables\": {\"v\": {\"default\": 5}}}");
+  CHECK_THROWS_WITH(load_template(t.string(), {}), Catch::Contains("variable 'v'"));
   write(t / "template.json", "{\"name\": \"bad\"}");
   fs::create_symlink("/etc/hostname", t / "files" / "escape");
   CHECK_THROWS_WITH(load_template(t.string(), {}),
@@ -135,4 +134,84 @@ TEST_CASE("template errors name the problem") {
     CHECK_THAT(e.details()[0],
                Catch::Contains("{{dir}}/x (file name):1:1: unknown placeholder 'dir'"));
   }
+}
+
+TEST_CASE("binary files: a NUL byte or bytes that are not UTF-8") {
+  CHECK_FALSE(is_binary(""));
+  CHECK_FALSE(is_binary("plain {{app_num}}\n"));
+  CHECK_FALSE(is_binary("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+  CHECK(is_binary(std::string("a\0b", 3)));
+  CHECK(is_binary("\x89PNG"));           // a stray continuation byte
+  CHECK(is_binary("\xc3"));              // cut short
+  CHECK(is_binary("\xc0\xaf"));          // overlong '/'
+  CHECK(is_binary("\xed\xa0\x80"));      // a UTF-16 surrogate
+  CHECK(is_binary("\xf4\x90\x80\x80"));  // beyond U+10FFFF
+}
+
+TEST_CASE("keys berth fills, and the ports they name") {
+  CHECK(classify_key("project_name").berth);
+  CHECK(classify_key("PROJECT_NAME").berth);
+  CHECK(classify_key("COMPOSE_PROJECT_NAME_json").berth);
+  CHECK_FALSE(classify_key("app_title").berth);
+  CHECK(classify_key("backend_port").port == std::optional<std::string>("backend"));
+  CHECK(classify_key("BACKEND_PORT").port == std::optional<std::string>("backend"));
+  CHECK(classify_key("db2_port_json").port == std::optional<std::string>("db2"));
+  CHECK_FALSE(classify_key("Backend_PORT").berth);  // neither form
+  CHECK_FALSE(classify_key("_port").berth);
+}
+
+TEST_CASE("a bare folder is a template: ports and variables from its placeholders") {
+  TempDir dir;
+  const fs::path t = dir.path() / "legacy";
+  write(t / "docker-compose.yml", "ports: [\"{{backend_port|5000}}:{{BACKEND_PORT}}\"]\n");
+  write(t / ".env.example", "PROJECT_NAME={{PROJECT_NAME}}\nDB={{db_port}}\nK={{secret|x}}\n");
+  write(t / "logo.png", std::string("\x89PNG\0{{zz}}", 10));
+  write(t / ".git" / "HEAD", "ref: {{nope}}");
+  const Template tmpl = load_template(t.string(), {});
+  CHECK(tmpl.bare);
+  CHECK(tmpl.name == "legacy");
+  CHECK_FALSE(tmpl.manifest());
+  CHECK(tmpl.ports == std::vector<std::string>{"backend", "db"});
+  REQUIRE(tmpl.variables.count("secret") == 1);
+  CHECK_FALSE(tmpl.variables.at("secret").default_value);
+  REQUIRE(tmpl.files.size() == 3);  // .git left out
+  CHECK(tmpl.files[2].path == "logo.png");
+  CHECK(tmpl.files[2].binary);
+  CHECK_FALSE(tmpl.files[2].render);
+
+  Reservation r = reservation();
+  r.ports.push_back({"db", 6000});
+  const auto files = render_template(tmpl, make_context(r, tmpl, {}));
+  REQUIRE(files.size() == 4);  // .env added
+  CHECK(files[0].path == ".env");
+  CHECK(files[0].mode == 0600);
+  CHECK(files[0].content == "PROJECT_NAME=org-model-x-app3\nDB=6000\nK=x\n");
+  CHECK(files[1].mode == 0644);
+  CHECK(files[2].content == "ports: [\"5005:5005\"]\n");
+  CHECK(files[3].content == std::string("\x89PNG\0{{zz}}", 10));
+  const auto set = render_template(tmpl, make_context(r, tmpl, {{"secret", "s"}}));
+  CHECK(set[0].content == "PROJECT_NAME=org-model-x-app3\nDB=6000\nK=s\n");
+}
+
+TEST_CASE("starter files are written when missing and never again") {
+  TempDir dir;
+  const fs::path app = dir.path() / "app";
+  std::vector<OutputFile> files = {{"Dockerfile", "FROM a\n", 0644, false},
+                                   {"app.py", "print(1)\n", 0644, true}};
+  auto plan = plan_app(app, files, "t", false);
+  CHECK(plan.report.written == std::vector<std::string>{"Dockerfile", "app.py"});
+  apply_plan(plan);
+  CHECK(plan.manifest.count("app.py") == 0);  // never berth's
+  files[0].content = "FROM b\n";
+  files[1].content = "print(2)\n";
+  plan = plan_app(app, files, "t", true);
+  CHECK(plan.report.written == std::vector<std::string>{"Dockerfile"});
+  CHECK(plan.report.started == std::vector<std::string>{"app.py"});
+  apply_plan(plan);
+  std::ifstream in(app / "app.py");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(text == "print(1)\n");
+  // No longer produced: a starter file is not removed either.
+  plan = plan_app(app, {files[0]}, "t", true);
+  CHECK(plan.removals.empty());
 }
