@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 
 # Build dependencies, all from Debian's packages.
 packages=(g++ cmake ninja-build pkg-config nlohmann-json3-dev liblmdb-dev liblmdb++-dev
-  libcli11-dev catch2 lmdb-utils)
+  libcli11-dev libsqlite3-dev catch2 lmdb-utils)
 # What the tests use: docker-compose (file validation only, no engine), nginx (nginx -t),
 # Debian's Python with Flask and curl to check generated apps for real; make for the Unix
 # Makefiles generator; clang-14, libFuzzer and its runtimes (with the sanitizers) for the fuzz

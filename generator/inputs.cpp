@@ -1,5 +1,11 @@
 #include "generator/inputs.hpp"
 
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+
+#include <sqlite3.h>
+
 #include "generator/fileio.hpp"
 #include "store/error.hpp"
 
@@ -55,6 +61,65 @@ std::vector<BatchOp> parse_batch(const std::string& path) {
   return ops;
 }
 
+namespace {
+
+// A number of the earlier system's records: a JSON integer or a string of decimal digits
+// ("5001"), in [min, max].
+long long legacy_number(const JsonFields& e, const char* field, long long min, long long max) {
+  if (!e.has(field)) {
+    return e.integer(field, min, max);  // throws: missing
+  }
+  const json& v = e.raw(field);
+  if (!v.is_string()) {
+    return e.integer(field, min, max);
+  }
+  const std::string text = v.get<std::string>();
+  const bool digits =
+      !text.empty() && text.size() <= 9 &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const long long n = digits ? std::stoll(text) : -1;
+  if (!digits || n < min || n > max) {
+    e.fail("'" + std::string(field) + "' must be a whole number from " + std::to_string(min) +
+           " to " + std::to_string(max) + ", not " + json_shown(v));
+  }
+  return n;
+}
+
+// The first of `names` the entry has (the earlier system wrote one or the other).
+const char* either(const JsonFields& e, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    if (e.has(name)) {
+      return name;
+    }
+  }
+  return *names.begin();
+}
+
+}  // namespace
+
+ReserveRequest legacy_entry(const JsonFields& e) {
+  ReserveRequest r;
+  const char* model_field = either(e, {"model", "model_name"});
+  if (e.has("model") && e.has("model_name") && e.raw("model") != e.raw("model_name")) {
+    e.fail("'model' " + json_shown(e.raw("model")) + " and 'model_name' " +
+           json_shown(e.raw("model_name")) + " disagree");
+  }
+  r.key.model = e.string(model_field);
+  try {
+    validate_model(r.key.model);
+  } catch (const Error& err) {
+    e.fail(err.what());
+  }
+  r.key.app = static_cast<std::uint32_t>(
+      legacy_number(e, either(e, {"app_number", "app_num"}), 1, k_max_app));
+  r.pool = k_default_pool;
+  for (const char* role : {"backend", "frontend"}) {
+    const std::string f = std::string(role) + "_port";
+    r.pins[role] = static_cast<std::uint16_t>(legacy_number(e, f.c_str(), 1, 65535));
+  }
+  return r;
+}
+
 // import: seed 001's port_config.json (a list) or berth's export (an object).
 void parse_import(const std::string& path, std::vector<Pool>& pools,
                   std::vector<ReserveRequest>& requests, std::vector<Lease>* leases) {
@@ -62,14 +127,7 @@ void parse_import(const std::string& path, std::vector<Pool>& pools,
   if (doc.is_array()) {
     for (std::size_t i = 0; i < doc.size(); ++i) {
       const JsonFields e(doc[i], path + ": entry " + std::to_string(i + 1));
-      ReserveRequest r;
-      r.key = entry_key(e, "app_number");
-      r.pool = k_default_pool;
-      for (const char* role : {"backend", "frontend"}) {
-        const std::string f = std::string(role) + "_port";
-        r.pins[role] = static_cast<std::uint16_t>(e.integer(f.c_str(), 1, 65535));
-      }
-      requests.push_back(std::move(r));
+      requests.push_back(legacy_entry(e));
     }
     return;
   }
@@ -121,6 +179,75 @@ void parse_import(const std::string& path, std::vector<Pool>& pools,
     r.project = e.string("project");
     requests.push_back(std::move(r));
   }
+}
+
+std::vector<ReserveRequest> parse_sqlite(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw usage_error("--sqlite " + quote(path) + " is not a file");
+  }
+  sqlite3* raw = nullptr;
+  const int opened = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  const std::unique_ptr<sqlite3, int (*)(sqlite3*)> db(raw, sqlite3_close);
+  if (opened != SQLITE_OK) {
+    throw usage_error("--sqlite " + quote(path) +
+                      " cannot be opened: " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(opened)));
+  }
+  sqlite3_busy_timeout(db.get(), 5000);  // the earlier system may be writing: wait for it
+  sqlite3_stmt* raw_stmt = nullptr;
+  const char* query =
+      "SELECT rowid, model, app_num, backend_port, frontend_port FROM port_configurations "
+      "ORDER BY rowid";
+  if (sqlite3_prepare_v2(db.get(), query, -1, &raw_stmt, nullptr) != SQLITE_OK) {
+    const std::string why = sqlite3_errmsg(db.get());
+    if (why.find("no such table") != std::string::npos) {
+      throw usage_error("--sqlite " + quote(path) +
+                        " has no table port_configurations (the earlier system's; columns model, "
+                        "app_num, backend_port, frontend_port)");
+    }
+    throw usage_error("--sqlite " + quote(path) + ": " + why +
+                      (why.find("no such column") != std::string::npos
+                           ? " (port_configurations needs model, app_num, backend_port, "
+                             "frontend_port)"
+                           : ""));
+  }
+  const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw_stmt, sqlite3_finalize);
+  std::vector<ReserveRequest> out;
+  const char* names[] = {"model", "app_num", "backend_port", "frontend_port"};
+  for (;;) {
+    const int rc = sqlite3_step(stmt.get());
+    if (rc == SQLITE_DONE) {
+      break;
+    }
+    if (rc != SQLITE_ROW) {
+      throw runtime_error("--sqlite " + quote(path) + ": " + sqlite3_errmsg(db.get()));
+    }
+    // Each row as the JSON object the earlier system's file would hold, read by the same
+    // checked reader: a NULL, a fraction or a non-number string is named, never guessed.
+    json row = json::object();
+    for (int c = 0; c < 4; ++c) {
+      const int col = c + 1;
+      switch (sqlite3_column_type(stmt.get(), col)) {
+        case SQLITE_INTEGER:
+          row[names[c]] = static_cast<long long>(sqlite3_column_int64(stmt.get(), col));
+          break;
+        case SQLITE_FLOAT:
+          row[names[c]] = sqlite3_column_double(stmt.get(), col);
+          break;
+        case SQLITE_NULL:
+          row[names[c]] = nullptr;
+          break;
+        default: {
+          const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), col));
+          row[names[c]] = std::string(
+              text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt.get(), col)));
+        }
+      }
+    }
+    const std::string where = path + ": row " + std::to_string(sqlite3_column_int64(stmt.get(), 0));
+    out.push_back(legacy_entry(JsonFields(row, where)));
+  }
+  return out;
 }
 
 }  // namespace berth

@@ -19,6 +19,16 @@ std::map<std::string, std::uint16_t> entry_ports(const JsonFields& entry);
 // A batch file: a JSON list of {"model", "app", "pool"?, "ports"?, "project"?, "op"?}.
 std::vector<BatchOp> parse_batch(const std::string& path);
 
+// One record of the earlier system (a port_config.json entry, a database row as JSON): the
+// model as "model" or "model_name", the app as "app_number" or "app_num", "backend_port" and
+// "frontend_port", numbers as JSON integers or digit strings; other fields are ignored. Its
+// ports are pinned in the default pool.
+ReserveRequest legacy_entry(const JsonFields& entry);
+
+// The earlier system's live SQLite database: every row of `port_configurations` (model,
+// app_num, backend_port, frontend_port), read-only. Rows are labelled "FILE: row ID".
+std::vector<ReserveRequest> parse_sqlite(const std::string& path);
+
 // An import file: seed 001's port_config.json (a list) or a berth export (an object).
 void parse_import(const std::string& path, std::vector<Pool>& pools,
                   std::vector<ReserveRequest>& requests, std::vector<Lease>* leases = nullptr);

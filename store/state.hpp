@@ -225,7 +225,9 @@ class State {
       }
       if (m_excluded.count(port)) {
         throw usage_error("port " + std::to_string(port) + " (" + name +
-                          ") is excluded in this store; choose another");
+                          ") is excluded in this store; choose another, or allow it with "
+                          "`berth pool include " +
+                          std::to_string(port) + "`");
       }
       if (!seen.insert(port).second) {
         throw usage_error("port " + std::to_string(port) + " is pinned twice for " +

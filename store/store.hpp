@@ -80,10 +80,12 @@ class Store {
 
   // Imports reservations whose ports are all given (pins) and, for pools they use that the
   // store lacks, the pools. All or nothing: on any problem nothing changes and the thrown
-  // conflict lists every problem, one per entry.
+  // conflict lists every problem, one per entry. With `skipped`, what fits is imported in the
+  // one transaction and every entry left out is listed there, with why.
   std::vector<ReserveResult> import(const std::vector<Pool>& pools,
                                     const std::vector<ReserveRequest>& requests,
-                                    const std::vector<Lease>& leases = {});
+                                    const std::vector<Lease>& leases = {},
+                                    std::vector<std::string>* skipped = nullptr);
   // Sorted, byte-stable form of the store that import() turns back into the same reservations.
   nlohmann::json export_json() const;
 

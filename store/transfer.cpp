@@ -10,7 +10,8 @@ using nlohmann::json;
 
 std::vector<ReserveResult> Store::import(const std::vector<Pool>& pools,
                                          const std::vector<ReserveRequest>& requests,
-                                         const std::vector<Lease>& leases) {
+                                         const std::vector<Lease>& leases,
+                                         std::vector<std::string>* skipped) {
   return m_env->write([&](Txn& t) {
     State state(t);
     std::vector<std::string> problems;
@@ -61,7 +62,10 @@ std::vector<ReserveResult> Store::import(const std::vector<Pool>& pools,
         problems.push_back("lease " + quote(l.id) + ": " + e.what());
       }
     }
-    if (!problems.empty()) {
+    if (skipped) {
+      // Each refused entry was refused before it wrote anything: the rest commit.
+      *skipped = problems;
+    } else if (!problems.empty()) {
       throw conflict_error(
           "import refused, nothing changed: " + std::to_string(problems.size()) + " problem(s)",
           problems);
