@@ -143,6 +143,11 @@ int build_apps(const fs::path& store_dir, const std::vector<std::string>& stamps
     for (const auto& f : tmpl->files) {
       app_inputs.push_back((fs::absolute(tmpl->files_dir) / f.path).string());
     }
+    for (const auto& [part, files] : tmpl->without) {
+      for (const auto& f : files) {
+        app_inputs.push_back((fs::absolute(tmpl->root) / "without" / part / f.path).string());
+      }
+    }
     for (const auto& f : overlay) {
       app_inputs.push_back((fs::absolute(args.overlay) / f.path).string());
     }

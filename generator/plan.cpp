@@ -419,9 +419,16 @@ std::string fingerprint(const std::vector<PlanEntry>& entries, const PlanOptions
     const Template* t = sources.templates[i].get();
     if (seen.insert(t).second) {
       add(fs::absolute(t->root).string());
-      for (const auto& f : t->files) {
-        add(f.path + " " + std::to_string(f.mode) + (f.render ? " r " : " c ") +
-            std::to_string(fnv1a64(f.content)));
+      const auto add_files = [&](const std::vector<TemplateFile>& files) {
+        for (const auto& f : files) {
+          add(f.path + " " + std::to_string(f.mode) + (f.render ? " r " : " c ") +
+              (f.starter ? "s " : "o ") + f.part + " " + std::to_string(fnv1a64(f.content)));
+        }
+      };
+      add_files(t->files);
+      for (const auto& [part, files] : t->without) {
+        add("without " + part);
+        add_files(files);
       }
       for (const auto& folder : t->folders) {
         add(folder.string());

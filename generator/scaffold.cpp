@@ -1,8 +1,12 @@
 #include "generator/scaffold.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -127,12 +131,54 @@ std::string hash_hex(const std::string& content) {
 }  // namespace
 
 std::vector<OutputFile> render_template(const Template& tmpl, const Context& context,
-                                        const std::vector<OutputFile>& overlay, bool bodies) {
+                                        const std::vector<OutputFile>& overlay, bool bodies,
+                                        const std::optional<std::vector<std::string>>& parts) {
   std::map<std::string, OutputFile> out;
   std::vector<std::string> errors;
-  const std::string files_dir = tmpl.files_dir.string() + "/";
+  // The template files this app gets: with `parts`, those of the parts named (and the root
+  // files when "root" is named), then for each part left out, its without/<part>/ files.
+  std::vector<std::pair<const TemplateFile*, std::string>> sources;
+  const auto named = [&](const std::string& part) {
+    return !parts || std::find(parts->begin(), parts->end(), part) != parts->end();
+  };
+  if (parts) {
+    for (const auto& part : *parts) {
+      if (part != "root" && !tmpl.parts.count(part)) {
+        std::string known = "root";
+        for (const auto& [name, globs] : tmpl.parts) {
+          known += ", " + name;
+        }
+        throw usage_error("template " + quote(tmpl.name) + " has no part " + quote(part) +
+                          "; its parts: " + known);
+      }
+    }
+  }
+  std::set<std::string> replaced;
+  for (const auto& [part, files] : tmpl.without) {
+    if (!named(part)) {
+      for (const auto& f : files) {
+        replaced.insert(f.path);
+      }
+    }
+  }
   for (const auto& f : tmpl.files) {
-    const std::string label = files_dir + f.path;
+    if (named(f.part.empty() ? "root" : f.part) && !replaced.count(f.path)) {
+      sources.emplace_back(&f, tmpl.files_dir.string() + "/");
+    }
+  }
+  std::set<std::string> taken;
+  for (const auto& [part, files] : tmpl.without) {
+    if (!named(part)) {
+      for (const auto& f : files) {
+        if (taken.insert(f.path).second) {  // two parts left out: the first part's file wins
+          sources.emplace_back(&f, (tmpl.root / "without" / part).string() + "/");
+        }
+      }
+    }
+  }
+  for (const auto& [fp, dir] : sources) {
+    const TemplateFile& f = *fp;
+    const std::string label = dir + f.path;
     const Rendered name = render(f.path, context, label + " (file name)");
     for (const auto& e : name.errors) {
       errors.push_back(e.to_string());
@@ -269,6 +315,7 @@ void check_way(const fs::path& root, const std::string& rel, const std::string& 
 
 struct OldManifest {
   std::map<std::string, std::string> files;  // path -> hash of what berth wrote
+  std::optional<std::vector<std::string>> parts;
 };
 
 OldManifest read_manifest(const fs::path& manifest_path) {
@@ -291,6 +338,14 @@ OldManifest read_manifest(const fs::path& manifest_path) {
       out.files[path] = hash;
     }
   }
+  if (m.contains("parts") && m["parts"].is_array()) {
+    out.parts.emplace();
+    for (const auto& part : m["parts"]) {
+      if (part.is_string()) {
+        out.parts->push_back(part);
+      }
+    }
+  }
   // Writes that were under way when a run was killed: a file that holds the bytes berth was
   // writing is berth's; one that does not still counts by its earlier hash.
   if (m.contains("pending") && m["pending"].is_object()) {
@@ -309,8 +364,105 @@ OldManifest read_manifest(const fs::path& manifest_path) {
 
 }  // namespace
 
+std::optional<std::vector<std::string>> recorded_parts(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return std::nullopt;
+  }
+  return read_manifest(dir / k_scaffold_manifest).parts;
+}
+
+namespace {
+
+// Whether a dependency list names `dep`: a package.json's dependency objects, or a line of a
+// requirements-style list starting with the name ("flask==3.0", "flask>=2").
+bool lists_dependency(const std::string& content, const std::string& dep) {
+  const json j = json::parse(content, nullptr, false);
+  if (!j.is_discarded() && j.is_object()) {
+    for (const char* key :
+         {"dependencies", "devDependencies", "peerDependencies", "optionalDependencies"}) {
+      if (j.contains(key) && j[key].is_object() && j[key].contains(dep)) {
+        return true;
+      }
+    }
+    return false;
+  }
+  const auto lower = [](std::string t) {
+    for (char& c : t) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return t;
+  };
+  const std::string want = lower(dep);
+  std::istringstream lines(content);
+  for (std::string line; std::getline(lines, line);) {
+    const std::size_t begin = line.find_first_not_of(" \t");
+    if (begin == std::string::npos) {
+      continue;
+    }
+    const std::string l = lower(line.substr(begin));
+    if (l.compare(0, want.size(), want) == 0) {
+      const char next = l.size() > want.size() ? l[want.size()] : '\0';
+      if (!(std::isalnum(static_cast<unsigned char>(next)) || next == '_' || next == '-' ||
+            next == '.')) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> hold_back_unmet(const Template& tmpl,
+                                                                 const fs::path& dir,
+                                                                 std::vector<OutputFile>& files) {
+  std::vector<std::pair<std::string, std::string>> held;
+  if (tmpl.needs.empty()) {
+    return held;
+  }
+  std::error_code ec;
+  std::set<std::string> out;
+  for (const auto& f : files) {
+    const auto need = tmpl.needs.find(f.path);
+    if (need == tmpl.needs.end() ||
+        fs::symlink_status(dir / f.path, ec).type() != fs::file_type::not_found) {
+      continue;  // needs nothing, or already there (then it is an owned file like any other)
+    }
+    std::vector<std::string> missing;
+    for (const auto& [list_file, deps] : need->second) {
+      // The list as the app will have it: its own file, else the one this scaffold writes.
+      std::optional<std::string> content = read_if_file(dir / list_file);
+      if (!content) {
+        const auto it = std::find_if(files.begin(), files.end(),
+                                     [&](const OutputFile& o) { return o.path == list_file; });
+        if (it != files.end()) {
+          content = it->content;
+        }
+      }
+      for (const auto& dep : deps) {
+        if (!content || !lists_dependency(*content, dep)) {
+          missing.push_back(quote(dep) + " in " + list_file);
+        }
+      }
+    }
+    if (!missing.empty()) {
+      std::string why = "needs ";
+      for (std::size_t i = 0; i < missing.size(); ++i) {
+        why += (i ? ", " : "") + missing[i];
+      }
+      held.emplace_back(f.path, why + ", which the app lacks; add it there, then scaffold again");
+      out.insert(f.path);
+    }
+  }
+  files.erase(std::remove_if(files.begin(), files.end(),
+                             [&](const OutputFile& f) { return out.count(f.path) > 0; }),
+              files.end());
+  return held;
+}
+
 ScaffoldPlan plan_app(const fs::path& dir, const std::vector<OutputFile>& files,
-                      const std::string& template_name, bool force) {
+                      const std::string& template_name, bool force, bool adopt) {
   std::error_code ec;
   if (dir.empty()) {
     throw usage_error("--out is empty; give the app folder");
@@ -391,7 +543,7 @@ ScaffoldPlan plan_app(const fs::path& dir, const std::vector<OutputFile>& files,
       if (mode == f.mode) {
         report.unchanged.push_back(f.path);
         manifest[f.path] = hash_hex(f.content);
-      } else if (it != old.end()) {
+      } else if (it != old.end() || adopt) {
         plan.writes.push_back(f);  // berth's file with another mode: rewrite to set the mode
       } else {
         char modes[64];
@@ -401,9 +553,24 @@ ScaffoldPlan plan_app(const fs::path& dir, const std::vector<OutputFile>& files,
       }
       continue;
     }
-    if (it == old.end()) {
+    const bool foreign = it == old.end();
+    const bool edited = !foreign && content && hash_hex(*content) != it->second;
+    if (adopt && (foreign || edited)) {
+      // Replaced, its content kept beside it; never over an earlier copy.
+      const auto orig = fs::symlink_status(root / (f.path + k_orig_suffix), ec);
+      if (orig.type() != fs::file_type::not_found) {
+        report.kept.emplace_back(f.path, std::string("not written by berth, and ") + f.path +
+                                             k_orig_suffix + " already exists; left as it is");
+        if (!foreign) {
+          manifest[f.path] = it->second;
+        }
+      } else {
+        plan.writes.push_back(f);
+        plan.backups.push_back(f.path);
+      }
+    } else if (foreign) {
       report.kept.emplace_back(f.path, "not written by berth; berth never touches it");
-    } else if (content && hash_hex(*content) != it->second && !force) {
+    } else if (edited && !force) {
       report.kept.emplace_back(f.path, "edited since berth wrote it; --force overwrites it");
       manifest[f.path] = it->second;  // still berth's, still edited
     } else {
@@ -439,6 +606,8 @@ ScaffoldPlan plan_app(const fs::path& dir, const std::vector<OutputFile>& files,
     }
   }
   report.removed = removals;
+  report.replaced = plan.backups;
+  plan.parts = old_manifest.parts;
   return plan;
 }
 
@@ -447,6 +616,9 @@ void apply_plan(ScaffoldPlan plan, bool touch) {
   const fs::path manifest_path = root / k_scaffold_manifest;
   const auto save_manifest = [&](const json& pending) {
     json m = {{"berth_scaffold", 1}, {"template", plan.template_name}, {"files", plan.manifest}};
+    if (plan.parts) {
+      m["parts"] = *plan.parts;
+    }
     if (!pending.empty()) {
       m["pending"] = pending;
     }
@@ -478,6 +650,19 @@ void apply_plan(ScaffoldPlan plan, bool touch) {
   }
   if (!plan.writes.empty()) {
     save_manifest(pending);
+  }
+  // Someone else's files keep their content under a name nobody else uses: a hard link (same
+  // bytes and mode, atomic, never over an existing file), else an exclusive copy.
+  for (const auto& path : plan.backups) {
+    const fs::path from = root / path;
+    const fs::path to = root / (path + k_orig_suffix);
+    if (::link(from.c_str(), to.c_str()) != 0) {
+      if (errno == EEXIST) {
+        throw runtime_error(quote(to.string()) + " appeared while berth was writing; nothing of " +
+                            quote(path) + " was changed");
+      }
+      fs::copy_file(from, to, fs::copy_options::none);
+    }
   }
   try {
     for (const auto& f : plan.writes) {

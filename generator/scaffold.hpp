@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,9 +35,11 @@ Context make_context(const Reservation& reservation, const Template& tmpl,
 // With `bodies` false only the paths are rendered and checked (contents left empty): what
 // `berth plan` needs to learn an app's outputs, once the bodies are known to render with the
 // same set of keys.
-std::vector<OutputFile> render_template(const Template& tmpl, const Context& context,
-                                        const std::vector<OutputFile>& overlay = {},
-                                        bool bodies = true);
+// With `parts`, only the files of the parts named ("root": the files in no part), and for the
+// parts left out, the template's without/<part>/ files.
+std::vector<OutputFile> render_template(
+    const Template& tmpl, const Context& context, const std::vector<OutputFile>& overlay = {},
+    bool bodies = true, const std::optional<std::vector<std::string>>& parts = std::nullopt);
 
 // Reads every file under `dir` as an overlay (verbatim, keeping the executable bit).
 std::vector<OutputFile> read_overlay(const std::filesystem::path& dir);
@@ -46,6 +49,7 @@ struct ScaffoldReport {
   std::vector<std::string> unchanged;  // already held the right bytes: not touched
   std::vector<std::string> removed;    // written by berth earlier, no longer produced
   std::vector<std::string> started;    // starter files already there: never touched
+  std::vector<std::string> replaced;   // someone else's files replaced, kept as <path>.berth-orig
   std::vector<std::pair<std::string, std::string>> kept;  // path, why it was left alone
 };
 
@@ -60,8 +64,13 @@ struct ScaffoldPlan {
   std::vector<OutputFile> writes;
   std::vector<std::string> removals;
   std::map<std::string, std::string> manifest;  // path -> content hash, after the plan is applied
+  std::vector<std::string> backups;  // files saved as <path>.berth-orig before they are written
+  std::optional<std::vector<std::string>> parts;  // the parts the app has, recorded
   ScaffoldReport report;
 };
+
+// The suffix under which an adopted file's earlier content is kept.
+constexpr char k_orig_suffix[] = ".berth-orig";
 
 // Plans bringing `dir` to hold `files`, touching only what differs:
 // - a file with the right bytes is left alone (no write, mtime unchanged);
@@ -71,8 +80,21 @@ struct ScaffoldPlan {
 //   `force`).
 // Every check happens here, before anything is written: paths that would leave `dir` (through
 // `..` or a symlink), an --out that is not a folder, a foreign manifest.
+// With `adopt` (backfill --force), a file berth did not write, or edited since, is replaced
+// too, its content kept beside it as <path>.berth-orig; when that name is taken, the file is
+// kept instead. Nothing is ever lost.
 ScaffoldPlan plan_app(const std::filesystem::path& dir, const std::vector<OutputFile>& files,
-                      const std::string& template_name, bool force);
+                      const std::string& template_name, bool force, bool adopt = false);
+
+// The parts recorded in `dir`'s manifest by an earlier backfill, if any.
+std::optional<std::vector<std::string>> recorded_parts(const std::filesystem::path& dir);
+
+// Takes out of `files` each file missing from `dir` whose `needs` (template.json) the app's own
+// dependency lists do not meet, and returns each with why: the app's package.json lacks a
+// package that file needs, say. Such a file is reported, and the dependency never added.
+std::vector<std::pair<std::string, std::string>> hold_back_unmet(const Template& tmpl,
+                                                                 const std::filesystem::path& dir,
+                                                                 std::vector<OutputFile>& files);
 
 // Carries a plan out: each write goes to a temporary file renamed into place, then the manifest
 // is updated (only if it changed). The caller holds the folder's FolderLock: temporary files

@@ -26,9 +26,15 @@ ScaffoldOutcome scaffold_app(Store& store, const Template& tmpl,
   // Render and plan against what the reservation would be, before reserving: a template
   // or folder error leaves the store as it was. If another process changed the answer
   // meanwhile, render and plan again.
+  // An app adopted by `berth backfill` keeps the parts it was given (a backend-only app gets
+  // no frontend).
+  const auto parts = recorded_parts(a.out);
   const auto plan_for = [&](const Reservation& r) {
-    return plan_app(a.out, render_template(tmpl, make_context(r, tmpl, a.sets), overlay), tmpl.name,
-                    a.force);
+    auto files = render_template(tmpl, make_context(r, tmpl, a.sets), overlay, true, parts);
+    const auto held = hold_back_unmet(tmpl, a.out, files);
+    ScaffoldPlan plan = plan_app(a.out, files, tmpl.name, a.force);
+    plan.report.kept.insert(plan.report.kept.end(), held.begin(), held.end());
+    return plan;
   };
   ReserveResult planned;
   if (a.expected) {

@@ -255,7 +255,8 @@ Template load_template(const std::string& name_or_dir, const std::vector<fs::pat
     }
   }
   const JsonFields f(m, where);
-  f.only({"name", "description", "ports", "variables", "render", "copy", "starter", "modes"});
+  f.only({"name", "description", "ports", "variables", "render", "copy", "starter", "modes",
+          "parts", "needs"});
   if (t.bare) {
     fs::path folder = fs::absolute(t.root).lexically_normal();
     if (!folder.has_filename()) {
@@ -324,6 +325,31 @@ Template load_template(const std::string& name_or_dir, const std::vector<fs::pat
     }
   }
 
+  // Parts: named groups of files an app may have or lack, and the files that depend on others.
+  if (f.has("parts")) {
+    for (const auto& [part, globs] : f.object("parts").items()) {
+      if (part == "root" || !globs.is_array() || globs.empty() ||
+          !std::all_of(globs.begin(), globs.end(), [](const json& g) { return g.is_string(); })) {
+        f.fail("part " + quote(part) +
+               " must be a non-empty list of globs (and not named \"root\": the files in no part "
+               "are the root files)");
+      }
+      auto& list = t.parts[part];
+      for (const auto& g : globs) {
+        check_glob(g.get<std::string>());
+        list.push_back(g.get<std::string>());
+      }
+    }
+  }
+  if (f.has("needs")) {
+    for (const auto& [file, by] : f.object("needs").items()) {
+      const JsonFields need(by, where + ": needs " + quote(file));
+      for (const auto& [manifest_file, deps] : by.items()) {
+        t.needs[file][manifest_file] = need.strings_or(manifest_file.c_str(), {});
+      }
+    }
+  }
+
   // The files: under files/ when the manifest has that folder, else beside the manifest (or
   // the whole bare folder).
   t.files_dir = t.root;
@@ -331,73 +357,98 @@ Template load_template(const std::string& name_or_dir, const std::vector<fs::pat
     t.files_dir = t.root / "files";
   }
   const bool beside = t.files_dir == t.root;
-  const fs::path real_files = fs::canonical(t.files_dir);
   t.folders = {fs::absolute(t.root), fs::absolute(t.files_dir)};
   const std::string shown =
       t.bare ? "bare template " + quote(t.root.string()) : "template " + quote(t.name);
-  for (auto it = fs::recursive_directory_iterator(t.files_dir);
-       it != fs::recursive_directory_iterator(); ++it) {
-    const fs::path rel = it->path().lexically_relative(t.files_dir);
-    const std::string rel_s = rel.generic_string();
-    if (beside && (rel_s == "template.json" || rel_s == ".git" || rel_s == k_scaffold_manifest)) {
-      if (it->is_directory() && !it->is_symlink()) {
-        it.disable_recursion_pending();
+  const auto load_files = [&](const fs::path& dir, bool skip_own) {
+    std::vector<TemplateFile> files;
+    const fs::path real_files = fs::canonical(dir);
+    for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator();
+         ++it) {
+      const fs::path rel = it->path().lexically_relative(dir);
+      const std::string rel_s = rel.generic_string();
+      if (skip_own && (rel_s == "template.json" || rel_s == ".git" ||
+                       rel_s == k_scaffold_manifest || (rel_s == "without" && !t.parts.empty()))) {
+        if (it->is_directory() && !it->is_symlink()) {
+          it.disable_recursion_pending();
+        }
+        continue;  // the manifests, part variants and a version-control folder are not app files
       }
-      continue;  // the manifests and a version-control folder are not app files
-    }
-    if (it->is_symlink()) {
-      const fs::path target = fs::weakly_canonical(it->path(), ec);
-      if (ec || !within(real_files, target)) {
+      if (it->is_symlink()) {
+        const fs::path target = fs::weakly_canonical(it->path(), ec);
+        if (ec || !within(real_files, target)) {
+          throw usage_error(shown + ": " + quote(rel_s) +
+                            " is a symlink leading outside the template; refusing it");
+        }
+        if (fs::is_directory(target)) {
+          throw usage_error(shown + ": " + quote(rel_s) +
+                            " is a symlink to a folder; templates may link only files");
+        }
+      } else if (it->is_directory()) {
+        t.folders.push_back(fs::absolute(it->path()));
+        continue;
+      } else if (!it->is_regular_file()) {
+        throw usage_error(shown + ": " + quote(rel_s) + " is not a regular file");
+      }
+      TemplateFile tf;
+      tf.path = rel_s;
+      tf.content = read_file(it->path());
+      tf.binary = is_binary(tf.content);
+      const auto matches = [&](const std::vector<std::string>& globs) {
+        return std::any_of(globs.begin(), globs.end(),
+                           [&](const std::string& g) { return glob_match(g, rel_s); });
+      };
+      if (matches(copy_globs)) {
+        tf.render = false;
+      } else if (!matches(render_globs)) {
         throw usage_error(shown + ": " + quote(rel_s) +
-                          " is a symlink leading outside the template; refusing it");
+                          " matches neither \"render\" nor \"copy\" in template.json");
+      } else if (tf.binary) {
+        // A binary file is rendered only when a glob other than the catch-all names it.
+        tf.render =
+            std::any_of(render_globs.begin(), render_globs.end(),
+                        [&](const std::string& g) { return g != "**" && glob_match(g, rel_s); });
       }
-      if (fs::is_directory(target)) {
-        throw usage_error(shown + ": " + quote(rel_s) +
-                          " is a symlink to a folder; templates may link only files");
+      tf.starter = matches(starter_globs);
+      for (const auto& [part, globs] : t.parts) {
+        if (matches(globs)) {
+          if (!tf.part.empty()) {
+            throw usage_error(shown + ": " + quote(rel_s) + " is in two parts, " + quote(tf.part) +
+                              " and " + quote(part) + "; a file is in one");
+          }
+          tf.part = part;
+        }
       }
-    } else if (it->is_directory()) {
-      t.folders.push_back(fs::absolute(it->path()));
-      continue;
-    } else if (!it->is_regular_file()) {
-      throw usage_error(shown + ": " + quote(rel_s) + " is not a regular file");
-    }
-    TemplateFile tf;
-    tf.path = rel_s;
-    tf.content = read_file(it->path());
-    tf.binary = is_binary(tf.content);
-    const auto matches = [&](const std::vector<std::string>& globs) {
-      return std::any_of(globs.begin(), globs.end(),
-                         [&](const std::string& g) { return glob_match(g, rel_s); });
-    };
-    if (matches(copy_globs)) {
-      tf.render = false;
-    } else if (!matches(render_globs)) {
-      throw usage_error(shown + ": " + quote(rel_s) +
-                        " matches neither \"render\" nor \"copy\" in template.json");
-    } else if (tf.binary) {
-      // A binary file is rendered only when a glob other than the catch-all names it.
-      tf.render = std::any_of(render_globs.begin(), render_globs.end(), [&](const std::string& g) {
-        return g != "**" && glob_match(g, rel_s);
-      });
-    }
-    tf.starter = matches(starter_globs);
-    // The most specific (longest) matching glob sets the mode; else the file's executable bit.
-    std::size_t best = 0;
-    for (const auto& [glob, mode] : modes) {
-      if (glob.size() > best && glob_match(glob, rel_s)) {
-        tf.mode = mode;
-        tf.mode_set = true;
-        best = glob.size();
+      // The most specific (longest) matching glob sets the mode; else the file's executable bit.
+      std::size_t best = 0;
+      for (const auto& [glob, mode] : modes) {
+        if (glob.size() > best && glob_match(glob, rel_s)) {
+          tf.mode = mode;
+          tf.mode_set = true;
+          best = glob.size();
+        }
       }
+      if (!tf.mode_set) {
+        const auto perms = fs::status(it->path(), ec).permissions();
+        tf.mode = (perms & fs::perms::owner_exec) != fs::perms::none ? 0755 : 0644;
+      }
+      files.push_back(std::move(tf));
     }
-    if (!tf.mode_set) {
-      const auto perms = fs::status(it->path(), ec).permissions();
-      tf.mode = (perms & fs::perms::owner_exec) != fs::perms::none ? 0755 : 0644;
+    std::sort(files.begin(), files.end(),
+              [](const TemplateFile& a, const TemplateFile& b) { return a.path < b.path; });
+    return files;
+  };
+  t.files = load_files(t.files_dir, beside);
+  // without/<part>/: the files an app lacking that part gets instead (a compose file without
+  // the frontend's service, say).
+  for (const auto& [part, globs] : t.parts) {
+    const fs::path variant = t.root / "without" / part;
+    if (fs::is_directory(variant, ec)) {
+      t.folders.push_back(fs::absolute(t.root / "without"));
+      t.folders.push_back(fs::absolute(variant));
+      t.without[part] = load_files(variant, false);
     }
-    t.files.push_back(std::move(tf));
   }
-  std::sort(t.files.begin(), t.files.end(),
-            [](const TemplateFile& a, const TemplateFile& b) { return a.path < b.path; });
   std::sort(t.folders.begin() + 2, t.folders.end());
   if (t.files.empty()) {
     throw usage_error(shown + " holds no files in " + quote(t.files_dir.string()));

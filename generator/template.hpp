@@ -18,6 +18,7 @@ struct TemplateFile {
   bool binary = false;    // holds a NUL byte or is not valid UTF-8
   unsigned mode = 0644;   // the `modes` glob's, else 0755 for an executable file, else 0644
   bool mode_set = false;  // a `modes` glob gave the mode
+  std::string part;       // the `parts` entry it belongs to; empty: a root file
 };
 
 struct TemplateVariable {
@@ -38,6 +39,14 @@ struct Template {
   std::map<std::string, TemplateVariable> variables;  // declared variables with their defaults
   std::vector<TemplateFile> files;                    // sorted by path
   std::vector<std::filesystem::path> folders;         // root, the files folder and every one below
+  // `parts`: name -> globs. An app may lack a part (a backend-only app); files in no part are
+  // its root files.
+  std::map<std::string, std::vector<std::string>> parts;
+  // without/<part>/: files used instead of (or beside) the root files when the part is left out.
+  std::map<std::string, std::vector<TemplateFile>> without;
+  // `needs`: file -> {dependency list file -> names}: the file is written only when the app's
+  // list (package.json, requirements.txt) names them all.
+  std::map<std::string, std::map<std::string, std::vector<std::string>>> needs;
 
   // The manifest file, when there is one.
   std::optional<std::filesystem::path> manifest() const;

@@ -55,6 +55,7 @@ Command add_lease(CLI::App& app, const Options& o);
 Command add_proxy(CLI::App& app, const Options& o);
 Command add_templates(CLI::App& app, const Options& o);
 Command add_template(CLI::App& app, const Options& o);
+Command add_backfill(CLI::App& app, const Options& o);
 
 // The store; `read_only` for commands that only read it.
 Store open_store(const Options& o, bool read_only = false);

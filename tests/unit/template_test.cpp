@@ -215,3 +215,75 @@ TEST_CASE("starter files are written when missing and never again") {
   plan = plan_app(app, {files[0]}, "t", true);
   CHECK(plan.removals.empty());
 }
+
+TEST_CASE("parts: an app gets the parts it has, and the files for the parts it lacks") {
+  TempDir dir;
+  const fs::path t = dir.path() / "tpl";
+  write(t / "template.json", R"({"name": "p", "ports": ["backend"],
+      "parts": {"api": ["api/**"], "web": ["web/**"]},
+      "needs": {"web/vite.config.js": {"web/package.json": ["vite"]}}})");
+  write(t / "files" / "compose.yml", "api web");
+  write(t / "files" / "api" / "main.py", "port {{backend_port}}");
+  write(t / "files" / "web" / "vite.config.js", "x");
+  write(t / "files" / "web" / "package.json", "{\"devDependencies\": {\"vite\": \"5\"}}");
+  write(t / "without" / "web" / "compose.yml", "api only");
+  const Template tmpl = load_template(t.string(), {});
+  REQUIRE(tmpl.without.count("web") == 1);
+  CHECK(tmpl.files[0].part == "api");
+  CHECK(tmpl.files[1].part.empty());
+  const Context ctx = make_context(reservation(), tmpl, {});
+  const auto paths = [](const std::vector<OutputFile>& files) {
+    std::vector<std::string> out;
+    for (const auto& f : files) {
+      out.push_back(f.path + "=" + f.content);
+    }
+    return out;
+  };
+  CHECK(paths(render_template(tmpl, ctx, {}, true, std::vector<std::string>{"root", "api"})) ==
+        std::vector<std::string>{"api/main.py=port 5005", "compose.yml=api only"});
+  CHECK(render_template(tmpl, ctx).size() == 4);  // no parts given: everything
+  CHECK_THROWS_WITH(render_template(tmpl, ctx, {}, true, std::vector<std::string>{"gui"}),
+                    Catch::Contains("has no part 'gui'; its parts: root, api, web"));
+
+  // `needs`: met by the package.json the scaffold writes; unmet by the app's own.
+  const fs::path app = dir.path() / "app";
+  auto files = render_template(tmpl, ctx);
+  CHECK(hold_back_unmet(tmpl, app, files).empty());
+  write(app / "web" / "package.json", "{\"dependencies\": {\"react\": \"18\"}}");
+  files = render_template(tmpl, ctx);
+  const auto held = hold_back_unmet(tmpl, app, files);
+  REQUIRE(held.size() == 1);
+  CHECK(held[0].first == "web/vite.config.js");
+  CHECK(held[0].second.find("needs 'vite' in web/package.json") == 0);
+  CHECK(files.size() == 3);
+
+  write(t / "template.json", R"({"name": "p", "parts": {"root": ["*"]}})");
+  CHECK_THROWS_WITH(load_template(t.string(), {}), Catch::Contains("not named \"root\""));
+  write(t / "template.json", R"({"name": "p", "parts": {"a": ["**"], "b": ["api/**"]}})");
+  CHECK_THROWS_WITH(load_template(t.string(), {}), Catch::Contains("is in two parts"));
+}
+
+TEST_CASE("adopting a folder: someone else's files replaced only with a copy kept") {
+  TempDir dir;
+  const fs::path app = dir.path() / "app";
+  write(app / "compose.yml", "theirs");
+  write(app / "other.yml", "theirs too");
+  write(app / "other.yml.berth-orig", "an older copy");
+  const std::vector<OutputFile> files = {{"compose.yml", "ours", 0644, false},
+                                         {"other.yml", "ours", 0644, false}};
+  auto plan = plan_app(app, files, "t", true, false);
+  CHECK(plan.writes.empty());  // --force alone never touches them
+  plan = plan_app(app, files, "t", true, true);
+  CHECK(plan.backups == std::vector<std::string>{"compose.yml"});
+  REQUIRE(plan.report.kept.size() == 1);
+  CHECK(plan.report.kept[0].first == "other.yml");
+  apply_plan(plan);
+  const auto read = [](const fs::path& p) {
+    std::ifstream in(p);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  CHECK(read(app / "compose.yml") == "ours");
+  CHECK(read(app / "compose.yml.berth-orig") == "theirs");
+  CHECK(read(app / "other.yml") == "theirs too");
+  CHECK(read(app / "other.yml.berth-orig") == "an older copy");
+}
