@@ -12,4 +12,6 @@ bash bench/cli_bench.sh build-bench/generator/berth 30
 echo
 bash bench/scaffold_bench.sh build-bench/generator/berth 1000
 echo
+bash bench/backfill_bench.sh build-bench/generator/berth 1000 3
+echo
 bash bench/cmake_bench.sh build-bench/generator/berth "100 1000 5000" 3

@@ -430,7 +430,9 @@ std::vector<std::pair<std::string, std::string>> hold_back_unmet(const Template&
       continue;  // needs nothing, or already there (then it is an owned file like any other)
     }
     std::vector<std::string> missing;
-    for (const auto& [list_file, deps] : need->second) {
+    for (const auto& entry : need->second) {
+      const std::string& list_file = entry.first;
+      const std::vector<std::string>& deps = entry.second;
       // The list as the app will have it: its own file, else the one this scaffold writes.
       std::optional<std::string> content = read_if_file(dir / list_file);
       if (!content) {
