@@ -14,4 +14,6 @@ bash bench/scaffold_bench.sh build-bench/generator/berth 1000
 echo
 bash bench/backfill_bench.sh build-bench/generator/berth 1000 3
 echo
+bash bench/host_bench.sh build-bench/generator/berth 5
+echo
 bash bench/cmake_bench.sh build-bench/generator/berth "100 1000 5000" 3

@@ -354,6 +354,7 @@ BackfillResult backfill(
     BatchOp op;
     op.request.key = app.key;
     op.request.pool = o.pool;
+    op.request.avoid = o.avoid;
     const bool reserved = store.get(app.key).has_value();
     if (o.keep_ports && !reserved && !app.found_ports.empty()) {
       bool ok = true;

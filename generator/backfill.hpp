@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct BackfillOptions {
   bool force = false;
   bool keep_ports = false;
   unsigned jobs = 1;
+  std::set<std::uint16_t> avoid;  // --skip-busy: new allocations step over these
 };
 
 struct BackfillApp {

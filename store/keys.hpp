@@ -31,6 +31,7 @@ std::string decode_slot_pool(std::string_view s);
 // meta keys
 constexpr char k_meta_schema[] = "schema";
 constexpr char k_meta_excluded[] = "excluded";
+constexpr char k_meta_settings[] = "settings";
 std::string meta_high(const std::string& pool);
 
 // apps value: compact JSON {pool, slot, ports: [[name, port]...], pinned, project}.

@@ -128,6 +128,9 @@ struct ReserveRequest {
   std::string pool;                           // empty: the stored pool, else "apps"
   std::map<std::string, std::uint16_t> pins;  // explicit ports by name
   std::string project;                        // empty: derived from the model (import sets it)
+  // Ports a new allocation steps over as if excluded (--skip-busy: what listens now). Never
+  // stored; pins and existing reservations are not affected.
+  std::set<std::uint16_t> avoid;
 };
 
 // One step of a batch.

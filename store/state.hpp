@@ -271,7 +271,9 @@ class State {
       }
     }
     if (!free_roles.empty()) {
-      r.slot = allocate_slot(pool, free_roles, seen);
+      std::set<std::uint16_t> taken = seen;
+      taken.insert(req.avoid.begin(), req.avoid.end());
+      r.slot = allocate_slot(pool, free_roles, taken);
       for (std::size_t i : free_roles) {
         ports[i] = pool.port_at(i, *r.slot);
       }

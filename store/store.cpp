@@ -250,6 +250,29 @@ std::set<std::uint16_t> Store::excluded() const {
   return m_env->read([](const Txn& t) { return State(t).excluded(); });
 }
 
+nlohmann::json Store::settings() const {
+  return m_env->read([](const Txn& t) {
+    const auto v = t.get(Db::meta, k_meta_settings);
+    if (!v) {
+      return nlohmann::json::object();
+    }
+    auto j = nlohmann::json::parse(*v, nullptr, false);
+    if (!j.is_object()) {
+      throw runtime_error(
+          "store's settings record is not a JSON object; reset it with `berth "
+          "config --reset`");
+    }
+    return j;
+  });
+}
+
+void Store::set_settings(const nlohmann::json& settings) {
+  m_env->write([&](Txn& t) {
+    t.put(Db::meta, k_meta_settings, settings.dump());
+    return true;
+  });
+}
+
 void Store::set_pool(const Pool& pool, bool allow_ephemeral) {
   m_env->write([&](Txn& t) {
     State state(t);

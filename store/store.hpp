@@ -91,6 +91,9 @@ class Store {
 
   std::vector<Pool> pools() const;
   std::set<std::uint16_t> excluded() const;
+  // Host settings (`berth config`): a JSON object, {} when none was set. Not exported.
+  nlohmann::json settings() const;
+  void set_settings(const nlohmann::json& settings);
   // Creates or changes a pool. Refused when a range overlaps another pool's, or when an existing
   // reservation of the pool would no longer match its slot (its port names, ports or capacity).
   void set_pool(const Pool& pool, bool allow_ephemeral);

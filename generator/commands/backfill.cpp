@@ -88,7 +88,7 @@ Command add_backfill(CLI::App& app, const Options& o) {
     std::string root, model_map, parts;
     std::vector<std::string> apps;
     BackfillOptions options;
-    bool verbose = false;
+    bool verbose = false, busy_on = false, busy_off = false;
   };
   const auto v = std::make_shared<Vars>();
   auto* sub = app.add_subcommand(
@@ -113,6 +113,7 @@ Command add_backfill(CLI::App& app, const Options& o) {
   sub->add_option("--jobs", v->options.jobs, "Apps written at once (default 1)")
       ->check(CLI::Range(1, 64));
   sub->add_flag("--verbose", v->verbose, "List every file added, replaced and kept");
+  add_skip_busy(sub, v->busy_on, v->busy_off);
   const auto run = [&o, v]() -> int {
     BackfillOptions options = v->options;
     for (const auto& a : v->apps) {
@@ -142,6 +143,9 @@ Command add_backfill(CLI::App& app, const Options& o) {
       }
     }
     Store store = open_store(o);  // a dry run previews in a transaction it aborts
+    if (skip_busy(store, v->busy_on, v->busy_off)) {
+      options.avoid = busy_ports();
+    }
     const bool terminal = ::isatty(STDERR_FILENO) == 1 && !o.json;
     const auto started = std::chrono::steady_clock::now();
     const auto on_app = [&](const BackfillApp& a, std::size_t done, std::size_t total) {

@@ -13,6 +13,23 @@ Store open_store(const Options& o, bool read_only) {
   return Store(o.store.empty() ? Store::default_dir() : std::filesystem::path(o.store), options);
 }
 
+bool skip_busy(const Store& store, bool on, bool off) {
+  if (on && off) {
+    throw usage_error("give --skip-busy or --no-skip-busy, not both");
+  }
+  if (on || off) {
+    return on;
+  }
+  const auto settings = store.settings();
+  return settings.contains("skip-busy") && settings["skip-busy"] == true;
+}
+
+void add_skip_busy(CLI::App* sub, bool& on, bool& off) {
+  sub->add_flag("--skip-busy", on,
+                "A new allocation steps over ports something on this host listens on now");
+  sub->add_flag("--no-skip-busy", off, "Do not, whatever the store's skip-busy setting says");
+}
+
 long long parse_int(const std::string& text, const std::string& what) {
   std::size_t used = 0;
   long long v = 0;

@@ -14,6 +14,7 @@
 
 #include "generator/build_app.hpp"
 #include "generator/fileio.hpp"
+#include "generator/host.hpp"
 #include "generator/inputs.hpp"
 #include "generator/plan.hpp"
 #include "generator/scaffold.hpp"
@@ -56,9 +57,16 @@ Command add_proxy(CLI::App& app, const Options& o);
 Command add_templates(CLI::App& app, const Options& o);
 Command add_template(CLI::App& app, const Options& o);
 Command add_backfill(CLI::App& app, const Options& o);
+Command add_config(CLI::App& app, const Options& o);
 
 // The store; `read_only` for commands that only read it.
 Store open_store(const Options& o, bool read_only = false);
+
+// Whether a new allocation steps over ports something listens on now: on with --skip-busy, off
+// with --no-skip-busy, else the store's `skip-busy` setting (`berth config`).
+bool skip_busy(const Store& store, bool on, bool off);
+// Adds the --skip-busy and --no-skip-busy flags to a command.
+void add_skip_busy(CLI::App* sub, bool& on, bool& off);
 
 // Parsing helpers: every one names the bad value.
 long long parse_int(const std::string& text, const std::string& what);

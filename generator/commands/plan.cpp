@@ -66,6 +66,12 @@ Command add_plan(CLI::App& app, const Options& o) {
       options.stamps_dir = v->pl_stamps;
     }
     Store store = open_store(o);
+    if (skip_busy(store, false, false)) {  // the store's setting: configure steps over them too
+      const auto busy = busy_ports();
+      for (auto& e : entries) {
+        e.request.avoid = busy;
+      }
+    }
     const PlanResult result = run_plan(store, entries, options);
     if (o.json) {
       print_json(result.summary);

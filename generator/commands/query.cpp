@@ -37,34 +37,63 @@ Command add_list(CLI::App& app, const Options& o) {
 
 // berth check
 Command add_check(CLI::App& app, const Options& o) {
-  auto* check = app.add_subcommand("check", "Verify the store's invariants");
-  return {
-      check, [&o, check]() -> int {
-        Store store = open_store(o, true);
-        const auto problems = store.check();
-        std::size_t count = 0;
-        try {
-          count = store.list().size();
-        } catch (const Error&) {
-          // a malformed record: listed among the problems
-        }
-        if (o.json) {
-          print_json({{"ok", problems.empty()}, {"problems", problems}, {"reservations", count}});
-        } else {
-          for (const auto& p : problems) {
-            std::cout << "problem: " << p << '\n';
-          }
-          if (problems.empty()) {
-            std::cout << "ok: " << count << " reservation(s), no port or name held twice\n";
-          }
-        }
-        if (!problems.empty()) {
-          std::cerr << "berth: error: check found " << problems.size() << " problem(s) in store "
-                    << quote(store.dir().string()) << '\n';
-          return static_cast<int>(ErrorKind::conflict);
-        }
-        return 0;
-      }};
+  struct Vars {
+    bool host = false;
+  };
+  const auto v = std::make_shared<Vars>();
+  auto* check = app.add_subcommand("check",
+                                   "Verify the store's invariants (and, with --host, "
+                                   "what this host listens on)");
+  check->add_flag("--host", v->host,
+                  "Also: listeners on held ports, pools against the kernel's ephemeral range");
+  return {check, [&o, v]() -> int {
+            Store store = open_store(o, true);
+            const auto problems = store.check();
+            std::size_t count = 0;
+            try {
+              count = store.list().size();
+            } catch (const Error&) {
+              // a malformed record: listed among the problems
+            }
+            const HostReport host = v->host ? check_host(store) : HostReport{};
+            if (o.json) {
+              json j = {{"ok", problems.empty() && host.taken == 0},
+                        {"problems", problems},
+                        {"reservations", count}};
+              if (v->host) {
+                j["host"] = {{"listeners", host.listeners},
+                             {"taken", host.taken},
+                             {"findings", host.findings}};
+              }
+              print_json(j);
+            } else {
+              for (const auto& p : problems) {
+                std::cout << "problem: " << p << '\n';
+              }
+              if (problems.empty()) {
+                std::cout << "ok: " << count << " reservation(s), no port or name held twice\n";
+              }
+              if (v->host) {
+                for (const auto& f : host.findings) {
+                  std::cout << f["kind"].get<std::string>() << ": "
+                            << f["message"].get<std::string>() << '\n';
+                }
+                std::cout << "host: " << host.listeners << " TCP listener(s), " << host.taken
+                          << " held port(s) taken by something else\n";
+              }
+            }
+            if (!problems.empty()) {
+              std::cerr << "berth: error: check found " << problems.size()
+                        << " problem(s) in store " << quote(store.dir().string()) << '\n';
+              return static_cast<int>(ErrorKind::conflict);
+            }
+            if (host.taken > 0) {
+              std::cerr << "berth: error: " << host.taken
+                        << " held port(s) are taken by something else on this host\n";
+              return static_cast<int>(ErrorKind::conflict);
+            }
+            return 0;
+          }};
 }
 
 // berth stats

@@ -9,6 +9,7 @@ Command add_reserve(CLI::App& app, const Options& o) {
   struct Vars {
     std::string r_model, r_app, r_pool, r_batch;
     std::vector<std::string> r_pins;
+    bool busy_on = false, busy_off = false;
   };
   const auto v = std::make_shared<Vars>();
   auto* reserve = app.add_subcommand("reserve", "Get or allocate the ports of MODEL app N");
@@ -22,13 +23,20 @@ Command add_reserve(CLI::App& app, const Options& o) {
                    "Reserve and release the entries of a JSON list, all or "
                    "nothing")
       ->type_name("FILE");
+  add_skip_busy(reserve, v->busy_on, v->busy_off);
   const auto run = [&o, v, reserve]() -> int {
     Store store = open_store(o);
+    const std::set<std::uint16_t> avoid =
+        skip_busy(store, v->busy_on, v->busy_off) ? busy_ports() : std::set<std::uint16_t>{};
     if (!v->r_batch.empty()) {
       if (reserve->count("model") > 0 || !v->r_pool.empty() || !v->r_pins.empty()) {
         throw usage_error("--batch FILE takes no MODEL, N, --pool or --port");
       }
-      const auto results = store.apply(parse_batch(v->r_batch));
+      auto ops = parse_batch(v->r_batch);
+      for (auto& op : ops) {
+        op.request.avoid = avoid;
+      }
+      const auto results = store.apply(ops);
       if (o.json) {
         print_json(results_json(results));
       } else {
@@ -48,6 +56,7 @@ Command add_reserve(CLI::App& app, const Options& o) {
     validate_model(v->r_model);
     req.pool = v->r_pool;
     req.pins = parse_pins(v->r_pins);
+    req.avoid = avoid;
     const ReserveResult result = store.reserve(req);
     if (o.json) {
       print_json(result_json(result));

@@ -55,6 +55,7 @@ Command add_scaffold(CLI::App& app, const Options& o) {
     std::string sc_template = "react-flask", sc_model, sc_app, sc_out, sc_pool, sc_overlay;
     std::vector<std::string> sc_sets, sc_pins;
     bool sc_dry = false, sc_force = false, sc_touch = false, sc_quiet = false;
+    bool busy_on = false, busy_off = false;
   };
   const auto v = std::make_shared<Vars>();
   auto* scaffold =
@@ -73,6 +74,7 @@ Command add_scaffold(CLI::App& app, const Options& o) {
       ->add_option("--overlay", v->sc_overlay, "Copy this folder's files over the rendered ones")
       ->type_name("DIR");
   scaffold->add_flag("--dry-run", v->sc_dry, "Show what would be written; change nothing");
+  add_skip_busy(scaffold, v->busy_on, v->busy_off);
   scaffold->add_flag("--force", v->sc_force,
                      "Overwrite or remove files berth wrote that were edited");
   scaffold->add_flag("-q,--quiet", v->sc_quiet, "Print nothing but warnings and errors");
@@ -107,6 +109,9 @@ Command add_scaffold(CLI::App& app, const Options& o) {
     const auto overlay =
         v->sc_overlay.empty() ? std::vector<OutputFile>{} : read_overlay(v->sc_overlay);
     Store store = open_store(o);
+    if (skip_busy(store, v->busy_on, v->busy_off)) {
+      args.request.avoid = busy_ports();
+    }
     print_scaffold(o, args, tmpl.name, scaffold_app(store, tmpl, overlay, args), v->sc_quiet);
     return 0;
   };
