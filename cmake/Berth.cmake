@@ -88,6 +88,10 @@ Cache variables
 ``BERTH_LOCKED``
   ``OFF`` (default). When ``ON`` (for CI), configure takes every app from the lock file and
   fails instead of allocating anything; the lock file is never written.
+``BERTH_RELOCK``
+  ``OFF`` (default). When ``ON``, the locked apps whose locked ports (or name) another project
+  holds in this host's store are allocated afresh, their lock entries rewritten, and each move
+  printed (``old -> new``); nothing else changes. Refused together with ``BERTH_LOCKED``.
 ``BERTH_QUIET``
   ``OFF`` (default). When ``ON``, configure prints no summary.
 ``BERTH_VERBOSE``
@@ -117,6 +121,7 @@ set(BERTH_STORE "" CACHE PATH "berth store folder (empty: the user's store)")
 set(BERTH_LOCKFILE "${CMAKE_SOURCE_DIR}/berth.lock.json" CACHE FILEPATH
     "berth lock file (the default is used when it exists)")
 option(BERTH_LOCKED "Take every app from the lock file; allocate nothing" OFF)
+option(BERTH_RELOCK "Move the locked apps whose ports others hold on this host; rewrite the lock" OFF)
 option(BERTH_QUIET "Do not print berth's summary at configure" OFF)
 option(BERTH_VERBOSE "Print berth's table of every app at configure, however many" OFF)
 
@@ -332,6 +337,9 @@ function(_berth_generate)
     set(lock_args --lock "${BERTH_LOCKFILE}" --locked)
   elseif(EXISTS "${BERTH_LOCKFILE}" OR NOT "${BERTH_LOCKFILE}" STREQUAL "${CMAKE_SOURCE_DIR}/berth.lock.json")
     set(lock_args --lock "${BERTH_LOCKFILE}")
+  endif()
+  if(BERTH_RELOCK)
+    list(APPEND lock_args --relock)
   endif()
   set(table_args --table-limit 20)
   if(BERTH_VERBOSE)

@@ -360,8 +360,8 @@ std::vector<std::vector<std::string>> render_outputs(const std::vector<PlanEntry
 // Batch errors say "batch entry N: ..."; say instead which app that is, where it was declared,
 // and whether the lock file pinned the port that is held.
 std::vector<std::string> label(const Error& err, const std::vector<PlanEntry>& entries,
-                               const std::map<AppKey, LockEntry>& lock,
-                               const PlanOptions& options) {
+                               const std::map<AppKey, LockEntry>& lock, const PlanOptions& options,
+                               const std::vector<std::size_t>& order) {
   std::vector<std::string> lines = err.details();
   if (lines.empty()) {
     lines.push_back(err.what());
@@ -376,10 +376,11 @@ std::vector<std::string> label(const Error& err, const std::vector<PlanEntry>& e
     if (n < 1 || n > entries.size()) {
       continue;
     }
-    const PlanEntry& e = entries[n - 1];
+    const std::size_t index = order[n - 1];  // batch entries run in `order`
+    const PlanEntry& e = entries[index];
     const bool locked_pin =
         line.find(" is held by ") != std::string::npos && lock.count(e.request.key);
-    line = where(n - 1, e) + line.substr(colon) +
+    line = where(index, e) + line.substr(colon) +
            (locked_pin ? " (pinned by the lock file " + quote(options.lock->string()) + ")" : "");
   }
   return lines;
@@ -443,6 +444,32 @@ std::string fingerprint(const std::vector<PlanEntry>& entries, const PlanOptions
   return std::string(hex) + " " + std::to_string(text.size()) + "\n";
 }
 
+// "'m' app 2: backend 5003 -> 5007, frontend 8003 -> 8007 (5003 held by 'x' app 1)" per app
+// that --relock moved.
+std::vector<std::string> relocked(const std::vector<PlanEntry>& entries,
+                                  const std::map<AppKey, LockEntry>& lock,
+                                  const std::map<std::size_t, std::string>& moved,
+                                  const std::vector<ReserveResult>& results) {
+  std::vector<std::string> out;
+  for (const auto& [i, why] : moved) {
+    const LockEntry& was = lock.at(entries[i].request.key);
+    std::string line = describe(entries[i].request.key) + ":";
+    std::string sep = " ";
+    for (const auto& p : results[i].reservation.ports) {
+      const auto old = was.ports.find(p.name);
+      if (old != was.ports.end() && old->second != p.port) {
+        line += sep + p.name + " " + std::to_string(old->second) + " -> " + std::to_string(p.port);
+        sep = ", ";
+      }
+    }
+    if (was.project != results[i].reservation.project) {
+      line += sep + "name " + quote(was.project) + " -> " + quote(results[i].reservation.project);
+    }
+    out.push_back(line + " (" + why + ")");
+  }
+  return out;
+}
+
 // Writes the lock, stamps, summary and CMake file of a committed plan, each only if changed.
 PlanResult write_results(const std::vector<PlanEntry>& entries, const PlanOptions& options,
                          const std::vector<ReserveResult>& results, const Sources& sources,
@@ -465,20 +492,80 @@ PlanResult run_plan(Store& store, const std::vector<PlanEntry>& entries,
                         "once unlocked to create it");
     }
   }
-  const std::vector<BatchOp> ops = apply_lock(entries, lock, options, problems);
+  std::vector<BatchOp> ops = apply_lock(entries, lock, options, problems);
   check_entries(entries, options, problems);
   const Sources sources = load_sources(entries, problems);
   if (!problems.empty()) {
     refuse(problems);
   }
+  // --relock: a locked app whose locked port or name another owner holds here is allocated
+  // afresh (its own PORTS still pinned); every other app keeps what the lock says.
+  std::map<std::size_t, std::string> moved;  // entry -> who held what
+  if (options.relock && !lock.empty()) {
+    std::map<std::uint16_t, AppKey> port_owner;
+    std::map<std::string, AppKey> name_owner;
+    for (const auto& r : store.list()) {
+      for (const auto& p : r.ports) {
+        port_owner[p.port] = r.key;
+      }
+      name_owner[r.project] = r.key;
+    }
+    std::map<std::uint16_t, std::string> leased;  // leases hold ports too
+    for (const auto& l : store.leases(std::nullopt)) {
+      leased[l.port] = "lease " + quote(l.id);
+    }
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const auto it = lock.find(entries[i].request.key);
+      if (it == lock.end()) {
+        continue;
+      }
+      std::string why;
+      for (const auto& [name, port] : it->second.ports) {
+        const auto owner = port_owner.find(port);
+        if (owner != port_owner.end() && !(owner->second == entries[i].request.key)) {
+          why += (why.empty() ? "" : ", ") + std::to_string(port) + " held by " +
+                 describe(owner->second);
+        } else if (leased.count(port)) {
+          why += (why.empty() ? "" : ", ") + std::to_string(port) + " held by " + leased[port];
+        }
+      }
+      const auto name = name_owner.find(it->second.project);
+      if (name != name_owner.end() && !(name->second == entries[i].request.key)) {
+        why += (why.empty() ? "" : ", ") + std::string("name ") + quote(it->second.project) +
+               " held by " + describe(name->second);
+      }
+      if (!why.empty()) {
+        moved[i] = why;
+        ops[i].request.pins = entries[i].request.pins;
+        ops[i].request.project = entries[i].request.project;
+      }
+    }
+  }
 
-  // The whole batch in one transaction, committed or not; a refusal names each app.
+  // The whole batch in one transaction, committed or not; a refusal names each app. Apps that
+  // --relock moves are allocated last, so that no allocation takes a port another app's lock
+  // entry pins.
+  std::vector<std::size_t> order(entries.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    order[i] = i;
+  }
+  std::stable_partition(order.begin(), order.end(),
+                        [&](std::size_t i) { return moved.count(i) == 0; });
+  std::vector<BatchOp> ordered_ops;
+  for (const auto i : order) {
+    ordered_ops.push_back(ops[i]);
+  }
   const auto reserve_all = [&](bool commit) {
     try {
-      return commit ? store.apply(ops) : store.preview(ops);
+      const auto got = commit ? store.apply(ordered_ops) : store.preview(ordered_ops);
+      std::vector<ReserveResult> results(got.size());
+      for (std::size_t k = 0; k < got.size(); ++k) {
+        results[order[k]] = got[k];
+      }
+      return results;
     } catch (const Error& err) {
       throw Error(err.kind(), "configure refused, nothing changed",
-                  label(err, entries, lock, options));
+                  label(err, entries, lock, options, order));
     }
   };
   std::vector<ReserveResult> planned = reserve_all(false);
@@ -499,6 +586,7 @@ PlanResult run_plan(Store& store, const std::vector<PlanEntry>& entries,
       const std::vector<ReserveResult> results = reserve_all(true);
       if (fingerprint(entries, options, sources, results) == print) {
         PlanResult out;
+        out.relocked = relocked(entries, lock, moved, results);
         for (const auto& r : results) {
           out.reservations.push_back(r.reservation);
           out.created += r.created;
@@ -528,6 +616,7 @@ PlanResult run_plan(Store& store, const std::vector<PlanEntry>& entries,
       fs::remove(*cache, ec);  // until the outputs are written
     }
     PlanResult out = write_results(entries, options, results, sources, outputs);
+    out.relocked = relocked(entries, lock, moved, results);
     if (cache) {
       // The preview's fingerprint stands unless the store changed between preview and commit.
       write_if_changed(

@@ -58,6 +58,9 @@ struct PlanOptions {
   // With stamps: skip rendering and writing when nothing the outputs depend on changed since
   // the last run (recorded in <stamps_dir>/plan.fingerprint). The summary is then not filled.
   bool reuse = true;
+  // Re-allocate exactly the locked apps whose locked ports (or project name) another owner holds
+  // in this store, and rewrite their lock entries. Refused with `locked`.
+  bool relock = false;
 };
 
 struct PlanResult {
@@ -65,6 +68,7 @@ struct PlanResult {
   bool lock_written = false;
   std::size_t created = 0;                // apps reserved by this run
   std::vector<Reservation> reservations;  // in plan order
+  std::vector<std::string> relocked;      // "'m' app 2: backend 5003 -> 5007 (...)", per app moved
 };
 
 // Reserves every app of the plan in one transaction, after rendering each app's template in

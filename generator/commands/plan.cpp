@@ -8,7 +8,7 @@ using nlohmann::json;
 Command add_plan(CLI::App& app, const Options& o) {
   struct Vars {
     std::string pl_file, pl_lock, pl_cmake, pl_summary, pl_stamps, pl_source_dir, pl_binary_dir;
-    bool pl_locked = false;
+    bool pl_locked = false, pl_relock = false;
     int pl_table_limit = -1;
   };
   const auto v = std::make_shared<Vars>();
@@ -21,6 +21,9 @@ Command add_plan(CLI::App& app, const Options& o) {
                    "Lock file: pins its ports; rewritten with the plan's apps")
       ->type_name("FILE");
   plan->add_flag("--locked", v->pl_locked, "Every app must be in the lock file; allocate nothing");
+  plan->add_flag("--relock", v->pl_relock,
+                 "Re-allocate the locked apps whose ports another owner holds in this store, and "
+                 "rewrite their lock entries");
   plan->add_option("--cmake", v->pl_cmake,
                    "Write the CMake code for every app's build command, target and properties "
                    "(needs --stamps)")
@@ -43,6 +46,11 @@ Command add_plan(CLI::App& app, const Options& o) {
     if (v->pl_locked && v->pl_lock.empty()) {
       throw usage_error("--locked needs --lock FILE");
     }
+    if (v->pl_relock && v->pl_locked) {
+      throw usage_error(
+          "--relock moves locked apps and --locked forbids any change to the lock "
+          "(BERTH_RELOCK and BERTH_LOCKED): turn one of them off");
+    }
     auto entries = read_plan(v->pl_file);
     locate_declarations(entries, v->pl_source_dir.empty()
                                      ? std::filesystem::current_path()
@@ -56,6 +64,7 @@ Command add_plan(CLI::App& app, const Options& o) {
       options.lock = v->pl_lock;
     }
     options.locked = v->pl_locked;
+    options.relock = v->pl_relock;
     if (!v->pl_cmake.empty()) {
       options.cmake_out = v->pl_cmake;
     }
@@ -105,6 +114,9 @@ Command add_plan(CLI::App& app, const Options& o) {
         }
         std::cout << "  (the table of every app: BERTH_VERBOSE=ON, or apps.json)\n";
       }
+    }
+    for (const auto& line : result.relocked) {
+      std::cout << "relocked " << line << '\n';
     }
     if (result.lock_written) {
       std::cout << "lock file updated: " << v->pl_lock << '\n';

@@ -135,4 +135,34 @@ expect_configure_fail locked "is not a berth lock"
 rm "$TMP/locked/berth.lock.json"
 expect_configure_fail locked "lock file '.*berth.lock.json' does not exist, and a locked configure allocates nothing" -DBERTH_LOCKED=ON
 
+# BERTH_RELOCK: a lock made against one store, configured on a host where another model holds
+# two of its ports (app 2's backend, app 4's frontend).
+project relock 'add_generated_app(m 1)
+add_generated_app(m 2)
+add_generated_app(m 3)
+add_generated_app(m 4)'
+: >"$TMP/relock/berth.lock.json"
+cmake -S "$TMP/relock" -B "$TMP/relock-b1" -G Ninja -DBERTH_EXECUTABLE="$BERTH" -DBERTH_STORE="$TMP/rs1" >"$OUT" 2>"$ERR"
+expect_eq "the lock is made" "$?" 0
+cp "$TMP/relock/berth.lock.json" "$TMP/lock.before"
+S=$TMP/rs2
+"$BERTH" --store "$S" reserve other 1 --port backend=5003 --port frontend=30101 >/dev/null
+"$BERTH" --store "$S" reserve other 2 --port backend=30103 --port frontend=8007 >/dev/null
+expect_configure_fail relock "port 5003 \(backend\) for 'm' app 2 is held by 'other' app 1.*pinned by the lock file"
+grep -q "port 8007 (frontend) for 'm' app 4 is held by 'other' app 2" "$ERR" && pass || fail "plain configure does not name the second holder"
+expect_configure_fail relock "BERTH_RELOCK and BERTH_LOCKED\): turn one of them off" -DBERTH_RELOCK=ON -DBERTH_LOCKED=ON
+cmake -S "$TMP/relock" -B "$TMP/relock-b2" -G Ninja -DBERTH_EXECUTABLE="$BERTH" -DBERTH_STORE="$S" -DBERTH_RELOCK=ON >"$OUT" 2>"$ERR"
+expect_eq "relock configure" "$?" 0
+grep -q "relocked 'm' app 2: backend 5003 -> 5009, frontend 8003 -> 8009 (5003 held by 'other' app 1)" "$OUT" && pass || fail "app 2's move not printed: $(cat "$OUT")"
+grep -q "relocked 'm' app 4: backend 5007 -> 5011, frontend 8007 -> 8011 (8007 held by 'other' app 2)" "$OUT" && pass || fail "app 4's move not printed"
+expect_eq "exactly two apps moved" "$(grep -c relocked "$OUT")" 2
+expect_eq "apps 1 and 3 keep their ports" "$("$BERTH" --store "$S" list --model m | awk '$2 == 1 || $2 == 3 {print $2, $3, $4}' | tr '\n' ' ')" "1 5001 8001 3 5005 8005 "
+diff "$TMP/lock.before" "$TMP/relock/berth.lock.json" | grep -c '^>' | grep -qx 4 && pass || fail "the lock did not change in exactly the moved ports: $(diff "$TMP/lock.before" "$TMP/relock/berth.lock.json")"
+grep -q '"backend": 5009' "$TMP/relock/berth.lock.json" && pass || fail "lock entry of app 2 not rewritten"
+cp "$TMP/relock/berth.lock.json" "$TMP/lock.after"
+cmake -S "$TMP/relock" -B "$TMP/relock-b2" -G Ninja -DBERTH_EXECUTABLE="$BERTH" -DBERTH_STORE="$S" -DBERTH_RELOCK=ON >"$OUT" 2>"$ERR"
+expect_eq "second relock configure" "$?" 0
+grep -q relocked "$OUT" && fail "a second configure moved apps again" || pass
+cmp -s "$TMP/lock.after" "$TMP/relock/berth.lock.json" && pass || fail "a second configure changed the lock"
+
 finish
