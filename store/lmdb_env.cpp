@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -92,6 +93,7 @@ Env::Env(const std::filesystem::path& dir, std::size_t initial_map_size, bool re
     : m_dir(dir) {
   const char* fault = std::getenv("BERTH_FAULT");
   m_stall_before_commit = fault && std::strcmp(fault, "stall-before-commit") == 0;
+  m_stall_in_read = fault && std::strcmp(fault, "stall-in-read") == 0;
   std::error_code ec;
   const std::filesystem::path data = dir / "data.mdb";
   read_only = read_only && std::filesystem::is_regular_file(data, ec);
@@ -126,6 +128,7 @@ Env::Env(const std::filesystem::path& dir, std::size_t initial_map_size, bool re
     }
     int dead = 0;
     mdb_reader_check(m_env, &dead);  // clear reader slots left by killed processes
+    m_stale_readers += static_cast<std::size_t>(std::max(dead, 0));
     // Open the named databases read-only when they exist, so that read-only commands never take
     // the writer lock; create them on first use.
     bool exist = true;
@@ -185,6 +188,20 @@ void Env::fail(const std::string& action, const std::exception& e) const {
   throw runtime_error(action + ": " + e.what());
 }
 
+EnvUse Env::use() const {
+  MDB_envinfo info;
+  lmdb::env_info(m_env, &info);
+  MDB_stat st;
+  lmdb::env_stat(m_env, &st);
+  EnvUse u;
+  u.map_size = info.me_mapsize;
+  u.used = (static_cast<std::size_t>(info.me_last_pgno) + 1) * st.ms_psize;
+  u.readers = info.me_numreaders;
+  u.max_readers = info.me_maxreaders;
+  u.stale_readers_cleared = m_stale_readers;
+  return u;
+}
+
 std::size_t Env::map_size() const {
   MDB_envinfo info;
   lmdb::env_info(m_env, &info);
@@ -195,6 +212,13 @@ void Env::run_read(const std::function<void(const Txn&)>& fn) const {
   for (;;) {
     try {
       lmdb::txn txn = lmdb::txn::begin(m_env, nullptr, MDB_RDONLY);
+      if (m_stall_in_read) {
+        std::fprintf(stderr, "berth: fault: stalling in a read transaction\n");
+        std::fflush(stderr);
+        for (;;) {
+          pause();
+        }
+      }
       fn(Txn(txn.handle(), m_dbis));
       return;  // the read transaction is aborted by its destructor
     } catch (const lmdb::runtime_error& e) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "store/model.hpp"
+
 // LMDB, through lmdbxx, with its traps handled in one place (see docs/store-format.md):
 // values always go through MDB_val (never the templated get/put), a failed commit is not freed
 // twice, cursors never outlive the function that opened them, integers are read with memcpy,
@@ -81,6 +83,7 @@ class Env {
   }
 
   std::size_t map_size() const;
+  EnvUse use() const;
   // Whether the environment was opened read-only (write transactions then fail).
   bool read_only() const { return m_read_only; }
   const std::filesystem::path& dir() const { return m_dir; }
@@ -94,7 +97,9 @@ class Env {
   MDB_env* m_env = nullptr;
   unsigned m_dbis[static_cast<int>(Db::count_)] = {};
   bool m_stall_before_commit = false;
+  bool m_stall_in_read = false;
   bool m_read_only = false;
+  std::size_t m_stale_readers = 0;
 };
 
 }  // namespace berth

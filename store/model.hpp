@@ -144,6 +144,15 @@ struct ReserveResult {
   bool created = false;
 };
 
+// How much of the map the store uses, and its reader slots.
+struct EnvUse {
+  std::size_t map_size = 0;
+  std::size_t used = 0;  // bytes of pages in use
+  unsigned readers = 0;
+  unsigned max_readers = 0;
+  std::size_t stale_readers_cleared = 0;  // slots of killed processes cleared when opening
+};
+
 struct PoolStats {
   std::string pool;
   std::uint32_t capacity = 0;

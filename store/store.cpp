@@ -141,6 +141,17 @@ Pool Store::default_pool() {
 const std::filesystem::path& Store::dir() const {
   return m_env->dir();
 }
+EnvUse Store::use() const {
+  return m_env->use();
+}
+
+std::uint32_t Store::schema_version() const {
+  return m_env->read([](const Txn& t) -> std::uint32_t {
+    const auto v = t.get(Db::meta, k_meta_schema);
+    return v && v->size() == 4 ? read_be32(*v) : 0;
+  });
+}
+
 std::size_t Store::map_size() const {
   return m_env->map_size();
 }

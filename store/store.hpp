@@ -52,6 +52,10 @@ class Store {
 
   const std::filesystem::path& dir() const;
   std::size_t map_size() const;
+  // The map's size and use, the reader slots, and the stale ones cleared when it was opened.
+  EnvUse use() const;
+  // The schema version recorded in the store.
+  std::uint32_t schema_version() const;
 
   // The reservation for `key`, if any (read-only transaction).
   std::optional<Reservation> get(const AppKey& key) const;

@@ -58,6 +58,7 @@ Command add_templates(CLI::App& app, const Options& o);
 Command add_template(CLI::App& app, const Options& o);
 Command add_backfill(CLI::App& app, const Options& o);
 Command add_config(CLI::App& app, const Options& o);
+Command add_doctor(CLI::App& app, const Options& o);
 
 // The store; `read_only` for commands that only read it.
 Store open_store(const Options& o, bool read_only = false);

@@ -2,8 +2,8 @@
 # Templates as users bring them: a bare folder in the earlier system's style (no template.json),
 # `berth template init`, `berth templates`, binaries, file modes, lookup by name.
 #   template_test.sh <path to berth>
-source "$(dirname "$0")/lib.sh" "$1"
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$REPO/tests/e2e/lib.sh" "$1"
 S="$TMP/store"
 
 # The earlier system's scaffolding folder, as it is: seed placeholders, a binary holding
