@@ -192,7 +192,12 @@ PlaceholderScan scan_placeholders(const std::vector<TemplateFile>& files) {
       if (kind.port) {
         ports.insert(*kind.port);
       } else if (!kind.berth) {
-        auto& [defaults, in_files] = found[use.key];
+        // `{{title_json}}` uses the variable `title`, in its JSON form.
+        std::string key = use.key;
+        if (key.size() > 5 && key.compare(key.size() - 5, 5, "_json") == 0) {
+          key.resize(key.size() - 5);
+        }
+        auto& [defaults, in_files] = found[key];
         if (use.fallback) {
           defaults.insert(*use.fallback);
         }

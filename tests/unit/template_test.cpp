@@ -165,6 +165,7 @@ TEST_CASE("a bare folder is a template: ports and variables from its placeholder
   const fs::path t = dir.path() / "legacy";
   write(t / "docker-compose.yml", "ports: [\"{{backend_port|5000}}:{{BACKEND_PORT}}\"]\n");
   write(t / ".env.example", "PROJECT_NAME={{PROJECT_NAME}}\nDB={{db_port}}\nK={{secret|x}}\n");
+  write(t / "app.py", "TITLE = {{title_json}}\n");
   write(t / "logo.png", std::string("\x89PNG\0{{zz}}", 10));
   write(t / ".git" / "HEAD", "ref: {{nope}}");
   const Template tmpl = load_template(t.string(), {});
@@ -174,23 +175,28 @@ TEST_CASE("a bare folder is a template: ports and variables from its placeholder
   CHECK(tmpl.ports == std::vector<std::string>{"backend", "db"});
   REQUIRE(tmpl.variables.count("secret") == 1);
   CHECK_FALSE(tmpl.variables.at("secret").default_value);
-  REQUIRE(tmpl.files.size() == 3);  // .git left out
-  CHECK(tmpl.files[2].path == "logo.png");
-  CHECK(tmpl.files[2].binary);
-  CHECK_FALSE(tmpl.files[2].render);
+  CHECK(tmpl.variables.count("title") == 1);  // {{title_json}}: the JSON form of `title`
+  REQUIRE(tmpl.files.size() == 4);            // .git left out
+  CHECK(tmpl.files[3].path == "logo.png");
+  CHECK(tmpl.files[3].binary);
+  CHECK_FALSE(tmpl.files[3].render);
 
   Reservation r = reservation();
   r.ports.push_back({"db", 6000});
-  const auto files = render_template(tmpl, make_context(r, tmpl, {}));
-  REQUIRE(files.size() == 4);  // .env added
+  const auto files = render_template(tmpl, make_context(r, tmpl, {{"title", "T"}}));
+  REQUIRE(files.size() == 5);  // .env added
   CHECK(files[0].path == ".env");
   CHECK(files[0].mode == 0600);
   CHECK(files[0].content == "PROJECT_NAME=org-model-x-app3\nDB=6000\nK=x\n");
   CHECK(files[1].mode == 0644);
-  CHECK(files[2].content == "ports: [\"5005:5005\"]\n");
-  CHECK(files[3].content == std::string("\x89PNG\0{{zz}}", 10));
-  const auto set = render_template(tmpl, make_context(r, tmpl, {{"secret", "s"}}));
+  CHECK(files[2].content == "TITLE = \"T\"\n");
+  CHECK(files[3].content == "ports: [\"5005:5005\"]\n");
+  CHECK(files[4].content == std::string("\x89PNG\0{{zz}}", 10));
+  const auto set = render_template(tmpl, make_context(r, tmpl, {{"secret", "s"}, {"title", "T"}}));
   CHECK(set[0].content == "PROJECT_NAME=org-model-x-app3\nDB=6000\nK=s\n");
+  // Without a value, a key the placeholders use with no default is the usual located error.
+  CHECK_THROWS_WITH(render_template(tmpl, make_context(r, tmpl, {})),
+                    Catch::Contains("1 placeholder(s) could not be filled"));
 }
 
 TEST_CASE("starter files are written when missing and never again") {
