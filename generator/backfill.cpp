@@ -17,13 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string upper(std::string s) {
-  for (char& c : s) {
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  return s;
-}
-
 std::string trim(const std::string& s) {
   const auto begin = s.find_first_not_of(" \t\r");
   if (begin == std::string::npos) {
@@ -140,7 +133,7 @@ std::map<std::string, std::uint16_t> find_app_ports(const fs::path& dir,
       }
       const std::string key = trim(line.substr(0, eq));
       for (const auto& name : names) {
-        if (key == upper(name) + "_PORT" && !out.count(name)) {
+        if (key == legacy_port_key(name) && !out.count(name)) {
           if (const auto port = port_number(line.substr(eq + 1))) {
             out[name] = *port;
           }

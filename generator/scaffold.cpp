@@ -14,6 +14,7 @@
 
 #include "generator/fileio.hpp"
 #include "store/error.hpp"
+#include "store/keys.hpp"
 #include "store/names.hpp"
 
 namespace berth {
@@ -33,11 +34,7 @@ Context make_context(const Reservation& reservation, const Template& tmpl,
   ctx["COMPOSE_PROJECT_NAME"] = reservation.project;
   for (const auto& p : reservation.ports) {
     ctx[p.name + "_port"] = std::to_string(p.port);
-    std::string upper = p.name;
-    for (char& c : upper) {
-      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    ctx[upper + "_PORT"] = std::to_string(p.port);
+    ctx[legacy_port_key(p.name)] = std::to_string(p.port);
   }
   for (const auto& name : tmpl.ports) {
     if (!reservation.port(name)) {
@@ -51,7 +48,7 @@ Context make_context(const Reservation& reservation, const Template& tmpl,
       throw usage_error("template " + quote(tmpl.name) + " declares variable " + quote(key) +
                         ", which berth already provides; rename it");
     }
-    if (key.size() > 5 && key.compare(key.size() - 5, 5, "_json") == 0) {
+    if (strip_json_form(key) != key) {
       throw usage_error("template " + quote(tmpl.name) + " declares variable " + quote(key) +
                         "; names ending in _json are berth's JSON forms of other keys; rename it");
     }
@@ -449,11 +446,8 @@ std::vector<std::pair<std::string, std::string>> hold_back_unmet(const Template&
       }
     }
     if (!missing.empty()) {
-      std::string why = "needs ";
-      for (std::size_t i = 0; i < missing.size(); ++i) {
-        why += (i ? ", " : "") + missing[i];
-      }
-      held.emplace_back(f.path, why + ", which the app lacks; add it there, then scaffold again");
+      held.emplace_back(f.path, "needs " + keys::join(missing, ", ") +
+                                    ", which the app lacks; add it there, then scaffold again");
       out.insert(f.path);
     }
   }

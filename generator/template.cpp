@@ -137,11 +137,21 @@ bool is_binary(std::string_view b) {
   return false;
 }
 
-KeyKind classify_key(const std::string& key) {
-  std::string base = key;
-  if (base.size() > 5 && base.compare(base.size() - 5, 5, "_json") == 0) {
-    base.resize(base.size() - 5);
+std::string legacy_port_key(const std::string& port) {
+  std::string key = port;
+  for (char& c : key) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
+  return key + "_PORT";
+}
+
+std::string strip_json_form(const std::string& key) {
+  const bool json_form = key.size() > 5 && key.compare(key.size() - 5, 5, "_json") == 0;
+  return json_form ? key.substr(0, key.size() - 5) : key;
+}
+
+KeyKind classify_key(const std::string& key) {
+  const std::string base = strip_json_form(key);
   static const std::set<std::string> fixed = {
       "model", "model_slug", "app_num", "project_name", "PROJECT_NAME", "COMPOSE_PROJECT_NAME"};
   KeyKind kind;
@@ -193,11 +203,7 @@ PlaceholderScan scan_placeholders(const std::vector<TemplateFile>& files) {
         ports.insert(*kind.port);
       } else if (!kind.berth) {
         // `{{title_json}}` uses the variable `title`, in its JSON form.
-        std::string key = use.key;
-        if (key.size() > 5 && key.compare(key.size() - 5, 5, "_json") == 0) {
-          key.resize(key.size() - 5);
-        }
-        auto& [defaults, in_files] = found[key];
+        auto& [defaults, in_files] = found[strip_json_form(use.key)];
         if (use.fallback) {
           defaults.insert(*use.fallback);
         }

@@ -66,6 +66,10 @@ struct KeyKind {
   std::optional<std::string> port;
 };
 KeyKind classify_key(const std::string& key);
+// The earlier system's key for a named port: "backend" -> "BACKEND_PORT".
+std::string legacy_port_key(const std::string& port);
+// `key` without a trailing "_json" (berth's JSON form of another key), else `key` itself.
+std::string strip_json_form(const std::string& key);
 
 // What a set of files' placeholders ask for: the named ports and the other keys, each with
 // its inline defaults (sorted, distinct) and the files that use it.

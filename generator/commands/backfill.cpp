@@ -5,6 +5,7 @@
 
 #include "generator/backfill.hpp"
 #include "generator/commands/command.hpp"
+#include "store/keys.hpp"
 
 namespace berth {
 
@@ -17,14 +18,6 @@ std::string ports_text(const Reservation& r) {
   std::string out;
   for (const auto& p : r.ports) {
     out += (out.empty() ? "" : " ") + p.name + "=" + std::to_string(p.port);
-  }
-  return out;
-}
-
-std::string join(const std::vector<std::string>& items, const char* sep) {
-  std::string out;
-  for (const auto& item : items) {
-    out += (out.empty() ? "" : sep) + item;
   }
   return out;
 }
@@ -64,7 +57,7 @@ void print_app_line(std::ostream& out, const BackfillApp& a, bool dry_run, bool 
       << (a.ports_kept ? " (kept from " + a.ports_from + ")" : "") << "; "
       << (dry_run ? "would add " : "added ") << added << ", kept " << a.report.kept.size() << ", "
       << (dry_run ? "would replace " : "replaced ") << a.report.replaced.size() << ", starter left "
-      << a.report.started.size() << "; parts " << join(a.parts, ",") << '\n';
+      << a.report.started.size() << "; parts " << keys::join(a.parts, ",") << '\n';
   for (const auto& note : a.port_notes) {
     out << "  ports: " << note << '\n';
   }

@@ -2,6 +2,7 @@
 
 #include "generator/commands/command.hpp"
 #include "generator/template.hpp"
+#include "store/keys.hpp"
 
 namespace berth {
 
@@ -9,14 +10,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string join(const std::vector<std::string>& items, const std::string& sep) {
-  std::string out;
-  for (const auto& item : items) {
-    out += (out.empty() ? "" : sep) + item;
-  }
-  return out;
-}
 
 // One folder found on the template search path.
 struct Found {
@@ -111,12 +104,12 @@ Command add_templates(CLI::App& app, const Options& o) {
       std::string vars = "-";
       std::string folder = fs::absolute(f.folder).lexically_normal().string();
       if (f.tmpl) {
-        ports = f.tmpl->ports.empty() ? "-" : join(f.tmpl->ports, ",");
+        ports = f.tmpl->ports.empty() ? "-" : keys::join(f.tmpl->ports, ",");
         std::vector<std::string> items;
         for (const auto& [key, var] : f.tmpl->variables) {
           items.push_back(var.default_value ? key + "=" + *var.default_value : key);
         }
-        vars = items.empty() ? "-" : join(items, " ");
+        vars = items.empty() ? "-" : keys::join(items, " ");
         if (f.tmpl->bare) {
           folder += " (bare: no template.json)";
         }
@@ -181,9 +174,9 @@ Command add_template(CLI::App& app, const Options& o) {
     for (const auto& [key, use] : scan.variables) {
       // No "default": each placeholder's own `{{key|default}}` keeps applying, so the
       // template renders exactly as before; add one to give every use the same value.
-      std::string description = "used in " + join(use.files, ", ");
+      std::string description = "used in " + keys::join(use.files, ", ");
       if (!use.defaults.empty()) {
-        description += "; inline defaults: " + join(use.defaults, ", ");
+        description += "; inline defaults: " + keys::join(use.defaults, ", ");
       }
       vars[key] = {{"description", description}};
     }
@@ -244,12 +237,13 @@ Command add_template(CLI::App& app, const Options& o) {
       std::cout << "wrote " << manifest.string() << ": template " << quote(name) << ", "
                 << t.files.size() << " files (" << binaries.size() << " binary, copied verbatim; "
                 << executables << " executable)\n"
-                << "ports: " << (scan.ports.empty() ? "none" : join(scan.ports, ", ")) << '\n';
-      std::vector<std::string> keys;
+                << "ports: " << (scan.ports.empty() ? "none" : keys::join(scan.ports, ", "))
+                << '\n';
+      std::vector<std::string> names;
       for (const auto& [key, use] : scan.variables) {
-        keys.push_back(key);
+        names.push_back(key);
       }
-      std::cout << "variables: " << (keys.empty() ? "none" : join(keys, ", ")) << '\n';
+      std::cout << "variables: " << (names.empty() ? "none" : keys::join(names, ", ")) << '\n';
       if (v->move) {
         std::cout << "moved " << moved.size() << " entries under " << files.string() << '\n';
       }
