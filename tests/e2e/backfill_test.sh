@@ -161,6 +161,8 @@ expect_fail 2 "--model 'ghost' matches no folder" --store "$TMP/s6" backfill "$T
 expect_fail 2 "--app 9 matches no app folder" --store "$TMP/s6" backfill "$TMP/gen" --app 9
 echo '["x"]' >"$TMP/badmap.json"
 expect_fail 2 "--model-map '$TMP/badmap.json' must hold a JSON object" --store "$TMP/s6" backfill "$TMP/gen" --model-map "$TMP/badmap.json"
+echo '{"model_a": 5}' >"$TMP/badmap.json"
+expect_fail 2 "--model-map '$TMP/badmap.json': folder 'model_a' maps to 5, not a model name string" --store "$TMP/s6" backfill "$TMP/gen" --model-map "$TMP/badmap.json"
 echo '{"model_a": ""}' >"$TMP/badmap.json"
 expect_fail 2 "--model-map: folder 'model_a': model name is empty" --store "$TMP/s6" backfill "$TMP/gen" --model-map "$TMP/badmap.json"
 mkdir -p "$TMP/empty"

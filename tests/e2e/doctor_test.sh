@@ -66,6 +66,9 @@ expect_out "^problem: lock '$TMP/proj/berth.lock.json': 'm' app 1 backend is 505
 expect_out "^problem: lock '$TMP/proj/berth.lock.json': 'm' app 2 is not reserved in this store \(configure again to reserve it\)$"
 berth --store "$S" doctor --build "$TMP/pb"
 expect_out "^warning: build '$TMP/pb' uses the store '$TMP/s2', not this one"
+rm "$TMP/proj/berth.lock.json"
+expect_ok --store "$TMP/s2" doctor --build "$TMP/pb"
+expect_out "^build '$TMP/pb': no lock file in use$"
 expect_fail 2 "--build '$TMP/proj' is not a CMake build folder \(no CMakeCache.txt\)" --store "$S" doctor --build "$TMP/proj"
 
 finish

@@ -79,6 +79,7 @@ expect_json '{"skip-busy":true}'
 expect_ok --store "$S" config --reset
 expect_ok --store "$S" config skip-busy
 expect_out '^skip-busy off'
+expect_fail 2 "--reset takes no setting" --store "$S" config skip-busy --reset
 expect_fail 2 "no setting 'colour'; settings: skip-busy" --store "$S" config colour on
 expect_fail 2 "setting 'skip-busy' is on or off, not 'maybe'" --store "$S" config skip-busy maybe
 expect_fail 2 "give --skip-busy or --no-skip-busy, not both" --store "$S" reserve m 10 --pool host --skip-busy --no-skip-busy

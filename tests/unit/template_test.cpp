@@ -262,7 +262,15 @@ TEST_CASE("parts: an app gets the parts it has, and the files for the parts it l
   CHECK(held[0].first == "web/vite.config.js");
   CHECK(held[0].second.find("needs 'vite' in web/package.json") == 0);
   CHECK(files.size() == 3);
+  // A file the app has already is owned like any other: never held back.
+  write(app / "web" / "vite.config.js", "mine");
+  files = render_template(tmpl, ctx);
+  CHECK(hold_back_unmet(tmpl, app, files).empty());
 
+  write(t / "template.json", R"({"name": "p", "needs": {"a": {"b": "vite"}}})");
+  CHECK_THROWS_WITH(load_template(t.string(), {}), Catch::Contains("needs 'a'"));
+  write(t / "template.json", R"({"name": "p", "parts": {"a": []}})");
+  CHECK_THROWS_WITH(load_template(t.string(), {}), Catch::Contains("non-empty list of globs"));
   write(t / "template.json", R"({"name": "p", "parts": {"root": ["*"]}})");
   CHECK_THROWS_WITH(load_template(t.string(), {}), Catch::Contains("not named \"root\""));
   write(t / "template.json", R"({"name": "p", "parts": {"a": ["**"], "b": ["api/**"]}})");
