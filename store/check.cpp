@@ -181,6 +181,28 @@ std::vector<std::string> Store::check() const {
       });
     });
 
+    // Every use record: well formed, of a known kind, belonging to a reservation.
+    t.scan(Db::uses, "", "", [&](std::string_view k, std::string_view v) {
+      return guarded("uses", [&] {
+        const auto nul = k.find('\0');
+        if (nul == std::string_view::npos || k.size() < nul + 5) {
+          throw runtime_error("store holds a malformed use key");
+        }
+        const std::string_view app = k.substr(0, nul + 5);
+        const AppKey owner = decode_app_key(app);
+        const auto use = decode_use_key(app, k);
+        const std::string who = "use record of " + describe(owner) +
+                                (use ? " (" + use->first + " " + quote(use->second) + ")" : "");
+        decode_time(use ? "seen" : "created", v, "store " + who);
+        if (use && use->first != "app" && use->first != "build" && use->first != "lock") {
+          bad(who + ": unknown kind " + quote(use->first));
+        }
+        if (!t.has(Db::apps, app)) {
+          bad(who + " belongs to no reservation");
+        }
+      });
+    });
+
     // Slots and holes: below each pool's high-water mark every slot is held or a hole.
     std::map<std::string, std::set<std::uint32_t>> held, holes;
     t.scan(Db::slots, "", "", [&](std::string_view k, std::string_view v) {

@@ -158,6 +158,35 @@ Lease decode_lease(const std::string& id, std::string_view value) {
   return l;
 }
 
+std::string use_key(const AppKey& key, const std::string& kind, const std::string& path) {
+  return app_key(key) + '\x01' + kind + '\0' + path;
+}
+
+std::optional<std::pair<std::string, std::string>> decode_use_key(std::string_view app,
+                                                                  std::string_view k) {
+  if (k.size() == app.size()) {
+    return std::nullopt;
+  }
+  const auto nul = k.find('\0', app.size() + 1);
+  if (k.size() < app.size() + 3 || k[app.size()] != '\x01' || nul == std::string_view::npos) {
+    throw runtime_error("store holds a malformed use key");
+  }
+  return std::make_pair(std::string(k.substr(app.size() + 1, nul - app.size() - 1)),
+                        std::string(k.substr(nul + 1)));
+}
+
+std::string encode_time(const char* field, std::int64_t t) {
+  return json{{field, t}}.dump();
+}
+
+std::int64_t decode_time(const char* field, std::string_view value, const std::string& where) {
+  const json j = json::parse(value.begin(), value.end(), nullptr, false);
+  if (j.is_discarded()) {
+    throw runtime_error(where + " is not JSON");
+  }
+  return JsonFields(j, where, ErrorKind::runtime).integer(field, 0, LLONG_MAX);
+}
+
 std::string join(const std::vector<std::string>& items, const std::string& sep) {
   std::string out;
   for (const auto& item : items) {

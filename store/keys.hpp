@@ -1,8 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "store/model.hpp"
@@ -49,6 +51,17 @@ std::string lease_id_of(std::string_view value);
 std::string encode_lease(const Lease& l);
 // Throws a runtime error naming the lease and the field when it is malformed.
 Lease decode_lease(const std::string& id, std::string_view value);
+
+// uses: the app key alone -> {"created": T}; the app key, 0x01, kind, NUL, path -> {"seen": T}
+// (Unix seconds). An app's entries share its key as a prefix, so one scan finds them.
+std::string use_key(const AppKey& key, const std::string& kind, const std::string& path);
+// The kind and path of a use key that starts with `app_key(key)`; nothing for the created entry.
+// Throws a runtime error on a malformed key.
+std::optional<std::pair<std::string, std::string>> decode_use_key(std::string_view app,
+                                                                  std::string_view k);
+std::string encode_time(const char* field, std::int64_t t);
+// Throws a runtime error naming `where` unless the value is {field: non-negative integer}.
+std::int64_t decode_time(const char* field, std::string_view value, const std::string& where);
 
 std::string join(const std::vector<std::string>& items, const std::string& sep);
 

@@ -15,8 +15,8 @@ namespace berth {
 
 namespace {
 
-const char* const k_db_names[] = {"meta",  "pools", "apps",  "ports",
-                                  "names", "slots", "holes", "leases"};
+const char* const k_db_names[] = {"meta",  "pools", "apps",   "ports", "names",
+                                  "slots", "holes", "leases", "uses"};
 static_assert(sizeof(k_db_names) / sizeof(k_db_names[0]) == static_cast<int>(Db::count_));
 
 // lmdbxx frees a transaction whose commit failed a second time in its destructor

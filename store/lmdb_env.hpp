@@ -21,7 +21,7 @@ typedef struct MDB_txn MDB_txn;
 namespace berth {
 
 // The named databases of a store. Their key and value encodings live in store.cpp.
-enum class Db { meta, pools, apps, ports, names, slots, holes, leases, count_ };
+enum class Db { meta, pools, apps, ports, names, slots, holes, leases, uses, count_ };
 
 // A live transaction. Data returned is copied out, so it outlives the transaction.
 class Txn {

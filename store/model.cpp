@@ -253,6 +253,10 @@ nlohmann::json to_json(const Lease& l) {
       {"expires", l.expires() ? nlohmann::json(iso_utc(*l.expires())) : nlohmann::json(nullptr)}};
 }
 
+nlohmann::json to_json(const Use& u) {
+  return {{"kind", u.kind}, {"path", u.path}, {"seen", iso_utc(u.seen)}};
+}
+
 Pool pool_from_json(const nlohmann::json& j, const std::string& where, ErrorKind kind) {
   const JsonFields f(j, where, kind);
   f.only({"name", "ports", "step", "capacity", "kind"});

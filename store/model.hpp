@@ -144,6 +144,27 @@ struct ReserveResult {
   bool created = false;
 };
 
+// Where a reservation is used on this host: an app folder it was scaffolded into ("app"), a
+// build tree that declared it ("build"), or a lock file that pins it ("lock"). Paths are
+// absolute. Recorded by scaffold, backfill and the CMake module; read by show, list and prune.
+struct Use {
+  std::string kind;
+  std::string path;
+  std::int64_t seen = 0;  // when last recorded, Unix seconds
+};
+
+// What the store knows of a reservation beyond its ports.
+struct AppUses {
+  std::int64_t created = 0;  // when it was reserved (Unix seconds); 0 when unknown
+  std::vector<Use> uses;     // by kind, then path
+};
+
+struct PruneResult {
+  std::vector<Reservation> released;
+  std::vector<AppKey> kept;   // candidates that recorded a new use meanwhile: not released
+  std::vector<Lease> leases;  // expired leases freed
+};
+
 // How much of the map the store uses, and its reader slots.
 struct EnvUse {
   std::size_t map_size = 0;
@@ -172,6 +193,8 @@ Pool pool_from_json(const nlohmann::json& j, const std::string& where,
 nlohmann::json to_json(const Reservation& r);
 // {id, pool, port, acquired, last_active, ttl, owner_pid, expires}
 nlohmann::json to_json(const Lease& l);
+// {kind, path, seen} (seen as ISO 8601 UTC)
+nlohmann::json to_json(const Use& u);
 // "2026-11-30T10:55:17Z"
 std::string iso_utc(std::int64_t seconds);
 

@@ -14,6 +14,7 @@
 #include "store/lmdb_env.hpp"
 #include "store/model.hpp"
 #include "store/names.hpp"
+#include "store/store.hpp"
 
 // The store's logic on one transaction: allocation, pins, names, slots and holes. Internal to
 // store/; the Store facade (store.hpp) runs it inside LMDB transactions.
@@ -291,6 +292,7 @@ class State {
       }
     }
     write(r);
+    m_txn.put(Db::uses, app_key(r.key), encode_time("created", now()));
     return {std::move(r), true};
   }
 
@@ -338,7 +340,40 @@ class State {
       m_txn.del(Db::slots, slot_key(r->pool, *r->slot));
       free_slot(r->pool, *r->slot);
     }
+    std::vector<std::string> uses;
+    const std::string prefix = app_key(key);
+    m_txn.scan(Db::uses, prefix, prefix, [&](std::string_view k, std::string_view) {
+      uses.emplace_back(k);
+      return true;
+    });
+    for (const auto& k : uses) {
+      m_txn.del(Db::uses, k);
+    }
     return *r;
+  }
+
+  // When the app was reserved and where it is used (uses.cpp records them).
+  AppUses load_uses(const AppKey& key) const {
+    AppUses out;
+    const std::string prefix = app_key(key);
+    m_txn.scan(Db::uses, prefix, prefix, [&](std::string_view k, std::string_view v) {
+      const std::string where = "store use record of " + describe(key);
+      if (auto use = decode_use_key(prefix, k)) {
+        out.uses.push_back({use->first, use->second, decode_time("seen", v, where)});
+      } else {
+        out.created = decode_time("created", v, where);
+      }
+      return true;
+    });
+    return out;
+  }
+
+  // The clock for created and seen times: $BERTH_NOW in tests, read once per transaction.
+  std::int64_t now() {
+    if (!m_now) {
+      m_now = Store::now();
+    }
+    return *m_now;
   }
 
   std::vector<Reservation> list(const std::optional<std::string>& model) const {
@@ -578,6 +613,7 @@ class State {
   Txn& m_txn;
   std::map<std::string, Pool> m_pools;
   std::set<std::uint16_t> m_excluded;
+  std::optional<std::int64_t> m_now;
 };
 
 }  // namespace berth

@@ -18,8 +18,8 @@ Store::Store(const std::filesystem::path& dir, StoreOptions options)
   // A store without a schema version is new only when it is empty; one that holds data was
   // damaged or written by something else, and is never re-initialised over.
   const auto holds_data = [](const Txn& t) {
-    for (Db db :
-         {Db::meta, Db::pools, Db::apps, Db::ports, Db::names, Db::slots, Db::holes, Db::leases}) {
+    for (Db db : {Db::meta, Db::pools, Db::apps, Db::ports, Db::names, Db::slots, Db::holes,
+                  Db::leases, Db::uses}) {
       if (t.count(db) > 0) {
         return true;
       }
@@ -56,13 +56,13 @@ Store::Store(const std::filesystem::path& dir, StoreOptions options)
     });
   }
   std::uint32_t v = version->size() == 4 ? read_be32(*version) : 0;
+  if ((v == 1 || v == 2) && m_env->read_only()) {
+    m_env.reset();
+    m_env = std::make_unique<Env>(dir, options.initial_map_size, false);
+  }
   if (v == 1) {
     // Migration 1 -> 2: the leases database exists (Env creates it); add the preview lease
     // pool unless another pool already uses its ports or its name.
-    if (m_env->read_only()) {
-      m_env.reset();
-      m_env = std::make_unique<Env>(dir, options.initial_map_size, false);
-    }
     v = m_env->write([&](Txn& t) {
       const auto now = t.get(Db::meta, k_meta_schema);
       if (now && read_be32(*now) >= 2) {
@@ -80,6 +80,29 @@ Store::Store(const std::filesystem::path& dir, StoreOptions options)
       }
       t.put(Db::meta, k_meta_schema, be32(2));
       return std::uint32_t{2};
+    });
+  }
+  if (v == 2) {
+    // Migration 2 -> 3: the uses database exists (Env creates it); every reservation gets the
+    // migration's time as its creation time.
+    v = m_env->write([&](Txn& t) {
+      const auto now = t.get(Db::meta, k_meta_schema);
+      if (now && read_be32(*now) >= 3) {
+        return read_be32(*now);  // another process migrated it first
+      }
+      const std::string created = encode_time("created", Store::now());
+      std::vector<std::string> keys;
+      t.scan(Db::apps, "", "", [&](std::string_view k, std::string_view) {
+        keys.emplace_back(k);
+        return true;
+      });
+      for (const auto& k : keys) {
+        if (!t.has(Db::uses, k)) {
+          t.put(Db::uses, k, created);
+        }
+      }
+      t.put(Db::meta, k_meta_schema, be32(3));
+      return std::uint32_t{3};
     });
   }
   if (v > k_schema_version) {

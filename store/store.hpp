@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -30,8 +31,9 @@ struct StoreOptions {
 class Store {
  public:
   // 2: leases (the `leases` database and the `preview` lease pool), added to version-1 stores
-  // when they are opened.
-  static constexpr std::uint32_t k_schema_version = 2;
+  // when they are opened. 3: uses (the `uses` database: each reservation's creation time and
+  // where it is used); older stores' reservations get the migration's time as creation time.
+  static constexpr std::uint32_t k_schema_version = 3;
 
   // Opens the store in `dir`, creating it (with the default pool and excluded ports) on first
   // use. Refuses a store written by a newer berth.
@@ -119,6 +121,20 @@ class Store {
   std::vector<Lease> expire_leases(const std::optional<std::string>& pool, bool dry_run);
   // Leases (of `pool`) by id.
   std::vector<Lease> leases(const std::optional<std::string>& pool) const;
+
+  // When the app was reserved and where it is used (empty when it is not reserved).
+  AppUses uses(const AppKey& key) const;
+  // The same for every reservation (of `model`), in key order.
+  std::map<AppKey, AppUses> all_uses(const std::optional<std::string>& model = std::nullopt) const;
+  // Records that each app is used there, seen now. Writes only uses that are new or were last
+  // seen over a day ago, so a re-run opens no write transaction (a store opened read-only is
+  // reopened for writing only then). Apps no longer reserved are skipped. Returns how many
+  // uses were written.
+  std::size_t record_uses(const std::vector<std::pair<AppKey, Use>>& uses);
+  // In one transaction: releases each app of `apps` whose uses are still exactly those given
+  // (one that recorded a use meanwhile is kept, into `kept`), and with `leases` frees every
+  // expired lease. With `dry_run` nothing changes.
+  PruneResult prune(const std::map<AppKey, AppUses>& apps, bool leases, bool dry_run);
 
   // Verifies every invariant; returns one line per problem found (empty: healthy).
   std::vector<std::string> check() const;

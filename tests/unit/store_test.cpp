@@ -473,15 +473,15 @@ TEST_CASE("a store written by a newer berth is refused") {
     MDB_dbi meta;
     lmdb::dbi_open(txn.handle(), "meta", 0, &meta);
     const std::string key = "schema";
-    const std::string two("\0\0\0\3", 4);
+    const std::string two("\0\0\0\4", 4);
     MDB_val k{key.size(), const_cast<char*>(key.data())};
     MDB_val v{two.size(), const_cast<char*>(two.data())};
     lmdb::dbi_put(txn.handle(), meta, &k, &v, 0);
     txn.commit();
   }
   env.close();
-  CHECK_THROWS_WITH(Store(dir.path()), Catch::Contains("has schema version 3, written by a newer "
-                                                       "berth; this berth reads up to 2"));
+  CHECK_THROWS_WITH(Store(dir.path()), Catch::Contains("has schema version 4, written by a newer "
+                                                       "berth; this berth reads up to 3"));
 }
 
 TEST_CASE("a store that is not an LMDB folder is a clear error") {
@@ -566,4 +566,136 @@ TEST_CASE("leases: lowest free port, idempotent, never a port a reservation hold
   CHECK(store.acquire_lease("c", "", std::nullopt, std::nullopt).port == 32100);
   CHECK(store.check().empty());
   unsetenv("BERTH_NOW");
+}
+
+TEST_CASE("uses: recorded once, refreshed after a day, dropped with the reservation") {
+  TempDir dir;
+  Store store(dir.path());
+  setenv("BERTH_NOW", "1000", 1);
+  store.reserve(req("m", 1));
+  store.reserve(req("m", 2));
+  CHECK(store.uses({"m", 1}).created == 1000);
+  CHECK(store.uses({"m", 1}).uses.empty());
+  const std::vector<std::pair<AppKey, Use>> uses = {{{"m", 1}, {"app", "/w/m/app1", 0}},
+                                                    {{"m", 1}, {"build", "/w/build", 0}},
+                                                    {{"m", 2}, {"build", "/w/build", 0}},
+                                                    {{"gone", 1}, {"app", "/w/gone", 0}}};
+  CHECK(store.record_uses(uses) == 3);  // the unreserved app is skipped
+  setenv("BERTH_NOW", "50000", 1);
+  CHECK(store.record_uses(uses) == 0);  // seen within a day: nothing written
+  {
+    // A read-only store stays read-only when nothing is to be written.
+    StoreOptions ro;
+    ro.read_only = true;
+    Store reader(dir.path(), ro);
+    CHECK(reader.record_uses(uses) == 0);
+  }
+  const AppUses one = store.uses({"m", 1});
+  REQUIRE(one.uses.size() == 2);
+  CHECK(one.uses[0].kind == "app");
+  CHECK(one.uses[0].path == "/w/m/app1");
+  CHECK(one.uses[0].seen == 1000);
+  CHECK(one.uses[1].kind == "build");
+  setenv("BERTH_NOW", "87400", 1);
+  CHECK(store.record_uses(uses) == 3);  // a day later: refreshed
+  CHECK(store.uses({"m", 2}).uses.at(0).seen == 87400);
+  {
+    StoreOptions ro;
+    ro.read_only = true;
+    Store reader(dir.path(), ro);
+    CHECK(reader.record_uses({{{"m", 2}, {"lock", "/w/berth.lock", 0}}}) == 1);
+  }
+  CHECK(store.uses({"m", 2}).uses.size() == 2);
+  store.release({"m", 1});
+  CHECK(store.uses({"m", 1}).uses.empty());
+  CHECK(store.uses({"m", 1}).created == 0);
+  CHECK(store.all_uses().size() == 1);
+  CHECK(store.check().empty());
+  unsetenv("BERTH_NOW");
+}
+
+TEST_CASE("prune releases what it was shown, keeps an app used meanwhile, frees expired leases") {
+  TempDir dir;
+  Store store(dir.path());
+  setenv("BERTH_NOW", "1000", 1);
+  for (std::uint32_t app = 1; app <= 3; ++app) {
+    store.reserve(req("m", app));
+    store.record_uses({{{"m", app}, {"app", "/w/app" + std::to_string(app), 0}}});
+  }
+  store.acquire_lease("old", "", 60, std::nullopt);
+  setenv("BERTH_NOW", "2000", 1);
+  const auto seen = store.all_uses();
+  // app 2 is scaffolded somewhere new after prune looked.
+  store.record_uses({{{"m", 2}, {"app", "/w/elsewhere", 0}}});
+  const PruneResult dry = store.prune(seen, true, true);
+  CHECK(dry.released.size() == 2);
+  CHECK(store.list().size() == 3);  // a dry run changes nothing
+  CHECK(store.leases(std::nullopt).size() == 1);
+  const PruneResult done = store.prune(seen, true, false);
+  REQUIRE(done.released.size() == 2);
+  CHECK(done.released[0].key.app == 1);
+  CHECK(done.released[1].key.app == 3);
+  REQUIRE(done.kept.size() == 1);
+  CHECK(done.kept[0].app == 2);
+  CHECK(done.leases.size() == 1);
+  CHECK(store.list().size() == 1);
+  CHECK(store.all_uses().at({"m", 2}).uses.size() == 2);
+  CHECK(store.check().empty());
+  unsetenv("BERTH_NOW");
+}
+
+TEST_CASE("a schema 2 store gains the uses database and creation times when opened") {
+  TempDir dir;
+  setenv("BERTH_NOW", "1000", 1);
+  {
+    Store store(dir.path());
+    store.reserve(req("m", 1));
+    store.reserve(req("m", 2));
+  }
+  {
+    // What berth 2 wrote: no uses database, schema 2.
+    auto env = lmdb::env::create();
+    env.set_max_dbs(9);
+    env.open(dir.path().c_str(), MDB_NOTLS, 0644);
+    auto txn = lmdb::txn::begin(env.handle());
+    MDB_dbi uses, meta;
+    lmdb::dbi_open(txn.handle(), "uses", 0, &uses);
+    REQUIRE(mdb_drop(txn.handle(), uses, 1) == 0);
+    lmdb::dbi_open(txn.handle(), "meta", 0, &meta);
+    const std::string key = "schema";
+    const std::string two("\0\0\0\2", 4);
+    MDB_val k{key.size(), const_cast<char*>(key.data())};
+    MDB_val v{two.size(), const_cast<char*>(two.data())};
+    lmdb::dbi_put(txn.handle(), meta, &k, &v, 0);
+    txn.commit();
+    env.close();
+  }
+  setenv("BERTH_NOW", "5000", 1);
+  StoreOptions ro;
+  ro.read_only = true;  // a reading command migrates too
+  Store store(dir.path(), ro);
+  CHECK(store.schema_version() == 3);
+  CHECK(store.uses({"m", 1}).created == 5000);
+  CHECK(store.uses({"m", 2}).created == 5000);
+  CHECK(store.check().empty());
+  unsetenv("BERTH_NOW");
+}
+
+TEST_CASE("check reports use records that belong to no reservation or are malformed") {
+  TempDir dir;
+  { Store(dir.path()).reserve(req("m", 1)); }
+  {
+    Env env(dir.path(), std::size_t(4) << 20);
+    env.write([](Txn& t) {
+      t.put(Db::uses, std::string("ghost\0\0\0\0\1", 10), "{\"created\":1}");
+      t.put(Db::uses, std::string("m\0\0\0\0\1\1app\0/x", 13), "nope");
+      t.put(Db::uses, std::string("m\0\0\0\0\1\1tent\0/y", 14), "{\"seen\":1}");
+      return true;
+    });
+  }
+  const auto problems = Store(dir.path()).check();
+  REQUIRE(problems.size() == 3);
+  CHECK_THAT(problems[0], Catch::Contains("'ghost' app 1 belongs to no reservation"));
+  CHECK_THAT(problems[1], Catch::Contains("(app '/x') is not JSON"));
+  CHECK_THAT(problems[2], Catch::Contains("unknown kind 'tent'"));
 }

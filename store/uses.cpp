@@ -1,0 +1,110 @@
+#include <algorithm>
+
+#include "store/lmdb_env.hpp"
+#include "store/state.hpp"
+#include "store/store.hpp"
+
+// Where each reservation is used (Store::record_uses, uses, all_uses) and Store::prune.
+namespace berth {
+
+namespace {
+
+// A use last seen this long ago is recorded again; one seen more recently is left as it is, so
+// that re-running a build stays read-only.
+constexpr std::int64_t k_refresh_seconds = 24 * 60 * 60;
+
+bool same_uses(const AppUses& a, const AppUses& b) {
+  if (a.created != b.created || a.uses.size() != b.uses.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.uses.size(); ++i) {
+    const Use& x = a.uses[i];
+    const Use& y = b.uses[i];
+    if (x.kind != y.kind || x.path != y.path || x.seen != y.seen) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+AppUses Store::uses(const AppKey& key) const {
+  return m_env->read([&](const Txn& t) { return State(t).load_uses(key); });
+}
+
+std::map<AppKey, AppUses> Store::all_uses(const std::optional<std::string>& model) const {
+  return m_env->read([&](const Txn& t) {
+    const State state(t);
+    std::map<AppKey, AppUses> out;
+    for (const auto& r : state.list(model)) {
+      out[r.key] = state.load_uses(r.key);
+    }
+    return out;
+  });
+}
+
+std::size_t Store::record_uses(const std::vector<std::pair<AppKey, Use>>& uses) {
+  if (uses.empty()) {
+    return 0;
+  }
+  const std::int64_t t_now = now();
+  // Which uses are missing or stale, in a read-only transaction: usually none.
+  const auto needed = [&](const Txn& t) {
+    std::vector<std::pair<AppKey, Use>> out;
+    for (const auto& [key, use] : uses) {
+      if (!t.has(Db::apps, app_key(key))) {
+        continue;  // released meanwhile: nothing to record
+      }
+      const auto v = t.get(Db::uses, use_key(key, use.kind, use.path));
+      if (!v ||
+          decode_time("seen", *v, "store use record of " + describe(key)) + k_refresh_seconds <=
+              t_now) {
+        out.emplace_back(key, use);
+      }
+    }
+    return out;
+  };
+  if (m_env->read(needed).empty()) {
+    return 0;
+  }
+  if (m_env->read_only()) {
+    const std::filesystem::path dir = m_env->dir();
+    const std::size_t size = m_env->map_size();
+    m_env.reset();
+    m_env = std::make_unique<Env>(dir, size, false);
+  }
+  return m_env->write([&](Txn& t) {
+    const auto missing = needed(t);
+    for (const auto& [key, use] : missing) {
+      t.put(Db::uses, use_key(key, use.kind, use.path), encode_time("seen", t_now));
+    }
+    return missing.size();
+  });
+}
+
+PruneResult Store::prune(const std::map<AppKey, AppUses>& apps, bool leases, bool dry_run) {
+  const std::int64_t t_now = now();
+  const auto fn = [&](Txn& t) {
+    State state(t);
+    PruneResult out;
+    for (const auto& [key, seen] : apps) {
+      if (!state.load(key)) {
+        continue;  // released meanwhile
+      }
+      // Recorded anew since the caller looked (a scaffold or a configure ran): kept.
+      if (!same_uses(state.load_uses(key), seen)) {
+        out.kept.push_back(key);
+        continue;
+      }
+      out.released.push_back(state.release(key));
+    }
+    if (leases) {
+      out.leases = state.expire(std::nullopt, t_now);
+    }
+    return out;
+  };
+  return dry_run ? m_env->write_dry(fn) : m_env->write(fn);
+}
+
+}  // namespace berth
