@@ -498,6 +498,11 @@ BackfillResult backfill(
   for (auto& t : threads) {
     t.join();
   }
+  std::vector<std::pair<AppKey, Use>> uses;
+  for (const auto& app : out.apps) {
+    uses.push_back({app.result.reservation.key, {"app", use_path(app.dir), 0}});
+  }
+  store.record_uses(uses);
   if (!failures.empty()) {
     std::sort(failures.begin(), failures.end());
     throw Error(ErrorKind::runtime,

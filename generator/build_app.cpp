@@ -87,6 +87,7 @@ int build_apps(const fs::path& store_dir, const std::vector<std::string>& stamps
   std::unique_ptr<Store> store;  // opened once, read-only, when an app needs scaffolding
   std::map<std::string, std::shared_ptr<const Template>> templates;
   std::vector<std::string> all_inputs;
+  std::vector<std::pair<AppKey, Use>> uses;  // the folders scaffolded, recorded once at the end
   for (const auto& stamp_path : stamps) {
     const std::string base = base_of(stamp_path);
     const std::string done = base + ".done";
@@ -131,6 +132,7 @@ int build_apps(const fs::path& store_dir, const std::vector<std::string>& stamps
     }
     std::cout << "berth: scaffolding " << stamp.string_or("label", args.out) << std::endl;
     const ScaffoldOutcome outcome = scaffold_app(*store, *tmpl, overlay, args);
+    uses.push_back({args.request.key, {"app", use_path(args.out), 0}});
     for (const auto& [path, why] : outcome.report.kept) {
       std::cerr << "berth: warning: kept " << quote(path) << ": " << why << '\n';
     }
@@ -156,6 +158,9 @@ int build_apps(const fs::path& store_dir, const std::vector<std::string>& stamps
     }
     write_if_changed(inputs_file, inputs);
     all_inputs.insert(all_inputs.end(), app_inputs.begin(), app_inputs.end());
+  }
+  if (store) {
+    store->record_uses(uses);
   }
   // Every app's `done`, fresh (the build system compares it with the stamps and the depfile).
   std::string targets;

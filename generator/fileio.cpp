@@ -204,6 +204,19 @@ void remove_stale_temps(const fs::path& dir, bool folder_locked) {
   ::closedir(d);
 }
 
+std::string use_path(const fs::path& path) {
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::absolute(path), ec);
+  if (ec) {
+    p = fs::absolute(path).lexically_normal();
+  }
+  std::string s = p.string();
+  if (s.size() > 1 && s.back() == '/') {
+    s.pop_back();
+  }
+  return s;
+}
+
 bool within(const fs::path& root, const fs::path& p) {
   auto r = root.lexically_normal().string();
   if (r.size() > 1 && r.back() == '/') {

@@ -39,6 +39,10 @@ void check_writable(const std::filesystem::path& path, const std::string& what);
 // process (a dead run's process id may have been reused). Never follows a symlink.
 void remove_stale_temps(const std::filesystem::path& dir, bool folder_locked = false);
 
+// The absolute path with symlinks resolved as far as it exists, as a use records it (berth show,
+// berth prune): one spelling per folder, whatever folder the command ran in.
+std::string use_path(const std::filesystem::path& path);
+
 // Whether `path` is `root` or lies below it (both already normal, absolute paths).
 bool within(const std::filesystem::path& root, const std::filesystem::path& path);
 

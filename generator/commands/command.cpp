@@ -44,6 +44,23 @@ long long parse_int(const std::string& text, const std::string& what) {
   return v;
 }
 
+std::int64_t parse_duration(const std::string& text, const std::string& option) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
+    ++digits;
+  }
+  const std::string unit = text.substr(digits);
+  static const std::map<std::string, std::int64_t> units = {
+      {"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}, {"w", 7 * 86400}};
+  const auto it = units.find(unit);
+  if (digits == 0 || digits > 9 || it == units.end()) {
+    throw usage_error(option + " " + quote(text) +
+                      " is not a duration; give seconds or a number with s, m, h, d or w "
+                      "(15m, 1h, 30d)");
+  }
+  return std::stoll(text.substr(0, digits)) * it->second;
+}
+
 std::uint32_t parse_app(const std::string& text) {
   const long long v = parse_int(text, "app number");
   validate_app(v);

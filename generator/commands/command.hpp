@@ -59,6 +59,8 @@ Command add_template(CLI::App& app, const Options& o);
 Command add_backfill(CLI::App& app, const Options& o);
 Command add_config(CLI::App& app, const Options& o);
 Command add_doctor(CLI::App& app, const Options& o);
+Command add_show(CLI::App& app, const Options& o);
+Command add_prune(CLI::App& app, const Options& o);
 
 // The store; `read_only` for commands that only read it.
 Store open_store(const Options& o, bool read_only = false);
@@ -77,6 +79,9 @@ std::pair<std::string, std::uint16_t> parse_pin(const std::string& text);
 std::map<std::string, std::uint16_t> parse_pins(const std::vector<std::string>& texts);
 // NAME=FIRST-LAST
 PortRange parse_range(const std::string& text);
+
+// "15m", "900s", "1h", "2d", "2w" or plain seconds, as seconds; a usage error naming `option`.
+std::int64_t parse_duration(const std::string& text, const std::string& option);
 
 // A plain text table: columns padded to their widest cell, two spaces apart.
 void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows);

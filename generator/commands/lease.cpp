@@ -6,24 +6,6 @@ using nlohmann::json;
 
 namespace {
 
-// "15m", "900s", "1h", "2d" or plain seconds; "0" means never.
-std::int64_t parse_duration(const std::string& text) {
-  std::size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
-    ++digits;
-  }
-  const std::string unit = text.substr(digits);
-  static const std::map<std::string, std::int64_t> units = {
-      {"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}};
-  const auto it = units.find(unit);
-  if (digits == 0 || digits > 9 || it == units.end()) {
-    throw usage_error("--ttl " + quote(text) +
-                      " is not a duration; give seconds or a number with s, m, h or d "
-                      "(15m, 1h; 0 never expires)");
-  }
-  return std::stoll(text.substr(0, digits)) * it->second;
-}
-
 void print_lease(const Options& o, const Lease& l) {
   if (o.json) {
     print_json(to_json(l));
@@ -75,7 +57,8 @@ Command add_lease(CLI::App& app, const Options& o) {
   const auto run = [&o, v, acquire, renew, release, expire]() -> int {
     Store store = open_store(o);
     const std::optional<std::int64_t> ttl =
-        v->ttl.empty() ? std::nullopt : std::optional<std::int64_t>(parse_duration(v->ttl));
+        v->ttl.empty() ? std::nullopt
+                       : std::optional<std::int64_t>(parse_duration(v->ttl, "--ttl"));
     const std::optional<std::string> pool =
         v->pool.empty() ? std::nullopt : std::optional<std::string>(v->pool);
     if (*acquire) {

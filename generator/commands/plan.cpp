@@ -82,6 +82,17 @@ Command add_plan(CLI::App& app, const Options& o) {
       }
     }
     const PlanResult result = run_plan(store, entries, options);
+    // Where these apps are used: the build tree, and the lock file that pins them.
+    std::vector<std::pair<AppKey, Use>> uses;
+    for (const auto& r : result.reservations) {
+      if (options.binary_dir) {
+        uses.push_back({r.key, {"build", use_path(*options.binary_dir), 0}});
+      }
+      if (options.lock && std::filesystem::exists(*options.lock)) {
+        uses.push_back({r.key, {"lock", use_path(*options.lock), 0}});
+      }
+    }
+    store.record_uses(uses);
     if (o.json) {
       print_json(result.summary);
       return 0;

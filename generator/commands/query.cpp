@@ -18,11 +18,22 @@ Command add_list(CLI::App& app, const Options& o) {
       validate_model(v->l_model);
       model = v->l_model;
     }
-    const auto all = open_store(o, true).list(model);
+    const Store store = open_store(o, true);
+    const auto all = store.list(model);
     if (o.json) {
+      const auto uses = store.all_uses(model);
       json j = json::array();
       for (const auto& r : all) {
-        j.push_back(to_json(r));
+        json one = to_json(r);
+        const auto it = uses.find(r.key);
+        const AppUses none;
+        const AppUses& u = it == uses.end() ? none : it->second;
+        one["created"] = u.created ? json(iso_utc(u.created)) : json(nullptr);
+        one["uses"] = json::array();
+        for (const auto& use : u.uses) {
+          one["uses"].push_back(to_json(use));
+        }
+        j.push_back(one);
       }
       print_json(j);
     } else if (all.empty()) {

@@ -112,7 +112,11 @@ Command add_scaffold(CLI::App& app, const Options& o) {
     if (skip_busy(store, v->busy_on, v->busy_off)) {
       args.request.avoid = busy_ports();
     }
-    print_scaffold(o, args, tmpl.name, scaffold_app(store, tmpl, overlay, args), v->sc_quiet);
+    const ScaffoldOutcome outcome = scaffold_app(store, tmpl, overlay, args);
+    if (!args.dry_run) {
+      store.record_uses({{args.request.key, {"app", use_path(args.out), 0}}});
+    }
+    print_scaffold(o, args, tmpl.name, outcome, v->sc_quiet);
     return 0;
   };
   return {scaffold, run};

@@ -160,8 +160,8 @@ expect_eq "export left no temporary file" "$(ls -A "$TMP" | grep -c berth-tmp)" 
 # A store written by a newer berth.
 N="$TMP/newer"
 expect_ok --store "$N" list
-printf 'schema\n\\00\\00\\00\\03\n' | mdb_load -T -s meta "$N"
-expect_fail 1 "has schema version 3, written by a newer berth; this berth reads up to 2" --store "$N" list
+printf 'schema\n\\00\\00\\00\\04\n' | mdb_load -T -s meta "$N"
+expect_fail 1 "has schema version 4, written by a newer berth; this berth reads up to 3" --store "$N" list
 
 # check on a corrupted store: a port index entry pointing at an owner that does not hold it.
 C="$TMP/corrupt"
