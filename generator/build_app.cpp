@@ -114,6 +114,7 @@ int build_apps(const fs::path& store_dir, const std::vector<std::string>& stamps
     args.request.key = entry_key(r, "app");
     args.request.pool = r.string("pool");
     args.request.pins = entry_ports(r);
+    args.request.extra = r.strings_or("extra", {});
     args.sets = stamp.string_map("vars");
     args.out = stamp.string("out");
     args.overlay = stamp.string("overlay");
@@ -144,6 +145,11 @@ int build_apps(const fs::path& store_dir, const std::vector<std::string>& stamps
     }
     for (const auto& f : tmpl->files) {
       app_inputs.push_back((fs::absolute(tmpl->files_dir) / f.path).string());
+    }
+    for (const auto& [name, variant] : tmpl->variants) {
+      for (const auto& f : variant.files) {
+        app_inputs.push_back((fs::absolute(tmpl->root) / "variants" / name / f.path).string());
+      }
     }
     for (const auto& [part, files] : tmpl->without) {
       for (const auto& f : files) {

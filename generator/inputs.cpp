@@ -171,12 +171,13 @@ void parse_import(const std::string& path, std::vector<Pool>& pools,
   const json reservations = top.has("reservations") ? top.array("reservations") : json::array();
   for (std::size_t i = 0; i < reservations.size(); ++i) {
     const JsonFields e(reservations[i], path + ": reservation " + std::to_string(i + 1));
-    e.only({"model", "app", "pool", "ports", "project"});
+    e.only({"model", "app", "pool", "ports", "project", "extra"});
     ReserveRequest r;
     r.key = entry_key(e, "app");
     r.pool = e.string("pool");
     r.pins = entry_ports(e);
     r.project = e.string("project");
+    r.extra = e.strings_or("extra", {});
     requests.push_back(std::move(r));
   }
 }

@@ -137,12 +137,13 @@ std::map<AppKey, LockEntry> read_lock(const fs::path& path) {
   const json& apps = top.array("apps");
   for (std::size_t i = 0; i < apps.size(); ++i) {
     const JsonFields a(apps[i], at + ": app " + std::to_string(i + 1));
-    a.only({"model", "app", "pool", "ports", "project"});
+    a.only({"model", "app", "pool", "ports", "project", "extra"});
     const AppKey key = entry_key(a, "app");
     LockEntry e;
     e.pool = a.string("pool");
     e.project = a.string("project");
     e.ports = entry_ports(a);
+    e.extra = a.strings_or("extra", {});
     if (!lock.emplace(key, std::move(e)).second) {
       a.fail(describe(key) + " is listed twice");
     }
@@ -223,6 +224,7 @@ std::vector<BatchOp> apply_lock(const std::vector<PlanEntry>& entries,
       ops[i].request.pins[name] = port;
     }
     ops[i].request.project = locked.project;
+    ops[i].request.extra = locked.extra;  // a locked NodePort stays, and stays pinned
   }
   return ops;
 }
@@ -431,6 +433,10 @@ std::string fingerprint(const std::vector<PlanEntry>& entries, const PlanOptions
         add("without " + part);
         add_files(files);
       }
+      for (const auto& [name, variant] : t->variants) {
+        add("variant " + name + " " + variant.variable + "=" + variant.value);
+        add_files(variant.files);
+      }
       for (const auto& folder : t->folders) {
         add(folder.string());
       }
@@ -497,6 +503,15 @@ PlanResult run_plan(Store& store, const std::vector<PlanEntry>& entries,
   const Sources sources = load_sources(entries, problems);
   if (!problems.empty()) {
     refuse(problems);
+  }
+  // Extra ports the template's variants ask for (a NodePort), beside the lock's.
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    for (const auto& pool : extra_pools(*sources.templates[i], entries[i].vars)) {
+      auto& extra = ops[i].request.extra;
+      if (std::find(extra.begin(), extra.end(), pool) == extra.end()) {
+        extra.push_back(pool);
+      }
+    }
   }
   // --relock: a locked app whose locked port or name another owner holds here is allocated
   // afresh (its own PORTS still pinned); every other app keeps what the lock says.
@@ -646,6 +661,9 @@ std::string lock_text(const std::vector<ReserveResult>& results) {
                      {"pool", r.pool},
                      {"ports", ports},
                      {"project", r.project}};
+    if (!r.extra.empty()) {
+      sorted[r.key]["extra"] = r.extra;
+    }
   }
   json apps = json::array();
   for (auto& [key, j] : sorted) {

@@ -39,6 +39,7 @@ struct LockEntry {
   std::string pool;
   std::map<std::string, std::uint16_t> ports;
   std::string project;
+  std::vector<std::string> extra;  // extra pools of its ports (the NodePort pool)
 };
 
 // Reads a lock file ({"berth_lock": 1, "apps": [...]}; an empty file is an empty lock). Throws a

@@ -173,6 +173,24 @@ std::vector<OutputFile> render_template(const Template& tmpl, const Context& con
       }
     }
   }
+  // Variants whose variable has their value: their files replace the template's of the same
+  // path, or are added.
+  for (const auto& [name, variant] : tmpl.variants) {
+    const auto value = context.find(variant.variable);
+    if (value == context.end() || value->second != variant.value) {
+      continue;
+    }
+    const std::string dir = (tmpl.root / "variants" / name).string() + "/";
+    for (const auto& f : variant.files) {
+      const auto same = std::find_if(sources.begin(), sources.end(),
+                                     [&](const auto& s) { return s.first->path == f.path; });
+      if (same != sources.end()) {
+        *same = {&f, dir};
+      } else {
+        sources.emplace_back(&f, dir);
+      }
+    }
+  }
   for (const auto& [fp, dir] : sources) {
     const TemplateFile& f = *fp;
     const std::string label = dir + f.path;

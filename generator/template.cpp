@@ -267,7 +267,7 @@ Template load_template(const std::string& name_or_dir, const std::vector<fs::pat
   }
   const JsonFields f(m, where);
   f.only({"name", "description", "ports", "variables", "render", "copy", "starter", "modes",
-          "parts", "needs"});
+          "parts", "needs", "variants"});
   if (t.bare) {
     fs::path folder = fs::absolute(t.root).lexically_normal();
     if (!folder.has_filename()) {
@@ -361,6 +361,35 @@ Template load_template(const std::string& name_or_dir, const std::vector<fs::pat
     }
   }
 
+  if (f.has("variants")) {
+    for (const auto& [name, v] : f.object("variants").items()) {
+      const JsonFields var(v, where + ": variant " + quote(name));
+      var.only({"when", "extra"});
+      if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
+        var.fail("the name must be a plain folder name (its files are in variants/<name>/)");
+      }
+      const auto& when = var.object("when");
+      if (when.size() != 1 || !when.begin().value().is_string()) {
+        var.fail("\"when\" must be one {\"variable\": \"value\"}");
+      }
+      TemplateVariant tv;
+      tv.variable = when.begin().key();
+      tv.value = when.begin().value().get<std::string>();
+      if (!t.variables.count(tv.variable)) {
+        var.fail("\"when\" names " + quote(tv.variable) + ", which is not a declared variable");
+      }
+      tv.extra = var.strings_or("extra", {});
+      for (const auto& pool : tv.extra) {
+        try {
+          validate_pool_name(pool);
+        } catch (const Error& e) {
+          var.fail(e.what());
+        }
+      }
+      t.variants[name] = std::move(tv);
+    }
+  }
+
   // The files: under files/ when the manifest has that folder, else beside the manifest (or
   // the whole bare folder).
   t.files_dir = t.root;
@@ -379,7 +408,8 @@ Template load_template(const std::string& name_or_dir, const std::vector<fs::pat
       const fs::path rel = it->path().lexically_relative(dir);
       const std::string rel_s = rel.generic_string();
       if (skip_own && (rel_s == "template.json" || rel_s == ".git" ||
-                       rel_s == k_scaffold_manifest || (rel_s == "without" && !t.parts.empty()))) {
+                       rel_s == k_scaffold_manifest || (rel_s == "without" && !t.parts.empty()) ||
+                       (rel_s == "variants" && !t.variants.empty()))) {
         if (it->is_directory() && !it->is_symlink()) {
           it.disable_recursion_pending();
         }
@@ -460,7 +490,17 @@ Template load_template(const std::string& name_or_dir, const std::vector<fs::pat
       t.without[part] = load_files(variant, false);
     }
   }
+  // variants/<name>/: the files an app gets when the variant's variable has its value.
+  for (auto& [name, variant] : t.variants) {
+    const fs::path dir = t.root / "variants" / name;
+    if (fs::is_directory(dir, ec)) {
+      t.folders.push_back(fs::absolute(t.root / "variants"));
+      t.folders.push_back(fs::absolute(dir));
+      variant.files = load_files(dir, false);
+    }
+  }
   std::sort(t.folders.begin() + 2, t.folders.end());
+  t.folders.erase(std::unique(t.folders.begin() + 2, t.folders.end()), t.folders.end());
   if (t.files.empty()) {
     throw usage_error(shown + " holds no files in " + quote(t.files_dir.string()));
   }
@@ -473,6 +513,36 @@ Template load_template(const std::string& name_or_dir, const std::vector<fs::pat
     }
   }
   return t;
+}
+
+std::vector<const TemplateVariant*> selected_variants(
+    const Template& tmpl, const std::map<std::string, std::string>& sets) {
+  std::vector<const TemplateVariant*> out;
+  for (const auto& [name, v] : tmpl.variants) {
+    std::optional<std::string> value;
+    if (auto it = sets.find(v.variable); it != sets.end()) {
+      value = it->second;
+    } else if (auto var = tmpl.variables.find(v.variable); var != tmpl.variables.end()) {
+      value = var->second.default_value;
+    }
+    if (value == v.value) {
+      out.push_back(&v);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> extra_pools(const Template& tmpl,
+                                     const std::map<std::string, std::string>& sets) {
+  std::vector<std::string> out;
+  for (const auto* v : selected_variants(tmpl, sets)) {
+    for (const auto& pool : v->extra) {
+      if (std::find(out.begin(), out.end(), pool) == out.end()) {
+        out.push_back(pool);
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace berth

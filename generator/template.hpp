@@ -27,6 +27,15 @@ struct TemplateVariable {
   std::string description;
 };
 
+// A variant: when a variable has a given value, the files of variants/<name>/ are used instead
+// of (or beside) the template's own, and the app holds a port of each extra pool named.
+struct TemplateVariant {
+  std::string variable;
+  std::string value;
+  std::vector<std::string> extra;  // extra pools (the Kubernetes NodePort pool, say)
+  std::vector<TemplateFile> files;
+};
+
 // A template folder (see docs/templates.md): `template.json` (the manifest) beside `files/`;
 // a manifest beside the files themselves; or a bare folder of files with no manifest.
 struct Template {
@@ -47,6 +56,8 @@ struct Template {
   // `needs`: file -> {dependency list file -> names}: the file is written only when the app's
   // list (package.json, requirements.txt) names them all.
   std::map<std::string, std::map<std::string, std::vector<std::string>>> needs;
+  // `variants`: name -> when its variable has its value, its files and extra pools.
+  std::map<std::string, TemplateVariant> variants;
 
   // The manifest file, when there is one.
   std::optional<std::filesystem::path> manifest() const;
@@ -58,6 +69,14 @@ struct Template {
 // file matching neither `render` nor `copy`, a symlink leading outside the template.
 Template load_template(const std::string& name_or_dir,
                        const std::vector<std::filesystem::path>& search);
+
+// The variants an app of `tmpl` gets with these variable values (`--set`/VARS; a variable not
+// set has its default), in name order.
+std::vector<const TemplateVariant*> selected_variants(
+    const Template& tmpl, const std::map<std::string, std::string>& sets);
+// The extra pools those variants name, each once, in order.
+std::vector<std::string> extra_pools(const Template& tmpl,
+                                     const std::map<std::string, std::string>& sets);
 
 // Whether berth itself gives `key` a value (model, app_num, project_name, the legacy keys,
 // `<name>_port`, `<NAME>_PORT`, and their `_json` forms); for a port key, its port name.

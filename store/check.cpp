@@ -65,6 +65,7 @@ std::vector<std::string> Store::check() const {
         continue;
       }
       const Pool& pool = pit->second;
+      const std::size_t own = r.ports.size() - r.extra.size();
       for (std::size_t i = 0; i < r.ports.size(); ++i) {
         const auto& p = r.ports[i];
         auto owner = t.get(Db::ports, port_key(p.port));
@@ -79,6 +80,22 @@ std::vector<std::string> Store::check() const {
         if (state.excluded().count(p.port)) {
           bad(who + ": port " + std::to_string(p.port) + " (" + p.name + ") is excluded");
         }
+        if (i >= own) {
+          const std::string& x = r.extra[i - own];
+          auto xit = state.pools().find(x);
+          if (xit == state.pools().end() || !xit->second.extra) {
+            bad(who + ": its extra pool " + quote(x) + " is not an extra pool of this store");
+            continue;
+          }
+          const Pool& xp = xit->second;
+          const PortRange& range = xp.ports[0];
+          if (p.name != range.name || p.port < range.first || p.port > range.last ||
+              (p.port - range.first) % xp.step != 0) {
+            bad(who + ": port " + std::to_string(p.port) + " (" + p.name +
+                ") is not a port of extra pool " + quote(x));
+          }
+          continue;
+        }
         const auto role = pool.role_of(p.name);
         if (!role || *role != i) {
           bad(who + ": port name " + quote(p.name) + " does not match pool " + quote(pool.name));
@@ -91,8 +108,8 @@ std::vector<std::string> Store::check() const {
               std::to_string(*r.slot) + "'s port " + std::to_string(pool.port_at(i, *r.slot)));
         }
       }
-      if (r.ports.size() != pool.ports.size()) {
-        bad(who + ": holds " + std::to_string(r.ports.size()) + " ports; pool " + quote(pool.name) +
+      if (own != pool.ports.size()) {
+        bad(who + ": holds " + std::to_string(own) + " ports; pool " + quote(pool.name) +
             " names " + std::to_string(pool.ports.size()));
       }
       if (!is_valid_project_name(r.project)) {
@@ -257,14 +274,19 @@ std::vector<PoolStats> Store::stats() const {
     for (const auto& l : state.leases(std::nullopt)) {
       ++held[l.pool];
     }
+    for (const auto& r : state.list(std::nullopt)) {
+      for (const auto& x : r.extra) {
+        ++held[x];
+      }
+    }
     std::vector<PoolStats> out;
     for (const auto& [name, pool] : state.pools()) {
       PoolStats s;
       s.pool = name;
       s.capacity = pool.capacity();
       s.held = held[name];
-      if (pool.lease) {
-        // A lease pool has no slots: each port is leased on its own.
+      if (pool.lease || pool.extra) {
+        // A lease or extra pool has no slots: each port is handed out on its own.
         s.slots_held = s.held;
         for (std::uint32_t i = 0; i < s.capacity; ++i) {
           const auto port = pool.port_at(0, i);

@@ -83,12 +83,15 @@ std::string encode_record(const Reservation& r) {
   for (const auto& p : r.ports) {
     ports.push_back({p.name, p.port});
   }
-  return json{{"pool", r.pool},
-              {"slot", r.slot ? json(*r.slot) : json(nullptr)},
-              {"ports", ports},
-              {"pinned", r.pinned},
-              {"project", r.project}}
-      .dump();
+  json j = {{"pool", r.pool},
+            {"slot", r.slot ? json(*r.slot) : json(nullptr)},
+            {"ports", ports},
+            {"pinned", r.pinned},
+            {"project", r.project}};
+  if (!r.extra.empty()) {
+    j["extra"] = r.extra;
+  }
+  return j.dump();
 }
 
 Reservation decode_record(const AppKey& key, std::string_view value) {
@@ -118,6 +121,10 @@ Reservation decode_record(const AppKey& key, std::string_view value) {
   }
   r.pinned = f.strings_or("pinned", {});
   r.project = f.string("project");
+  r.extra = f.strings_or("extra", {});
+  if (r.extra.size() > r.ports.size()) {
+    f.fail("names more extra pools than it has ports");
+  }
   return r;
 }
 

@@ -163,6 +163,12 @@ void validate_pool(const Pool& pool, bool allow_ephemeral) {
   if (pool.lease && pool.ports.size() != 1) {
     throw usage_error(where + "a lease pool has one range (for example port=32100-32200)");
   }
+  if (pool.extra && pool.ports.size() != 1) {
+    throw usage_error(where + "an extra pool has one range (for example node=30000-32099)");
+  }
+  if (pool.extra && pool.lease) {
+    throw usage_error(where + "a pool is a lease pool or an extra pool, not both");
+  }
   for (std::size_t i = 0; i < pool.ports.size(); ++i) {
     const auto& r = pool.ports[i];
     validate_port_name(r.name);
@@ -205,6 +211,9 @@ nlohmann::json to_json(const Pool& pool) {
       {"name", pool.name}, {"ports", ports}, {"step", pool.step}, {"capacity", pool.capacity()}};
   if (pool.lease) {
     j["kind"] = "lease";
+  }
+  if (pool.extra) {
+    j["kind"] = "extra";
   }
   return j;
 }
@@ -262,10 +271,11 @@ Pool pool_from_json(const nlohmann::json& j, const std::string& where, ErrorKind
   f.only({"name", "ports", "step", "capacity", "kind"});
   Pool pool;
   const std::string pool_kind = f.string_or("kind", "apps");
-  if (pool_kind != "apps" && pool_kind != "lease") {
-    f.fail("\"kind\" " + quote(pool_kind) + " is neither \"apps\" nor \"lease\"");
+  if (pool_kind != "apps" && pool_kind != "lease" && pool_kind != "extra") {
+    f.fail("\"kind\" " + quote(pool_kind) + " is not \"apps\", \"lease\" or \"extra\"");
   }
   pool.lease = pool_kind == "lease";
+  pool.extra = pool_kind == "extra";
   pool.name = f.string("name");
   pool.step = static_cast<std::uint16_t>(f.integer("step", 1, 65535));
   const auto& ports = f.array("ports");
@@ -284,11 +294,15 @@ nlohmann::json to_json(const Reservation& r) {
   for (const auto& p : r.ports) {
     ports[p.name] = p.port;
   }
-  return {
+  nlohmann::json j = {
       {"model", r.key.model}, {"app", r.key.app},
       {"pool", r.pool},       {"slot", r.slot ? nlohmann::json(*r.slot) : nlohmann::json(nullptr)},
       {"ports", ports},       {"pinned", r.pinned},
       {"project", r.project}};
+  if (!r.extra.empty()) {
+    j["extra"] = r.extra;
+  }
+  return j;
 }
 
 }  // namespace berth

@@ -65,6 +65,9 @@ struct Pool {
   // A lease pool (one range): its ports are leased one at a time to runtime ids (`berth
   // lease`), never reserved for apps.
   bool lease = false;
+  // An extra pool (one range): each of its ports goes to one app as an extra named port, beside
+  // the ports of the app's own pool (a Kubernetes NodePort). Never an app's own pool.
+  bool extra = false;
 
   // Number of slots: the smallest range decides.
   std::uint32_t capacity() const;
@@ -84,6 +87,8 @@ void validate_pool(const Pool& pool, bool allow_ephemeral);
 
 constexpr std::size_t k_max_lease_id_bytes = 200;
 constexpr char k_default_lease_pool[] = "preview";
+// The extra pool of Kubernetes NodePorts, created on first use (port name `node`).
+constexpr char k_nodeport_pool[] = "nodeport";
 
 // Throws a usage error unless `id` is a non-empty UTF-8 string of at most 200 bytes without
 // control characters.
@@ -115,9 +120,12 @@ struct Reservation {
   AppKey key;
   std::string pool;
   std::optional<std::uint32_t> slot;  // the slot held in the pool; none when every port is pinned
-  std::vector<NamedPort> ports;       // in the pool's order
+  std::vector<NamedPort> ports;       // in the pool's order, then one per extra pool
   std::vector<std::string> pinned;    // names of ports that do not come from the slot
   std::string project;
+  // Extra pools the app holds a port of, in order: its last extra.size() ports are theirs, each
+  // named by its pool's range.
+  std::vector<std::string> extra;
 
   std::optional<std::uint16_t> port(const std::string& name) const;
 };
@@ -131,6 +139,9 @@ struct ReserveRequest {
   // Ports a new allocation steps over as if excluded (--skip-busy: what listens now). Never
   // stored; pins and existing reservations are not affected.
   std::set<std::uint16_t> avoid;
+  // Extra pools to hold one port of (pins by the pool's range name). An existing reservation
+  // lacking one gains its port, keeping every other.
+  std::vector<std::string> extra;
 };
 
 // One step of a batch.
@@ -189,7 +200,7 @@ nlohmann::json to_json(const Pool& pool);
 // Reads a pool through the checked reader; errors name `where` and are of `kind`.
 Pool pool_from_json(const nlohmann::json& j, const std::string& where,
                     ErrorKind kind = ErrorKind::usage);
-// {model, app, pool, slot, ports: {name: port}, pinned, project}
+// {model, app, pool, slot, ports: {name: port}, pinned, project, extra (only when it has any)}
 nlohmann::json to_json(const Reservation& r);
 // {id, pool, port, acquired, last_active, ttl, owner_pid, expires}
 nlohmann::json to_json(const Lease& l);

@@ -175,14 +175,30 @@ class State {
     set_high(pool, h);
   }
 
-  // Throws unless an existing reservation answers the request as it stands.
+  // The extra pools the request names that the reservation does not hold a port of yet.
+  static std::vector<std::string> missing_extra(const Reservation& r, const ReserveRequest& req) {
+    std::vector<std::string> out;
+    for (const auto& name : req.extra) {
+      if (std::find(r.extra.begin(), r.extra.end(), name) == r.extra.end()) {
+        out.push_back(name);
+      }
+    }
+    return out;
+  }
+
+  // Throws unless an existing reservation answers the request as it stands (a pin of a port the
+  // reservation lacks may be for an extra pool it is about to gain: reserve() checks those).
   static void check_compatible(const Reservation& r, const ReserveRequest& req) {
     if (!req.pool.empty() && req.pool != r.pool) {
       throw conflict_error(describe(r.key) + " is already reserved in pool " + quote(r.pool) +
                            ", not " + quote(req.pool) + "; release it first to move it");
     }
+    const bool gains = !missing_extra(r, req).empty();
     for (const auto& [name, port] : req.pins) {
       const auto held = r.port(name);
+      if (!held && gains) {
+        continue;
+      }
       if (!held || *held != port) {
         throw conflict_error(describe(r.key) + " is already reserved with " + name + "=" +
                              (held ? std::to_string(*held) : "none") + ", not " +
@@ -195,11 +211,110 @@ class State {
     }
   }
 
+  // An extra pool by name; the nodeport pool is created (node=30000-32099) on first use.
+  const Pool& extra_pool(const std::string& name) {
+    if (!m_pools.count(name) && name == k_nodeport_pool) {
+      Pool p{k_nodeport_pool, {{"node", 30000, 32099}}, 1};
+      p.extra = true;
+      try {
+        check_pool_change(p, false);
+      } catch (const Error& e) {
+        throw usage_error(
+            "pool 'nodeport' does not exist and its default range node=30000-32099 "
+            "cannot be made: " +
+            std::string(e.what()) +
+            ". Create it with `berth pool set nodeport --extra --range "
+            "node=FIRST-LAST` (your cluster's service-node-port-range)");
+      }
+      put_pool(p);
+    }
+    const Pool& p = pool(name);
+    if (!p.extra) {
+      throw usage_error("pool " + quote(name) +
+                        " is not an extra pool (berth pool set --extra): an app's extra ports "
+                        "come from extra pools only");
+    }
+    return p;
+  }
+
+  // The port of each extra pool of `req` that `r` lacks, without writing anything: the pinned
+  // one (by the pool's range name; it must lie in the range), else the lowest free one. Ports
+  // in `taken` are stepped over, and the chosen ones added to it.
+  std::vector<std::pair<std::string, NamedPort>> choose_extra(const Reservation& r,
+                                                              const ReserveRequest& req,
+                                                              std::set<std::uint16_t>& taken) {
+    std::vector<std::pair<std::string, NamedPort>> out;
+    for (const auto& name : missing_extra(r, req)) {
+      const Pool& pool = extra_pool(name);
+      const PortRange& range = pool.ports[0];
+      if (r.port(range.name)) {
+        throw usage_error(describe(r.key) + " already has a port named " + quote(range.name) +
+                          "; extra pool " + quote(name) + " cannot add another");
+      }
+      std::optional<std::uint16_t> port;
+      if (auto pin = req.pins.find(range.name); pin != req.pins.end()) {
+        const std::uint16_t p = pin->second;
+        if (p < range.first || p > range.last || (p - range.first) % pool.step != 0) {
+          throw usage_error("port " + std::to_string(p) + " (" + range.name + ") for " +
+                            describe(r.key) + " is not a port of extra pool " + quote(name) + " (" +
+                            range.name + "=" + std::to_string(range.first) + "-" +
+                            std::to_string(range.last) + ")");
+        }
+        if (m_excluded.count(p)) {
+          throw usage_error("port " + std::to_string(p) + " (" + range.name +
+                            ") is excluded in this store; choose another, or allow it with "
+                            "`berth pool include " +
+                            std::to_string(p) + "`");
+        }
+        if (taken.count(p)) {
+          throw usage_error("port " + std::to_string(p) + " is pinned twice for " +
+                            describe(r.key));
+        }
+        if (port_owner(p)) {
+          throw conflict_error("port " + std::to_string(p) + " (" + range.name + ") for " +
+                               describe(r.key) + " is held by " + describe_owner(p));
+        }
+        port = p;
+      } else {
+        for (std::uint32_t p = range.first; p <= range.last && !port; p += pool.step) {
+          const auto candidate = static_cast<std::uint16_t>(p);
+          if (!m_excluded.count(candidate) && !taken.count(candidate) &&
+              !m_txn.has(Db::ports, port_key(candidate))) {
+            port = candidate;
+          }
+        }
+        if (!port) {
+          throw runtime_error("extra pool " + quote(name) + " is full: all " +
+                              std::to_string(pool.capacity()) +
+                              " ports are held or excluded; release apps or widen it (berth "
+                              "pool set " +
+                              name + " --extra)");
+        }
+      }
+      taken.insert(*port);
+      out.push_back({name, {range.name, *port}});
+    }
+    return out;
+  }
+
   ReserveResult reserve(const ReserveRequest& req) {
     validate_model(req.key.model);
     validate_app(req.key.app);
     if (auto existing = load(req.key)) {
       check_compatible(*existing, req);
+      if (missing_extra(*existing, req).empty()) {
+        return {std::move(*existing), false};
+      }
+      // It gains a port of an extra pool, keeping every other.
+      std::set<std::uint16_t> taken;
+      for (const auto& p : existing->ports) {
+        taken.insert(p.port);
+      }
+      for (auto& [pool, port] : choose_extra(*existing, req, taken)) {
+        existing->extra.push_back(pool);
+        existing->ports.push_back(port);
+      }
+      write(*existing);
       return {std::move(*existing), false};
     }
     const Pool& pool = this->pool(req.pool.empty() ? k_default_pool : req.pool);
@@ -208,19 +323,33 @@ class State {
                         " is a lease pool: its ports are leased with `berth lease acquire`, not "
                         "reserved for apps");
     }
+    if (pool.extra) {
+      throw usage_error("pool " + quote(pool.name) +
+                        " is an extra pool: it gives apps one more port beside their own pool's "
+                        "(--extra " +
+                        pool.name + "), never an app's own ports");
+    }
 
     // Every check comes before the first write, so a refused request leaves the transaction
     // as it found it (import relies on this to report every conflict).
     std::vector<std::uint16_t> ports(pool.ports.size(), 0);
     std::vector<bool> pinned(pool.ports.size(), false);
     std::set<std::uint16_t> seen;
+    std::set<std::string> extra_names;
+    for (const auto& name : req.extra) {
+      extra_names.insert(extra_pool(name).ports[0].name);
+    }
     for (const auto& [name, port] : req.pins) {
       const auto role = pool.role_of(name);
+      if (!role && extra_names.count(name)) {
+        continue;  // an extra pool's port: choose_extra checks it
+      }
       if (!role) {
         std::vector<std::string> names;
         for (const auto& r : pool.ports) {
           names.push_back(r.name);
         }
+        names.insert(names.end(), extra_names.begin(), extra_names.end());
         throw usage_error("pool " + quote(pool.name) + " has no port " + quote(name) +
                           "; its ports: " + join(names, ", "));
       }
@@ -265,6 +394,13 @@ class State {
     r.key = req.key;
     r.pool = pool.name;
     r.project = project;
+    // Extra ports are chosen (and checked) before the slot, which is the first write.
+    std::set<std::uint16_t> extra_taken = seen;
+    extra_taken.insert(req.avoid.begin(), req.avoid.end());
+    const auto extras = choose_extra(r, req, extra_taken);
+    for (const auto& [x, p] : extras) {
+      seen.insert(p.port);
+    }
     std::vector<std::size_t> free_roles;
     for (std::size_t i = 0; i < pool.ports.size(); ++i) {
       if (!pinned[i]) {
@@ -290,6 +426,10 @@ class State {
       if (pinned[i]) {
         r.pinned.push_back(pool.ports[i].name);
       }
+    }
+    for (const auto& [x, p] : extras) {
+      r.extra.push_back(x);
+      r.ports.push_back(p);
     }
     write(r);
     m_txn.put(Db::uses, app_key(r.key), encode_time("created", now()));
@@ -431,6 +571,19 @@ class State {
       }
     }
     for (const auto& r : list(std::nullopt)) {
+      const auto x = std::find(r.extra.begin(), r.extra.end(), pool.name);
+      if (x != r.extra.end()) {
+        const NamedPort& p = r.ports[r.ports.size() - r.extra.size() + (x - r.extra.begin())];
+        const PortRange& range = pool.ports[0];
+        if (!pool.extra) {
+          stranded.push_back(describe(r.key) + ": holds port " + std::to_string(p.port) +
+                             " of it as an extra pool");
+        } else if (range.name != p.name || p.port < range.first || p.port > range.last ||
+                   (p.port - range.first) % pool.step != 0) {
+          stranded.push_back(describe(r.key) + ": " + p.name + "=" + std::to_string(p.port) +
+                             " would be outside the pool");
+        }
+      }
       if (r.pool != pool.name) {
         continue;
       }
@@ -438,8 +591,9 @@ class State {
         stranded.push_back(describe(r.key) + ": a lease pool holds no reservations");
         continue;
       }
-      bool same_names = r.ports.size() == pool.ports.size();
-      for (std::size_t i = 0; same_names && i < r.ports.size(); ++i) {
+      const std::size_t own = r.ports.size() - r.extra.size();
+      bool same_names = own == pool.ports.size();
+      for (std::size_t i = 0; same_names && i < own; ++i) {
         same_names = r.ports[i].name == pool.ports[i].name;
       }
       if (!same_names) {
@@ -454,7 +608,7 @@ class State {
                            " would be beyond the new capacity " + std::to_string(pool.capacity()));
         continue;
       }
-      for (std::size_t i = 0; i < r.ports.size(); ++i) {
+      for (std::size_t i = 0; i < own; ++i) {
         const bool is_pinned =
             std::find(r.pinned.begin(), r.pinned.end(), r.ports[i].name) != r.pinned.end();
         if (!is_pinned && pool.port_at(i, *r.slot) != r.ports[i].port) {

@@ -196,7 +196,9 @@ ReserveResult Store::reserve(const ReserveRequest& request, bool commit) {
   validate_app(request.key.app);
   if (auto existing = get(request.key)) {
     State::check_compatible(*existing, request);
-    return {std::move(*existing), false};
+    if (State::missing_extra(*existing, request).empty()) {
+      return {std::move(*existing), false};
+    }
   }
   const auto fn = [&](Txn& t) { return State(t).reserve(request); };
   return commit ? m_env->write(fn) : m_env->write_dry(fn);
@@ -325,6 +327,9 @@ void Store::remove_pool(const std::string& name) {
       held += r.pool == name;
     }
     held += state.leases(name).size();
+    for (const auto& r : state.list(std::nullopt)) {
+      held += std::count(r.extra.begin(), r.extra.end(), name);
+    }
     if (held > 0) {
       throw conflict_error("pool " + quote(name) + " holds " + std::to_string(held) +
                            " reservation(s) or lease(s); release them first");

@@ -89,11 +89,15 @@ json Store::export_json() const {
       for (const auto& p : r.ports) {
         ports[p.name] = p.port;
       }
-      reservations.push_back({{"model", r.key.model},
-                              {"app", r.key.app},
-                              {"pool", r.pool},
-                              {"ports", ports},
-                              {"project", r.project}});
+      json j = {{"model", r.key.model},
+                {"app", r.key.app},
+                {"pool", r.pool},
+                {"ports", ports},
+                {"project", r.project}};
+      if (!r.extra.empty()) {
+        j["extra"] = r.extra;
+      }
+      reservations.push_back(j);
     }
     json out = {{"berth_export", 1},
                 {"excluded", state.excluded()},

@@ -112,6 +112,7 @@ Command add_scaffold(CLI::App& app, const Options& o) {
     if (skip_busy(store, v->busy_on, v->busy_off)) {
       args.request.avoid = busy_ports();
     }
+    args.request.extra = extra_pools(tmpl, sets);
     const ScaffoldOutcome outcome = scaffold_app(store, tmpl, overlay, args);
     if (!args.dry_run) {
       store.record_uses({{args.request.key, {"app", use_path(args.out), 0}}});

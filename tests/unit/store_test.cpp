@@ -699,3 +699,66 @@ TEST_CASE("check reports use records that belong to no reservation or are malfor
   CHECK_THAT(problems[1], Catch::Contains("(app '/x') is not JSON"));
   CHECK_THAT(problems[2], Catch::Contains("unknown kind 'tent'"));
 }
+
+TEST_CASE("extra pools: a NodePort per app beside its own pool's ports") {
+  TempDir dir;
+  Store store(dir.path());
+  ReserveRequest a = req("m", 1);
+  a.extra = {"nodeport"};
+  const Reservation r1 = store.reserve(a).reservation;  // the nodeport pool is made on first use
+  REQUIRE(r1.ports.size() == 3);
+  CHECK(r1.ports[2].name == "node");
+  CHECK(r1.ports[2].port == 30000);
+  CHECK(r1.extra == std::vector<std::string>{"nodeport"});
+  // An existing reservation gains its NodePort and keeps every other port.
+  const Reservation plain = store.reserve(req("m", 2)).reservation;
+  ReserveRequest b = req("m", 2);
+  b.extra = {"nodeport"};
+  const ReserveResult gained = store.reserve(b);
+  CHECK_FALSE(gained.created);
+  CHECK(*gained.reservation.port("backend") == *plain.port("backend"));
+  CHECK(*gained.reservation.port("node") == 30001);
+  CHECK(store.reserve(b).reservation.ports.size() == 3);  // again: unchanged
+  // Pins by the range name: in the range, free, not excluded.
+  ReserveRequest c = req("m", 3, "", {{"node", 30001}});
+  c.extra = {"nodeport"};
+  CHECK_THROWS_WITH(store.reserve(c),
+                    Catch::Contains("port 30001 (node) for 'm' app 3 is held by 'm' app 2 (node)"));
+  c.pins = {{"node", 29000}};
+  CHECK_THROWS_WITH(store.reserve(c),
+                    Catch::Contains("is not a port of extra pool 'nodeport' (node=30000-32099)"));
+  c.pins = {{"node", 30500}};
+  CHECK(*store.reserve(c).reservation.port("node") == 30500);
+  CHECK(store.list().size() == 3);
+  // Never an app's own pool; a pool of another kind is not an extra pool.
+  CHECK_THROWS_WITH(store.reserve(req("m", 4, "nodeport")), Catch::Contains("is an extra pool"));
+  ReserveRequest d = req("m", 4);
+  d.extra = {"apps"};
+  CHECK_THROWS_WITH(store.reserve(d), Catch::Contains("pool 'apps' is not an extra pool"));
+  // A pool change that would strand a NodePort is refused; the pool cannot be removed.
+  Pool narrow{"nodeport", {{"node", 30000, 30100}}, 1};
+  narrow.extra = true;
+  try {
+    store.set_pool(narrow, false);
+    FAIL("a change stranding a NodePort was accepted");
+  } catch (const Error& err) {
+    REQUIRE(err.details().size() == 1);
+    CHECK(err.details()[0] == "'m' app 3: node=30500 would be outside the pool");
+  }
+  CHECK_THROWS_WITH(store.remove_pool("nodeport"), Catch::Contains("holds 3 reservation(s)"));
+  const auto stats = store.stats();
+  const auto np = std::find_if(stats.begin(), stats.end(),
+                               [](const PoolStats& s) { return s.pool == "nodeport"; });
+  REQUIRE(np != stats.end());
+  CHECK(np->held == 3);
+  CHECK(np->free == np->capacity - 3);
+  CHECK(store.check().empty());
+  // Export and import keep the NodePorts; release frees them.
+  const auto exported = store.export_json();
+  CHECK(exported["reservations"][0]["extra"] == nlohmann::json::array({"nodeport"}));
+  store.release({"m", 2});
+  ReserveRequest e = req("z", 1);
+  e.extra = {"nodeport"};
+  CHECK(*store.reserve(e).reservation.port("node") == 30001);
+  CHECK(store.check().empty());
+}
