@@ -9,11 +9,12 @@ cd "$(dirname "$0")"
 packages=(g++ cmake ninja-build pkg-config nlohmann-json3-dev liblmdb-dev liblmdb++-dev
   libcli11-dev libsqlite3-dev catch2 lmdb-utils)
 # What the tests use: docker-compose (file validation only, no engine), nginx (nginx -t),
-# Debian's Python with Flask and curl to check generated apps for real; make for the Unix
+# Debian's Python with Flask and curl to check generated apps for real (and PyYAML to read the
+# Kubernetes manifests kubectl renders); make for the Unix
 # Makefiles generator; clang-14, libFuzzer and its runtimes (with the sanitizers) for the fuzz
 # targets.
-test_packages=(docker-compose nginx python3 python3-flask curl make clang-14 libfuzzer-14-dev
-  libclang-rt-14-dev)
+test_packages=(docker-compose nginx python3 python3-flask python3-yaml curl make clang-14
+  libfuzzer-14-dev libclang-rt-14-dev)
 
 install_missing() {
   local missing=() p
@@ -41,6 +42,9 @@ case "${1:-}" in
     ;;
   test)
     packages+=("${test_packages[@]}")
+    # kubectl renders the Kubernetes manifests offline (kubectl kustomize). Debian's
+    # kubernetes-client conflicts with a kubectl installed from elsewhere: only when there is none.
+    command -v kubectl >/dev/null || packages+=(kubernetes-client)
     install_missing
     build
     ctest --test-dir build --output-on-failure -j2

@@ -42,7 +42,7 @@ std::vector<BatchOp> parse_batch(const std::string& path) {
   std::vector<BatchOp> ops;
   for (std::size_t i = 0; i < doc.size(); ++i) {
     const JsonFields e(doc[i], path + ": entry " + std::to_string(i + 1));
-    e.only({"model", "app", "pool", "ports", "project", "op"});
+    e.only({"model", "app", "pool", "ports", "project", "op", "extra"});
     BatchOp op;
     op.request.key = entry_key(e, "app");
     const std::string kind = e.string_or("op", "reserve");
@@ -56,6 +56,7 @@ std::vector<BatchOp> parse_batch(const std::string& path) {
       op.request.pins = entry_ports(e);
     }
     op.request.project = e.string_or("project", "");
+    op.request.extra = e.strings_or("extra", {});
     ops.push_back(std::move(op));
   }
   return ops;

@@ -338,6 +338,9 @@ std::vector<std::vector<std::string>> render_outputs(const std::vector<PlanEntry
       for (const auto& [key, value] : context) {
         keys += '\0' + key;
       }
+      for (const auto* variant : selected_variants(t, entries[i].vars)) {
+        keys += '\1' + variant->variable;  // a variant changes the files rendered
+      }
       const bool bodies = bodies_checked.insert(keys).second;
       for (const auto& f : render_template(t, context, sources.overlays[i], bodies)) {
         outputs[i].push_back(f.path);
@@ -474,6 +477,40 @@ std::vector<std::string> relocked(const std::vector<PlanEntry>& entries,
     out.push_back(line + " (" + why + ")");
   }
   return out;
+}
+
+// `<apps>/kustomization.yaml`, listing the k8s/ folder of every app that has one, so that
+// `kubectl apply -k <apps>` deploys them all; written only when it changes, and only when an app
+// has Kubernetes manifests. `bases`, not `resources`: kubectl 1.20's kustomize (v2.0) reads
+// folders only there, and later versions still accept it.
+void write_cluster_kustomization(const std::vector<PlanEntry>& entries,
+                                 const std::vector<std::vector<std::string>>& outputs,
+                                 const fs::path& apps) {
+  std::set<std::string> bases;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto& files = outputs[i];
+    if (!entries[i].out.empty() &&
+        std::find(files.begin(), files.end(), "k8s/kustomization.yaml") != files.end()) {
+      bases.insert((fs::absolute(entries[i].out) / "k8s")
+                       .lexically_normal()
+                       .lexically_relative(apps.lexically_normal())
+                       .generic_string());
+    }
+  }
+  if (bases.empty()) {
+    return;
+  }
+  std::string text =
+      "# Every app's Kubernetes manifests: kubectl apply -k <this folder>. Written by berth at\n"
+      "# configure.\n"
+      "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+      "kind: Kustomization\n"
+      "bases:\n";
+  for (const auto& b : bases) {
+    text += "  - " + json(b).dump() + "\n";
+  }
+  fs::create_directories(apps);
+  write_if_changed(apps / "kustomization.yaml", text);
 }
 
 // Writes the lock, stamps, summary and CMake file of a committed plan, each only if changed.
@@ -825,6 +862,9 @@ PlanResult write_results(const std::vector<PlanEntry>& entries, const PlanOption
   }
   if (options.summary_out) {
     write_if_changed(*options.summary_out, out.summary.dump(2) + "\n");
+  }
+  if (options.binary_dir) {
+    write_cluster_kustomization(entries, outputs, fs::absolute(*options.binary_dir) / "apps");
   }
   if (options.cmake_out) {
     write_if_changed(*options.cmake_out, cmake_text(entries, options, results, sources));

@@ -8,7 +8,7 @@ using nlohmann::json;
 Command add_reserve(CLI::App& app, const Options& o) {
   struct Vars {
     std::string r_model, r_app, r_pool, r_batch;
-    std::vector<std::string> r_pins;
+    std::vector<std::string> r_pins, r_extra;
     bool busy_on = false, busy_off = false;
   };
   const auto v = std::make_shared<Vars>();
@@ -18,6 +18,11 @@ Command add_reserve(CLI::App& app, const Options& o) {
   reserve->add_option("--pool", v->r_pool, "Pool to allocate from (default: apps)");
   reserve->add_option("--port", v->r_pins, "Pin a port: NAME=PORT (repeatable)")
       ->type_name("NAME=PORT");
+  reserve
+      ->add_option("--extra", v->r_extra,
+                   "Also hold a port of this extra pool (nodeport: a Kubernetes NodePort); an "
+                   "existing reservation gains it (repeatable)")
+      ->type_name("POOL");
   reserve
       ->add_option("--batch", v->r_batch,
                    "Reserve and release the entries of a JSON list, all or "
@@ -29,8 +34,9 @@ Command add_reserve(CLI::App& app, const Options& o) {
     const std::set<std::uint16_t> avoid =
         skip_busy(store, v->busy_on, v->busy_off) ? busy_ports() : std::set<std::uint16_t>{};
     if (!v->r_batch.empty()) {
-      if (reserve->count("model") > 0 || !v->r_pool.empty() || !v->r_pins.empty()) {
-        throw usage_error("--batch FILE takes no MODEL, N, --pool or --port");
+      if (reserve->count("model") > 0 || !v->r_pool.empty() || !v->r_pins.empty() ||
+          !v->r_extra.empty()) {
+        throw usage_error("--batch FILE takes no MODEL, N, --pool, --port or --extra");
       }
       auto ops = parse_batch(v->r_batch);
       for (auto& op : ops) {
@@ -56,6 +62,7 @@ Command add_reserve(CLI::App& app, const Options& o) {
     validate_model(v->r_model);
     req.pool = v->r_pool;
     req.pins = parse_pins(v->r_pins);
+    req.extra = v->r_extra;
     req.avoid = avoid;
     const ReserveResult result = store.reserve(req);
     if (o.json) {

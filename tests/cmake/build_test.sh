@@ -27,7 +27,7 @@ i=0
 for m in $A $O; do
   for n in 1 2 3; do
     d="$TMP/b1/apps/$m/app$n"
-    expect_eq "$m app$n file count" "$(find "$d" -type f ! -name .berth-manifest.json | wc -l)" 17
+    expect_eq "$m app$n file count" "$(find "$d" -type f ! -name .berth-manifest.json | wc -l)" 24
     slug=$(echo "$m" | tr '_.' '--')
     grep -q "^COMPOSE_PROJECT_NAME=$slug-app$n$" "$d/.env" && pass || fail "$d/.env project name"
     grep -q "\"$((5001 + 2 * i)):$((5001 + 2 * i))\"" "$d/docker-compose.yml" && pass || fail "$d backend port"
@@ -35,7 +35,7 @@ for m in $A $O; do
     i=$((i + 1))
   done
 done
-grep -q '"declared": "CMakeLists.txt:13"' "$TMP/b1/berth/apps.json" && pass || fail "apps.json declared line"
+grep -q '"declared": "CMakeLists.txt:22"' "$TMP/b1/berth/apps.json" && pass || fail "apps.json declared line"
 grep -q '"target": "berth_openai_gpt-5-mini-2025-08-07_app2"' "$TMP/b1/berth/apps.json" && pass || fail "apps.json target"
 expect_eq "store holds six" "$("$BERTH" --store "$TMP/s1" list | tail -n +2 | wc -l)" 6
 

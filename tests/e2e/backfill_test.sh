@@ -40,7 +40,7 @@ tree_state() {  # every file with size, mtime and mode, and the store
 # --dry-run changes no store entry and no file, and says what would happen.
 before=$(tree_state "$TMP/gen")
 expect_ok --store "$S" backfill "$TMP/gen" --dry-run
-expect_out '^model_a/app1: backend=5001 frontend=8001; would add 12, kept 2, would replace 0, starter left 3; parts root,backend,frontend$'
+expect_out '^model_a/app1: backend=5001 frontend=8001; would add 19, kept 2, would replace 0, starter left 3; parts root,backend,frontend$'
 expect_out '^  keep docker-compose.yml: not written by berth; berth never touches it$'
 expect_out '^openai_gpt-5-mini/app3: .*parts root,backend$'
 expect_out '^dry run: 9 apps \(9 would be reserved, 0 already\)'

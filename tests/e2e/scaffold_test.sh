@@ -16,7 +16,7 @@ apps=("$A 1" "$A 2" "$O 1" "$O 2")
 for spec in "${apps[@]}"; do
   set -- $spec
   expect_ok --store "$S" scaffold "$1" "$2" --template "$TEMPLATE" --out "$TMP/apps/$(echo "$1" | tr / _)/app$2"
-  expect_out '17 written, 0 unchanged, 0 removed, 0 kept'
+  expect_out '24 written, 0 unchanged, 0 removed, 0 kept'
 done
 dirs=("$TMP/apps/${A}/app1" "$TMP/apps/${A}/app2" "$TMP/apps/openai_gpt-5-mini/app1" "$TMP/apps/openai_gpt-5-mini/app2")
 projects=(anthropic-claude-4-5-haiku-20251001-app1 anthropic-claude-4-5-haiku-20251001-app2 openai-gpt-5-mini-app1 openai-gpt-5-mini-app2)
@@ -67,7 +67,7 @@ snap() { (cd "$d" && find . -type f -printf '%p %s %T@ %m\n' | sort; find . -typ
 before=$(snap)
 sleep 0.05
 expect_ok --store "$S" scaffold "$A" 1 --template "$TEMPLATE" --out "$d"
-expect_out '0 written, 10 unchanged, 0 removed, 0 kept, 7 starter files left as they are'
+expect_out '0 written, 17 unchanged, 0 removed, 0 kept, 7 starter files left as they are'
 expect_eq "second run touched nothing" "$(snap)" "$before"
 
 # Identical inputs, byte-identical output: the same app in another fresh store.
@@ -111,7 +111,7 @@ rm "$TMP/tpl/files/NOTES.txt"
 store_before=$("$BERTH" --store "$S" export)
 expect_ok --store "$S" scaffold newmodel 9 --template "$TEMPLATE" --out "$TMP/dry" --dry-run
 expect_out '^would write docker-compose.yml$'
-expect_out '^dry run: 17 written'
+expect_out '^dry run: 24 written'
 [ ! -e "$TMP/dry" ] && pass || fail "--dry-run created the folder"
 expect_eq "--dry-run left the store alone" "$("$BERTH" --store "$S" export)" "$store_before"
 
@@ -172,7 +172,7 @@ expect_fail 2 "manifest entry '../escape.txt' holds an empty, '.' or '..' compon
 
 # Scaffold errors.
 store_before=$("$BERTH" --store "$S" export)
-expect_fail 2 "variable 'colour' is not declared by template 'react-flask'; its variables: app_title, nginx_image, node_image, python_image" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/x" --set colour=red
+expect_fail 2 "variable 'colour' is not declared by template 'react-flask'; its variables: app_title, k8s_cpu_limit, .*, nginx_image, node_image, python_image" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/x" --set colour=red
 expect_fail 2 "--set 'app_title' is not KEY=VALUE" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/x" --set app_title
 expect_fail 2 "no template 'nope' \(looked in: " --store "$S" scaffold fresh 1 --template nope --out "$TMP/x"
 expect_fail 2 "template folder '$TMP/x/' does not exist" --store "$S" scaffold fresh 1 --template "$TMP/x/" --out "$TMP/x"
