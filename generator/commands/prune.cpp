@@ -52,12 +52,12 @@ Command add_prune(CLI::App& app, const Options& o) {
         v->older_than.empty() ? 0 : parse_duration(v->older_than, "--older-than");
     Store store = open_store(o);
     const std::int64_t now = Store::now();
-    const auto all = store.all_uses(model);
+    const auto all = store.all_uses();  // every app: a lock file may be any app's use
 
     // Apps that a lock file on this host pins, while it exists: never pruned.
     std::set<AppKey> locked;
     std::set<std::string> locks;
-    for (const auto& [key, uses] : store.all_uses()) {
+    for (const auto& [key, uses] : all) {
       for (const auto& u : uses.uses) {
         if (u.kind == "lock" && !gone(u.path)) {
           locks.insert(u.path);
@@ -78,7 +78,7 @@ Command add_prune(CLI::App& app, const Options& o) {
     std::map<AppKey, Candidate> why;
     std::size_t without_use = 0;
     for (const auto& [key, uses] : all) {
-      if (locked.count(key)) {
+      if (locked.count(key) || (model && key.model != *model)) {
         continue;
       }
       if (uses.uses.empty()) {
