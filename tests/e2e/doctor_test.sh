@@ -7,7 +7,7 @@ PY=/usr/bin/python3
 S="$TMP/store"
 "$BERTH" --store "$S" pool set small --range web=29001-29005 >/dev/null
 expect_ok --store "$S" doctor
-expect_out "^store: $S \(schema 2; this berth reads up to 2\)$"
+expect_out "^store: $S \(schema 3; this berth reads up to 3\)$"
 expect_out "^map: [0-9.]+ MiB used of [0-9.]+ MiB"
 expect_out "^check: ok"
 expect_out "^pool 'small': 0 of 5 held \(0%\)$"
