@@ -1,5 +1,6 @@
 #include "store/lmdb_env.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -230,6 +231,31 @@ void Env::run_read(const std::function<void(const Txn&)>& fn) const {
   }
 }
 
+// LMDB never writes a page that a transaction allocated and freed again ("loose" pages, such as
+// those a large release empties): when such pages are the highest in use, data.mdb ends short
+// of the pages its meta page claims, and the next open would take it for a truncated copy.
+// Extend the file over them (a hole: they are free), under the writer lock so that no other
+// writer's pages can be cut off, and only ever upwards.
+void Env::cover_pages() {
+  const auto need = [&] {
+    MDB_envinfo info;
+    MDB_stat st;
+    lmdb::env_info(m_env, &info);
+    lmdb::env_stat(m_env, &st);
+    return static_cast<off_t>((static_cast<std::uint64_t>(info.me_last_pgno) + 1) * st.ms_psize);
+  };
+  int fd = -1;
+  struct stat sb;
+  if (mdb_env_get_fd(m_env, &fd) != 0 || ::fstat(fd, &sb) != 0 || sb.st_size >= need()) {
+    return;
+  }
+  SafeTxn lock(lmdb::txn::begin(m_env));  // the writer lock; aborted unchanged
+  if (::fstat(fd, &sb) == 0 && sb.st_size < need() && ::ftruncate(fd, need()) != 0) {
+    throw runtime_error("extending store " + quote(m_dir.string()) +
+                        "'s data file over its free pages: " + std::strerror(errno));
+  }
+}
+
 void Env::run_write(const std::function<void(Txn&)>& fn, bool commit) {
   for (;;) {
     try {
@@ -247,6 +273,7 @@ void Env::run_write(const std::function<void(Txn&)>& fn, bool commit) {
         }
       }
       txn.commit();
+      cover_pages();
       return;
     } catch (const lmdb::map_full_error&) {
       // No transaction is live here: the failed one was aborted or freed by LMDB.

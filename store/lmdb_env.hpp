@@ -91,6 +91,7 @@ class Env {
  private:
   void run_read(const std::function<void(const Txn&)>& fn) const;
   void run_write(const std::function<void(Txn&)>& fn, bool commit = true);
+  void cover_pages();
   [[noreturn]] void fail(const std::string& action, const std::exception& e) const;
 
   std::filesystem::path m_dir;

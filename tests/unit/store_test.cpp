@@ -762,3 +762,34 @@ TEST_CASE("extra pools: a NodePort per app beside its own pool's ports") {
   CHECK(*store.reserve(e).reservation.port("node") == 30001);
   CHECK(store.check().empty());
 }
+
+TEST_CASE("a store emptied by a large prune opens again") {
+  // Pruning thousands of apps in one transaction frees pages it allocated itself; LMDB never
+  // writes those, so when they are the highest, data.mdb must be extended over them, or the
+  // next open would take the store for a truncated copy.
+  TempDir dir;
+  {
+    Store store(dir.path());
+    Pool wide = Store::default_pool();
+    wide.name = "wide";
+    wide.step = 1;
+    wide.ports = {{"backend", 11001, 16000}, {"frontend", 16001, 21000}};
+    store.set_pool(wide, false);
+    std::vector<BatchOp> ops;
+    for (std::uint32_t app = 1; app <= 3000; ++app) {
+      ops.push_back({BatchOp::Kind::reserve, req("m" + std::to_string(app % 30), app, "wide")});
+    }
+    store.apply(ops);
+    std::vector<std::pair<AppKey, Use>> uses;
+    for (std::uint32_t app = 1; app <= 3000; ++app) {
+      uses.push_back({{"m" + std::to_string(app % 30), app}, {"build", "/gone/build", 0}});
+    }
+    store.record_uses(uses);
+    store.prune(store.all_uses(), false, false);
+  }
+  Store again(dir.path());
+  CHECK(again.list().empty());
+  CHECK(again.check().empty());
+  const auto size = std::filesystem::file_size(dir.path() / "data.mdb");
+  CHECK(size >= again.use().used);
+}
