@@ -211,6 +211,25 @@ class State {
     }
   }
 
+  // Throws unless `port` may be pinned as `name` for `key`: not excluded, not pinned twice (it
+  // joins `seen`), not held.
+  void check_pin(std::uint16_t port, const std::string& name, const AppKey& key,
+                 std::set<std::uint16_t>& seen) const {
+    if (m_excluded.count(port)) {
+      throw usage_error("port " + std::to_string(port) + " (" + name +
+                        ") is excluded in this store; choose another, or allow it with "
+                        "`berth pool include " +
+                        std::to_string(port) + "`");
+    }
+    if (!seen.insert(port).second) {
+      throw usage_error("port " + std::to_string(port) + " is pinned twice for " + describe(key));
+    }
+    if (port_owner(port)) {
+      throw conflict_error("port " + std::to_string(port) + " (" + name + ") for " + describe(key) +
+                           " is held by " + describe_owner(port));
+    }
+  }
+
   // An extra pool by name; the nodeport pool is created (node=30000-32099) on first use.
   const Pool& extra_pool(const std::string& name) {
     if (!m_pools.count(name) && name == k_nodeport_pool) {
@@ -260,20 +279,7 @@ class State {
                             range.name + "=" + std::to_string(range.first) + "-" +
                             std::to_string(range.last) + ")");
         }
-        if (m_excluded.count(p)) {
-          throw usage_error("port " + std::to_string(p) + " (" + range.name +
-                            ") is excluded in this store; choose another, or allow it with "
-                            "`berth pool include " +
-                            std::to_string(p) + "`");
-        }
-        if (taken.count(p)) {
-          throw usage_error("port " + std::to_string(p) + " is pinned twice for " +
-                            describe(r.key));
-        }
-        if (port_owner(p)) {
-          throw conflict_error("port " + std::to_string(p) + " (" + range.name + ") for " +
-                               describe(r.key) + " is held by " + describe_owner(p));
-        }
+        check_pin(p, range.name, r.key, taken);
         port = p;
       } else {
         for (std::uint32_t p = range.first; p <= range.last && !port; p += pool.step) {
@@ -353,20 +359,7 @@ class State {
         throw usage_error("pool " + quote(pool.name) + " has no port " + quote(name) +
                           "; its ports: " + join(names, ", "));
       }
-      if (m_excluded.count(port)) {
-        throw usage_error("port " + std::to_string(port) + " (" + name +
-                          ") is excluded in this store; choose another, or allow it with "
-                          "`berth pool include " +
-                          std::to_string(port) + "`");
-      }
-      if (!seen.insert(port).second) {
-        throw usage_error("port " + std::to_string(port) + " is pinned twice for " +
-                          describe(req.key));
-      }
-      if (port_owner(port)) {
-        throw conflict_error("port " + std::to_string(port) + " (" + name + ") for " +
-                             describe(req.key) + " is held by " + describe_owner(port));
-      }
+      check_pin(port, name, req.key, seen);
       ports[*role] = port;
       pinned[*role] = true;
     }
