@@ -174,7 +174,7 @@ std::vector<OutputFile> render_template(const Template& tmpl, const Context& con
     }
   }
   // Variants whose variable has their value: their files replace the template's of the same
-  // path, or are added.
+  // path, or are added (those of the parts the app has).
   for (const auto& [name, variant] : tmpl.variants) {
     const auto value = context.find(variant.variable);
     if (value == context.end() || value->second != variant.value) {
@@ -182,6 +182,9 @@ std::vector<OutputFile> render_template(const Template& tmpl, const Context& con
     }
     const std::string dir = (tmpl.root / "variants" / name).string() + "/";
     for (const auto& f : variant.files) {
+      if (!named(f.part.empty() ? "root" : f.part)) {
+        continue;
+      }
       const auto same = std::find_if(sources.begin(), sources.end(),
                                      [&](const auto& s) { return s.first->path == f.path; });
       if (same != sources.end()) {

@@ -301,3 +301,44 @@ TEST_CASE("adopting a folder: someone else's files replaced only with a copy kep
   CHECK(read(app / "other.yml") == "theirs too");
   CHECK(read(app / "other.yml.berth-orig") == "an older copy");
 }
+
+TEST_CASE("variants: files and extra pools chosen by a variable's value") {
+  TempDir dir;
+  const fs::path t = dir.path() / "tpl";
+  write(t / "template.json", R"({"name": "v", "ports": ["backend"],
+      "variables": {"kind": {"default": "plain"}},
+      "parts": {"web": ["web/**"]},
+      "variants": {"np": {"when": {"kind": "NodePort"}, "extra": ["nodeport"]}}})");
+  write(t / "files" / "svc.yaml", "type {{kind}}");
+  write(t / "files" / "web" / "page.html", "page");
+  write(t / "variants" / "np" / "svc.yaml", "node {{node_port}}");
+  write(t / "variants" / "np" / "web" / "extra.html", "extra");
+  const Template tmpl = load_template(t.string(), {});
+  REQUIRE(tmpl.variants.count("np") == 1);
+  CHECK(tmpl.files.size() == 2);  // variants/ is not among the template's own files
+  CHECK(extra_pools(tmpl, {}).empty());
+  CHECK(extra_pools(tmpl, {{"kind", "NodePort"}}) == std::vector<std::string>{"nodeport"});
+  const auto paths = [](const std::vector<OutputFile>& files) {
+    std::vector<std::string> out;
+    for (const auto& f : files) {
+      out.push_back(f.path + "=" + f.content);
+    }
+    return out;
+  };
+  CHECK(paths(render_template(tmpl, make_context(reservation(), tmpl, {}))) ==
+        std::vector<std::string>{"svc.yaml=type plain", "web/page.html=page"});
+  Reservation np = reservation();
+  np.ports.push_back({"node", 30007});
+  np.extra = {"nodeport"};
+  const Context ctx = make_context(np, tmpl, {{"kind", "NodePort"}});
+  CHECK(paths(render_template(tmpl, ctx)) == std::vector<std::string>{"svc.yaml=node 30007",
+                                                                      "web/page.html=page",
+                                                                      "web/extra.html=extra"});
+  // A variant's file in a part the app lacks is left out.
+  CHECK(paths(render_template(tmpl, ctx, {}, true, std::vector<std::string>{"root"})) ==
+        std::vector<std::string>{"svc.yaml=node 30007"});
+  write(t / "template.json", R"({"name": "v", "variables": {"kind": {}},
+      "variants": {"np": {"when": {"colour": "red"}}}})");
+  CHECK_THROWS_WITH(load_template(t.string(), {}),
+                    Catch::Contains("\"when\" names 'colour', which is not a declared variable"));
+}
