@@ -332,8 +332,8 @@ TEST_CASE("variants: files and extra pools chosen by a variable's value") {
   np.extra = {"nodeport"};
   const Context ctx = make_context(np, tmpl, {{"kind", "NodePort"}});
   CHECK(paths(render_template(tmpl, ctx)) == std::vector<std::string>{"svc.yaml=node 30007",
-                                                                      "web/page.html=page",
-                                                                      "web/extra.html=extra"});
+                                                                      "web/extra.html=extra",
+                                                                      "web/page.html=page"});
   // A variant's file in a part the app lacks is left out.
   CHECK(paths(render_template(tmpl, ctx, {}, true, std::vector<std::string>{"root"})) ==
         std::vector<std::string>{"svc.yaml=node 30007"});
