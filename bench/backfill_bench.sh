@@ -8,11 +8,8 @@ set -eu
 BERTH=$(realpath "$1")
 APPS=${2:-1000}
 RUNS=${3:-3}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+source "$(dirname "$0")/lib.sh"
 
-now_ns() { local t=${EPOCHREALTIME/./}; echo "${t}000"; }
-median() { sort -g | awk '{a[NR]=$1} END {printf "%.0f\n", (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 per_app_ms() { echo "$1 $APPS" | awk '{printf "%.2f", $1 / $2 / 1000000}'; }
 
 make_tree() {  # make_tree ROOT

@@ -5,12 +5,10 @@
 set -eu
 BERTH=$(realpath "$1")
 RUNS=${2:-30}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+source "$(dirname "$0")/lib.sh"
 S="$TMP/store"
 "$BERTH" --store "$S" reserve warm/up 1 >/dev/null
 
-now_ns() { local t=${EPOCHREALTIME/./}; echo "${t}000"; }  # no fork, unlike date
 median_ms() { sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.2f", m / 1e6}'; }
 
 for n in $(seq 1 "$RUNS"); do

@@ -12,12 +12,8 @@ BERTH=$(realpath "$1")
 SIZES=${2:-"100 1000 5000"}
 RUNS=${3:-3}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+source "$(dirname "$0")/lib.sh"
 
-now_ns() { local t=${EPOCHREALTIME/./}; echo "${t}000"; }  # no fork, unlike date
-median() { sort -g | awk '{a[NR]=$1} END {printf "%.0f\n", (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-ms() { awk -v n="$1" 'BEGIN {printf "%.1f", n / 1e6}'; }
 per_app() { awk -v n="$1" -v a="$2" 'BEGIN {printf "%.3f", n / a / 1e6}'; }
 
 cp -r "$REPO/templates/react-flask" "$TMP/template"

@@ -5,10 +5,7 @@
 set -eu
 BERTH=$(realpath "$1")
 RUNS=${2:-5}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-now_ns() { local t=${EPOCHREALTIME/./}; echo "${t}000"; }
-median() { sort -g | awk '{a[NR]=$1} END {printf "%.0f\n", (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+source "$(dirname "$0")/lib.sh"
 
 for n in 100 10000; do
   S="$TMP/s$n"

@@ -9,11 +9,7 @@
 set -eu
 BERTH=$(realpath "$1")
 RUNS=${2:-5}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-now_ns() { local t=${EPOCHREALTIME/./}; echo "${t}000"; }
-median() { sort -g | awk '{a[NR]=$1} END {printf "%.0f\n", (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-ms() { awk -v n="$1" 'BEGIN {printf "%.1f", n / 1e6}'; }
+source "$(dirname "$0")/lib.sh"
 timed() { local t; t=$(now_ns); "$@" >/dev/null; echo $(($(now_ns) - t)); }
 
 echo "berth prune benchmark (median of $RUNS)"

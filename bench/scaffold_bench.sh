@@ -10,13 +10,10 @@ RUNS=30
 HERE=$(cd "$(dirname "$0")" && pwd)
 TEMPLATE="$HERE/../templates/react-flask"
 PY=/usr/bin/python3
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+source "$(dirname "$0")/lib.sh"
 S="$TMP/store"
 "$BERTH" --store "$S" pool set wide --range backend=11001-21000 --range frontend=21001-31000 >/dev/null
 
-now_ns() { local t=${EPOCHREALTIME/./}; echo "${t}000"; }  # no fork, unlike date
-median() { sort -g | awk '{a[NR]=$1} END {printf "%.0f\n", (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 for n in $(seq 1 $RUNS); do
   t=$(now_ns)
