@@ -174,4 +174,19 @@ berth --store "$C" --json check
 expect_eq "check --json exit code" "$RC" 3
 expect_out '"ok": false'
 
+# Extra pools (NodePorts): every refusal names the pool and the way out.
+X="$TMP/extra"
+expect_fail 2 "a pool is a lease pool or an extra pool, not both" --store "$X" pool set both --lease --extra --range p=29001-29002
+expect_fail 2 "an extra pool has one range" --store "$X" pool set two --extra --range a=29001-29002 --range b=29003-29004
+expect_fail 2 "--batch FILE takes no MODEL, N, --pool, --port or --extra" --store "$X" reserve --batch "$TMP/none.json" --extra nodeport
+expect_ok --store "$X" pool set tiny --extra --range t=29001-29001
+expect_ok --store "$X" reserve a 1 --extra tiny
+expect_fail 1 "extra pool 'tiny' is full: all 1 ports are held or excluded" --store "$X" reserve b 1 --extra tiny
+expect_fail 2 "pool 'tiny' is an extra pool" --store "$X" reserve c 1 --pool tiny
+expect_ok --store "$X" pool set near --range n=30000-30010
+expect_fail 2 "pool 'nodeport' does not exist and its default range node=30000-32099 cannot be made: .*berth pool set nodeport --extra --range node=FIRST-LAST" --store "$X" reserve d 1 --extra nodeport
+expect_ok --store "$X" list
+expect_eq "refused extra ports reserve nothing" "$(tail -n +2 "$OUT" | wc -l)" 1
+expect_ok --store "$X" check
+
 finish

@@ -108,6 +108,12 @@ expect_json "{\"exists\":true,\"kind\":\"lock\",\"path\":\"$TMP/proj/apps.lock.j
 rm -rf "$TMP/b3"
 expect_ok prune
 expect_out "^nothing to prune$"
+# A lock file that cannot be read is a warning, and its apps are kept.
+cp "$TMP/proj/apps.lock.json" "$TMP/lock.good"
+echo "not json" >"$TMP/proj/apps.lock.json"
+expect_ok prune
+grep -q "^berth: warning: .*apps.lock.json.* (the apps it lists are kept)$" "$ERR" && pass || fail "no warning for an unreadable lock file"
+expect_out "^nothing to prune$"
 rm "$TMP/proj/apps.lock.json"
 expect_ok prune
 expect_out "^released 'c' app 1 "
