@@ -1,6 +1,6 @@
 #include <cstdio>
 
-#include "generator/cli.hpp"
+#include "generator/cli/cli.hpp"
 
 int main(int argc, char** argv) {
   try {

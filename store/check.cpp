@@ -2,11 +2,15 @@
 
 #include <functional>
 
+#include "store/keys.hpp"
 #include "store/lmdb_env.hpp"
+#include "store/names.hpp"
 #include "store/state.hpp"
 
 // Store::check (every invariant, each problem a finding) and Store::stats.
 namespace berth {
+
+using namespace keys;
 
 using nlohmann::json;
 

@@ -1,10 +1,14 @@
 #include "store/store.hpp"
 
+#include "store/keys.hpp"
 #include "store/lmdb_env.hpp"
+#include "store/names.hpp"
 #include "store/state.hpp"
 
 // The Store's lease verbs: each one transaction, measured against Store::now() read once.
 namespace berth {
+
+using namespace keys;
 
 Lease Store::acquire_lease(const std::string& id, const std::string& pool,
                            std::optional<std::int64_t> ttl, std::optional<std::int64_t> owner_pid,

@@ -6,10 +6,14 @@
 #include <map>
 
 #include "store/error.hpp"
+#include "store/keys.hpp"
 #include "store/lmdb_env.hpp"
+#include "store/names.hpp"
 #include "store/state.hpp"
 
 namespace berth {
+
+using namespace keys;
 
 using nlohmann::json;
 

@@ -1,10 +1,14 @@
 #include "store/store.hpp"
 
+#include "store/keys.hpp"
 #include "store/lmdb_env.hpp"
+#include "store/names.hpp"
 #include "store/state.hpp"
 
 // Store::import and Store::export_json: the store as byte-stable JSON, and back.
 namespace berth {
+
+using namespace keys;
 
 using nlohmann::json;
 

@@ -1,11 +1,15 @@
 #include <algorithm>
 
+#include "store/keys.hpp"
 #include "store/lmdb_env.hpp"
+#include "store/names.hpp"
 #include "store/state.hpp"
 #include "store/store.hpp"
 
 // Where each reservation is used (Store::record_uses, uses, all_uses) and Store::prune.
 namespace berth {
+
+using namespace keys;
 
 namespace {
 

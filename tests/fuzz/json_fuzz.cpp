@@ -9,10 +9,10 @@
 #include <filesystem>
 #include <string>
 
-#include "generator/fileio.hpp"
-#include "generator/inputs.hpp"
-#include "generator/plan.hpp"
-#include "generator/template.hpp"
+#include "generator/io/fileio.hpp"
+#include "generator/io/inputs.hpp"
+#include "generator/configure/plan.hpp"
+#include "generator/template/template.hpp"
 #include "store/error.hpp"
 #include "store/store.hpp"
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "generator/render.hpp"
+#include "generator/template/render.hpp"
 
 using namespace berth;
 

@@ -2,8 +2,8 @@
 
 #include <fstream>
 
-#include "generator/scaffold.hpp"
-#include "generator/template.hpp"
+#include "generator/app/folder.hpp"
+#include "generator/template/template.hpp"
 #include "store/error.hpp"
 #include "unit/temp_dir.hpp"
 

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "generator/template/output.hpp"
+#include "generator/template/template.hpp"
+
+namespace berth {
+
+struct ScaffoldReport {
+  std::vector<std::string> written;    // created or changed
+  std::vector<std::string> unchanged;  // already held the right bytes: not touched
+  std::vector<std::string> removed;    // written by berth earlier, no longer produced
+  std::vector<std::string> started;    // starter files already there: never touched
+  std::vector<std::string> replaced;   // someone else's files replaced, kept as <path>.berth-orig
+  std::vector<std::pair<std::string, std::string>> kept;  // path, why it was left alone
+};
+
+// What bringing an app folder up to date takes: the files to write and remove, and what berth
+// will own there afterwards.
+struct ScaffoldPlan {
+  std::filesystem::path root;  // the folder, absolute
+  std::string template_name;
+  std::vector<OutputFile> writes;
+  std::vector<std::string> removals;
+  std::map<std::string, std::string> manifest;  // path -> content hash, after the plan is applied
+  std::vector<std::string> backups;  // files saved as <path>.berth-orig before they are written
+  std::optional<std::vector<std::string>> parts;  // the parts the app has, recorded
+  ScaffoldReport report;
+};
+
+// The suffix under which an adopted file's earlier content is kept.
+constexpr char k_orig_suffix[] = ".berth-orig";
+
+// Plans bringing `dir` to hold `files`, touching only what differs:
+// - a file with the right bytes is left alone (no write, mtime unchanged);
+// - a file berth wrote earlier that the user edited since is kept and reported, unless `force`;
+// - a file berth did not write is never touched (kept and reported);
+// - files berth wrote earlier that are no longer produced are removed (edited ones kept unless
+//   `force`).
+// Every check happens here, before anything is written: paths that would leave `dir` (through
+// `..` or a symlink), an --out that is not a folder, a foreign manifest.
+// With `adopt` (backfill --force), a file berth did not write, or edited since, is replaced
+// too, its content kept beside it as <path>.berth-orig; when that name is taken, the file is
+// kept instead. Nothing is ever lost.
+ScaffoldPlan plan_app(const std::filesystem::path& dir, const std::vector<OutputFile>& files,
+                      const std::string& template_name, bool force, bool adopt = false);
+
+// The parts recorded in `dir`'s manifest by an earlier backfill, if any.
+std::optional<std::vector<std::string>> recorded_parts(const std::filesystem::path& dir);
+
+// Takes out of `files` each file missing from `dir` whose `needs` (template.json) the app's own
+// dependency lists do not meet, and returns each with why: the app's package.json lacks a
+// package that file needs, say. Such a file is reported, and the dependency never added.
+std::vector<std::pair<std::string, std::string>> hold_back_unmet(const Template& tmpl,
+                                                                 const std::filesystem::path& dir,
+                                                                 std::vector<OutputFile>& files);
+
+// Carries a plan out: each write goes to a temporary file renamed into place, then the manifest
+// is updated (only if it changed). The caller holds the folder's FolderLock: temporary files
+// of other processes found there are a killed run's, and are removed. With `touch`, files left
+// alone (unchanged or kept) get the current time as mtime, so a build system sees every output
+// newer than its inputs.
+void apply_plan(ScaffoldPlan plan, bool touch = false);
+
+}  // namespace berth

@@ -1,0 +1,77 @@
+#include "generator/cli/cli.hpp"
+
+#include <iostream>
+
+#include "generator/cli/command.hpp"
+
+namespace berth {
+
+int run_cli(int argc, char** argv) {
+  CLI::App app("berth: ports and names for generated, containerized apps", "berth");
+  app.set_version_flag("--version", "berth " BERTH_VERSION);
+  app.fallthrough();  // global options may follow the command
+
+  Options o;
+  app.add_option("--store", o.store,
+                 "Store folder (default: $BERTH_STORE, $XDG_STATE_HOME/berth, "
+                 "~/.local/state/berth)")
+      ->type_name("DIR");
+  app.add_flag("--json", o.json, "Print JSON instead of text");
+
+  // One file per command family, in generator/commands/.
+  const std::vector<Command> commands = {
+      add_reserve(app, o), add_release(app, o),   add_list(app, o),     add_check(app, o),
+      add_stats(app, o),   add_import(app, o),    add_export(app, o),   add_scaffold(app, o),
+      add_plan(app, o),    add_build_app(app, o), add_pool(app, o),     add_lease(app, o),
+      add_proxy(app, o),   add_templates(app, o), add_template(app, o), add_backfill(app, o),
+      add_config(app, o),  add_doctor(app, o),    add_show(app, o),     add_prune(app, o)};
+  app.require_subcommand(1);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string message = e.what();
+    // CLI11 reports a misspelt command as a missing one: name it instead.
+    const auto extras = app.remaining();
+    if (!app.get_subcommands().size() && !extras.empty() && extras[0][0] != '-') {
+      std::string names;
+      for (const auto* sub : app.get_subcommands({})) {
+        names += (names.empty() ? "" : ", ") + sub->get_name();
+      }
+      message = "unknown command " + quote(extras[0]) + "; commands: " + names;
+    }
+    std::cerr << "berth: error: " << message << "\nRun 'berth --help' for usage.\n";
+    return static_cast<int>(ErrorKind::usage);
+  }
+
+  try {
+    for (const auto& command : commands) {
+      if (*command.sub) {
+        return command.run();
+      }
+    }
+    throw runtime_error("internal error: the command has no handler");
+  } catch (const Error& e) {
+    std::cerr << "berth: error: " << e.what() << '\n';
+    for (const auto& d : e.details()) {
+      std::cerr << "  " << d << '\n';
+    }
+    return static_cast<int>(e.kind());
+  } catch (const std::filesystem::filesystem_error& e) {
+    // Whatever escapes is reported once, never an abort.
+    std::cerr << "berth: error: " << e.code().message() << ": " << quote(e.path1().string())
+              << '\n';
+    return static_cast<int>(ErrorKind::runtime);
+  } catch (const std::exception& e) {
+    std::cerr << "berth: error: " << e.what() << '\n';
+    return static_cast<int>(ErrorKind::runtime);
+  }
+}
+
+}  // namespace berth

@@ -1,0 +1,203 @@
+#include "generator/cli/command.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace berth {
+
+using nlohmann::json;
+
+Store open_store(const Options& o, bool read_only) {
+  StoreOptions options;
+  options.read_only = read_only;
+  return Store(o.store.empty() ? Store::default_dir() : std::filesystem::path(o.store), options);
+}
+
+bool skip_busy(const Store& store, bool on, bool off) {
+  if (on && off) {
+    throw usage_error("give --skip-busy or --no-skip-busy, not both");
+  }
+  if (on || off) {
+    return on;
+  }
+  const auto settings = store.settings();
+  return settings.contains("skip-busy") && settings["skip-busy"] == true;
+}
+
+void add_skip_busy(CLI::App* sub, bool& on, bool& off) {
+  sub->add_flag("--skip-busy", on,
+                "A new allocation steps over ports something on this host listens on now");
+  sub->add_flag("--no-skip-busy", off, "Do not, whatever the store's skip-busy setting says");
+}
+
+long long parse_int(const std::string& text, const std::string& what) {
+  std::size_t used = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(text, &used, 10);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || text[0] == '+' || text[0] == ' ') {
+    throw usage_error(what + " " + quote(text) + " is not a number");
+  }
+  return v;
+}
+
+std::int64_t parse_duration(const std::string& text, const std::string& option) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
+    ++digits;
+  }
+  const std::string unit = text.substr(digits);
+  static const std::map<std::string, std::int64_t> units = {
+      {"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}, {"w", 7 * 86400}};
+  const auto it = units.find(unit);
+  if (digits == 0 || digits > 9 || it == units.end()) {
+    throw usage_error(option + " " + quote(text) +
+                      " is not a duration; give seconds or a number with s, m, h, d or w "
+                      "(15m, 1h, 30d)");
+  }
+  return std::stoll(text.substr(0, digits)) * it->second;
+}
+
+std::uint32_t parse_app(const std::string& text) {
+  const long long v = parse_int(text, "app number");
+  validate_app(v);
+  return static_cast<std::uint32_t>(v);
+}
+
+// NAME=PORT
+std::pair<std::string, std::uint16_t> parse_pin(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw usage_error("--port " + quote(text) + " is not NAME=PORT (for example backend=5101)");
+  }
+  const std::string name = text.substr(0, eq);
+  return {name, validate_port(parse_int(text.substr(eq + 1), "port"), "port")};
+}
+
+std::map<std::string, std::uint16_t> parse_pins(const std::vector<std::string>& texts) {
+  std::map<std::string, std::uint16_t> pins;
+  for (const auto& text : texts) {
+    const auto [name, port] = parse_pin(text);
+    if (!pins.emplace(name, port).second) {
+      throw usage_error("--port " + name + " is given twice");
+    }
+  }
+  return pins;
+}
+
+// NAME=FIRST-LAST
+PortRange parse_range(const std::string& text) {
+  const auto eq = text.find('=');
+  const auto dash = text.find('-', eq == std::string::npos ? 0 : eq);
+  if (eq == std::string::npos || eq == 0 || dash == std::string::npos) {
+    throw usage_error("--range " + quote(text) +
+                      " is not NAME=FIRST-LAST (for example backend=5001-7999)");
+  }
+  PortRange r;
+  r.name = text.substr(0, eq);
+  r.first = validate_port(parse_int(text.substr(eq + 1, dash - eq - 1), "port"), "port");
+  r.last = validate_port(parse_int(text.substr(dash + 1), "port"), "port");
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+namespace {
+
+std::string capitalize(std::string s) {
+  if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') {
+    s[0] = static_cast<char>(s[0] - 'a' + 'A');
+  }
+  return s;
+}
+
+}  // namespace
+
+// A plain text table: columns padded to their widest cell, two spaces apart.
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width;
+  for (const auto& row : rows) {
+    width.resize(std::max(width.size(), row.size()));
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      width[i] = std::max(width[i], row[i].size());
+    }
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) {
+        line += std::string(width[i] - row[i].size() + 2, ' ');
+      }
+    }
+    out << line << '\n';
+  }
+}
+
+// The seed's table: Model, App, (Pool when more than one), one column per port name, Project.
+void print_reservations(std::ostream& out, const std::vector<Reservation>& list) {
+  std::vector<std::string> names;
+  std::set<std::string> pools;
+  for (const auto& r : list) {
+    pools.insert(r.pool);
+    for (const auto& p : r.ports) {
+      if (std::find(names.begin(), names.end(), p.name) == names.end()) {
+        names.push_back(p.name);
+      }
+    }
+  }
+  const bool show_pool = pools.size() > 1;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> header = {"Model", "App"};
+  if (show_pool) {
+    header.push_back("Pool");
+  }
+  for (const auto& n : names) {
+    header.push_back(capitalize(n));
+  }
+  header.push_back("Project");
+  rows.push_back(header);
+  for (const auto& r : list) {
+    std::vector<std::string> row = {r.key.model, std::to_string(r.key.app)};
+    if (show_pool) {
+      row.push_back(r.pool);
+    }
+    for (const auto& n : names) {
+      const auto p = r.port(n);
+      row.push_back(p ? std::to_string(*p) : "-");
+    }
+    row.push_back(r.project);
+    rows.push_back(row);
+  }
+  print_table(out, rows);
+}
+
+json result_json(const ReserveResult& r) {
+  json j = to_json(r.reservation);
+  j["created"] = r.created;
+  return j;
+}
+
+json results_json(const std::vector<ReserveResult>& results) {
+  json j = json::array();
+  for (const auto& r : results) {
+    j.push_back(result_json(r));
+  }
+  return j;
+}
+
+void print_json(const json& j) {
+  std::cout << j.dump(2) << '\n';
+}
+
+std::string range_text(const PortRange& r) {
+  return r.name + "=" + std::to_string(r.first) + "-" + std::to_string(r.last);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+}  // namespace berth

@@ -1,0 +1,142 @@
+#include "generator/cli/command.hpp"
+
+namespace berth {
+
+using nlohmann::json;
+
+// berth list [--model M]
+Command add_list(CLI::App& app, const Options& o) {
+  struct Vars {
+    std::string l_model;
+  };
+  const auto v = std::make_shared<Vars>();
+  auto* list = app.add_subcommand("list", "Show reservations");
+  list->add_option("--model", v->l_model, "Only this model's apps");
+  const auto run = [&o, v, list]() -> int {
+    std::optional<std::string> model;
+    if (list->count("--model") > 0) {
+      validate_model(v->l_model);
+      model = v->l_model;
+    }
+    const Store store = open_store(o, true);
+    const auto all = store.list(model);
+    if (o.json) {
+      const auto uses = store.all_uses(model);
+      json j = json::array();
+      for (const auto& r : all) {
+        json one = to_json(r);
+        const auto it = uses.find(r.key);
+        const AppUses none;
+        const AppUses& u = it == uses.end() ? none : it->second;
+        one["created"] = u.created ? json(iso_utc(u.created)) : json(nullptr);
+        one["uses"] = json::array();
+        for (const auto& use : u.uses) {
+          one["uses"].push_back(to_json(use));
+        }
+        j.push_back(one);
+      }
+      print_json(j);
+    } else if (all.empty()) {
+      std::cout << "no reservations\n";
+    } else {
+      print_reservations(std::cout, all);
+    }
+    return 0;
+  };
+  return {list, run};
+}
+
+// berth check
+Command add_check(CLI::App& app, const Options& o) {
+  struct Vars {
+    bool host = false;
+  };
+  const auto v = std::make_shared<Vars>();
+  auto* check = app.add_subcommand("check",
+                                   "Verify the store's invariants (and, with --host, "
+                                   "what this host listens on)");
+  check->add_flag("--host", v->host,
+                  "Also: listeners on held ports, pools against the kernel's ephemeral range");
+  return {check, [&o, v]() -> int {
+            Store store = open_store(o, true);
+            const auto problems = store.check();
+            std::size_t count = 0;
+            try {
+              count = store.list().size();
+            } catch (const Error&) {
+              // a malformed record: listed among the problems
+            }
+            const HostReport host = v->host ? check_host(store) : HostReport{};
+            if (o.json) {
+              json j = {{"ok", problems.empty() && host.taken == 0},
+                        {"problems", problems},
+                        {"reservations", count}};
+              if (v->host) {
+                j["host"] = {{"listeners", host.listeners},
+                             {"taken", host.taken},
+                             {"findings", host.findings}};
+              }
+              print_json(j);
+            } else {
+              for (const auto& p : problems) {
+                std::cout << "problem: " << p << '\n';
+              }
+              if (problems.empty()) {
+                std::cout << "ok: " << count << " reservation(s), no port or name held twice\n";
+              }
+              if (v->host) {
+                for (const auto& f : host.findings) {
+                  std::cout << f["kind"].get<std::string>() << ": "
+                            << f["message"].get<std::string>() << '\n';
+                }
+                std::cout << "host: " << host.listeners << " TCP listener(s), " << host.taken
+                          << " held port(s) taken by something else\n";
+              }
+            }
+            if (!problems.empty()) {
+              std::cerr << "berth: error: check found " << problems.size()
+                        << " problem(s) in store " << quote(store.dir().string()) << '\n';
+              return static_cast<int>(ErrorKind::conflict);
+            }
+            if (host.taken > 0) {
+              std::cerr << "berth: error: " << host.taken
+                        << " held port(s) are taken by something else on this host\n";
+              return static_cast<int>(ErrorKind::conflict);
+            }
+            return 0;
+          }};
+}
+
+// berth stats
+Command add_stats(CLI::App& app, const Options& o) {
+  auto* stats = app.add_subcommand("stats", "Per pool: capacity, held, free, highest slot, holes");
+  return {
+      stats, [&o, stats]() -> int {
+        const auto all = open_store(o, true).stats();
+        if (o.json) {
+          json j = json::array();
+          for (const auto& s : all) {
+            j.push_back({{"pool", s.pool},
+                         {"capacity", s.capacity},
+                         {"held", s.held},
+                         {"slots_held", s.slots_held},
+                         {"free", s.free},
+                         {"highest_slot", s.highest_slot ? json(*s.highest_slot) : json(nullptr)},
+                         {"holes", s.holes}});
+          }
+          print_json(j);
+        } else {
+          std::vector<std::vector<std::string>> rows = {
+              {"Pool", "Capacity", "Held", "Free", "Highest slot", "Holes"}};
+          for (const auto& s : all) {
+            rows.push_back(
+                {s.pool, std::to_string(s.capacity), std::to_string(s.held), std::to_string(s.free),
+                 s.highest_slot ? std::to_string(*s.highest_slot) : "-", std::to_string(s.holes)});
+          }
+          print_table(std::cout, rows);
+        }
+        return 0;
+      }};
+}
+
+}  // namespace berth

@@ -1,0 +1,117 @@
+#include "generator/cli/command.hpp"
+
+namespace berth {
+
+using nlohmann::json;
+
+// berth reserve MODEL N | --batch FILE
+Command add_reserve(CLI::App& app, const Options& o) {
+  struct Vars {
+    std::string r_model, r_app, r_pool, r_batch;
+    std::vector<std::string> r_pins, r_extra;
+    bool busy_on = false, busy_off = false;
+  };
+  const auto v = std::make_shared<Vars>();
+  auto* reserve = app.add_subcommand("reserve", "Get or allocate the ports of MODEL app N");
+  reserve->add_option("model", v->r_model, "Model name (any UTF-8, up to 200 bytes)");
+  reserve->add_option("app", v->r_app, "App number, 1 to 1000000");
+  reserve->add_option("--pool", v->r_pool, "Pool to allocate from (default: apps)");
+  reserve->add_option("--port", v->r_pins, "Pin a port: NAME=PORT (repeatable)")
+      ->type_name("NAME=PORT");
+  reserve
+      ->add_option("--extra", v->r_extra,
+                   "Also hold a port of this extra pool (nodeport: a Kubernetes NodePort); an "
+                   "existing reservation gains it (repeatable)")
+      ->type_name("POOL");
+  reserve
+      ->add_option("--batch", v->r_batch,
+                   "Reserve and release the entries of a JSON list, all or "
+                   "nothing")
+      ->type_name("FILE");
+  add_skip_busy(reserve, v->busy_on, v->busy_off);
+  const auto run = [&o, v, reserve]() -> int {
+    Store store = open_store(o);
+    const std::set<std::uint16_t> avoid =
+        skip_busy(store, v->busy_on, v->busy_off) ? busy_ports() : std::set<std::uint16_t>{};
+    if (!v->r_batch.empty()) {
+      if (reserve->count("model") > 0 || !v->r_pool.empty() || !v->r_pins.empty() ||
+          !v->r_extra.empty()) {
+        throw usage_error("--batch FILE takes no MODEL, N, --pool, --port or --extra");
+      }
+      auto ops = parse_batch(v->r_batch);
+      for (auto& op : ops) {
+        op.request.avoid = avoid;
+      }
+      const auto results = store.apply(ops);
+      if (o.json) {
+        print_json(results_json(results));
+      } else {
+        std::vector<Reservation> list;
+        for (const auto& r : results) {
+          list.push_back(r.reservation);
+        }
+        print_reservations(std::cout, list);
+      }
+      return 0;
+    }
+    if (reserve->count("model") == 0 || v->r_app.empty()) {
+      throw usage_error("reserve needs MODEL and N (or --batch FILE)");
+    }
+    ReserveRequest req;
+    req.key = {v->r_model, parse_app(v->r_app)};
+    validate_model(v->r_model);
+    req.pool = v->r_pool;
+    req.pins = parse_pins(v->r_pins);
+    req.extra = v->r_extra;
+    req.avoid = avoid;
+    const ReserveResult result = store.reserve(req);
+    if (o.json) {
+      print_json(result_json(result));
+    } else {
+      print_reservations(std::cout, {result.reservation});
+    }
+    return 0;
+  };
+  return {reserve, run};
+}
+
+// berth release MODEL N | MODEL --all
+Command add_release(CLI::App& app, const Options& o) {
+  struct Vars {
+    std::string rel_model, rel_app;
+    bool rel_all = false;
+  };
+  const auto v = std::make_shared<Vars>();
+  auto* release = app.add_subcommand("release", "Free the ports and name of MODEL app N");
+  release->add_option("model", v->rel_model, "Model name")->required();
+  release->add_option("app", v->rel_app, "App number");
+  release->add_flag("--all", v->rel_all, "Release every app of MODEL");
+  const auto run = [&o, v, release]() -> int {
+    if (v->rel_all == !v->rel_app.empty()) {
+      throw usage_error(v->rel_all ? "give either an app number or --all, not both"
+                                   : "release needs an app number, or --all for every app of " +
+                                         quote(v->rel_model));
+    }
+    validate_model(v->rel_model);
+    AppKey key{v->rel_model, v->rel_all ? 0 : parse_app(v->rel_app)};
+    Store store = open_store(o);
+    const std::vector<Reservation> released = v->rel_all
+                                                  ? store.release_model(v->rel_model)
+                                                  : std::vector<Reservation>{store.release(key)};
+    if (o.json) {
+      json j = json::array();
+      for (const auto& r : released) {
+        j.push_back(to_json(r));
+      }
+      print_json(j);
+    } else {
+      for (const auto& r : released) {
+        std::cout << "released " << describe(r.key) << " (" << r.project << ")\n";
+      }
+    }
+    return 0;
+  };
+  return {release, run};
+}
+
+}  // namespace berth

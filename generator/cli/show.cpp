@@ -1,0 +1,72 @@
+#include "generator/cli/command.hpp"
+
+namespace berth {
+
+using nlohmann::json;
+
+// berth show MODEL N
+Command add_show(CLI::App& app, const Options& o) {
+  struct Vars {
+    std::string model, app;
+  };
+  const auto v = std::make_shared<Vars>();
+  auto* show = app.add_subcommand(
+      "show", "Show one reservation: ports, name, when it was made and where it is used");
+  show->add_option("model", v->model, "Model name")->required();
+  show->add_option("app", v->app, "App number")->required();
+  const auto run = [&o, v]() -> int {
+    validate_model(v->model);
+    const AppKey key{v->model, parse_app(v->app)};
+    const Store store = open_store(o, true);
+    const auto r = store.get(key);
+    if (!r) {
+      throw usage_error(describe(key) + " is not reserved; see `berth list`");
+    }
+    const AppUses uses = store.uses(key);
+    if (o.json) {
+      json j = to_json(*r);
+      j["created"] = uses.created ? json(iso_utc(uses.created)) : json(nullptr);
+      j["uses"] = json::array();
+      for (const auto& u : uses.uses) {
+        json use = to_json(u);
+        std::error_code ec;
+        use["exists"] = std::filesystem::exists(u.path, ec);
+        j["uses"].push_back(use);
+      }
+      print_json(j);
+      return 0;
+    }
+    std::string ports;
+    for (const auto& p : r->ports) {
+      const bool pinned = std::find(r->pinned.begin(), r->pinned.end(), p.name) != r->pinned.end();
+      ports += (ports.empty() ? "" : ", ") + p.name + " " + std::to_string(p.port) +
+               (pinned ? " (pinned)" : "");
+    }
+    std::vector<std::vector<std::string>> rows = {
+        {"model:", r->key.model},
+        {"app:", std::to_string(r->key.app)},
+        {"pool:", r->pool + (r->slot ? " (slot " + std::to_string(*r->slot) + ")" : "")},
+        {"ports:", ports},
+        {"project:", r->project},
+        {"created:", uses.created ? iso_utc(uses.created) : "unknown"}};
+    print_table(std::cout, rows);
+    if (uses.uses.empty()) {
+      std::cout
+          << "uses:     none recorded (scaffold, backfill and the CMake module record them)\n";
+      return 0;
+    }
+    std::cout << "uses:\n";
+    std::vector<std::vector<std::string>> use_rows;
+    for (const Use& u : uses.uses) {
+      std::error_code ec;
+      const bool exists = std::filesystem::exists(u.path, ec);
+      use_rows.push_back(
+          {"  " + u.kind, u.path, exists ? "exists" : "gone", "seen " + iso_utc(u.seen)});
+    }
+    print_table(std::cout, use_rows);
+    return 0;
+  };
+  return {show, run};
+}
+
+}  // namespace berth

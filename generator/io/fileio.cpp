@@ -1,0 +1,250 @@
+#include "generator/io/fileio.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <random>
+
+#include "store/error.hpp"
+
+namespace berth {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char k_temp_marker[] = ".berth-tmp-";
+
+// Reads the regular file at `path`; nullopt and errno set when it cannot.
+std::optional<std::string> read_regular(const fs::path& path, bool& not_regular) {
+  not_regular = false;
+  // O_NONBLOCK: opening a FIFO must not wait for a writer.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    return std::nullopt;
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    not_regular = true;
+    ::close(fd);
+    errno = EINVAL;
+    return std::nullopt;
+  }
+  std::string out;
+  out.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t done = 0;
+  for (;;) {
+    if (done == out.size()) {
+      out.resize(out.size() + 4096);  // the file may have grown
+    }
+    const ssize_t n = ::read(fd, out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      const int saved = errno;
+      ::close(fd);
+      errno = saved;
+      return std::nullopt;
+    }
+    if (n == 0) {
+      break;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  out.resize(done);
+  return out;
+}
+
+std::string random_suffix() {
+  std::random_device rd;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
+  return buf;
+}
+
+}  // namespace
+
+std::optional<std::string> read_if_file(const fs::path& path) {
+  bool not_regular = false;
+  return read_regular(path, not_regular);
+}
+
+std::string read_file(const fs::path& path) {
+  bool not_regular = false;
+  auto text = read_regular(path, not_regular);
+  if (!text) {
+    throw runtime_error("cannot read " + quote(path.string()) + ": " +
+                        (not_regular ? "not a regular file" : std::strerror(errno)));
+  }
+  return std::move(*text);
+}
+
+nlohmann::json read_json_file(const fs::path& path) {
+  const std::string text = read_file(path);
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw usage_error(quote(path.string()) + " is not valid JSON (at byte " +
+                      std::to_string(e.byte) + ")");
+  }
+}
+
+void write_atomic(const fs::path& p, const std::string& content, unsigned mode) {
+  const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  if (p.filename().empty()) {
+    throw usage_error("cannot write " + quote(p.string()) + ": it names a folder, not a file");
+  }
+  std::error_code ec;
+  fs::create_directories(parent, ec);
+  if (ec) {
+    throw runtime_error("cannot create folder " + quote(parent.string()) + ": " + ec.message());
+  }
+  // A short name (whatever the length of the file's own name), created exclusively and never
+  // through a symlink: nothing that exists is ever opened.
+  fs::path tmp;
+  int fd = -1;
+  for (int attempt = 0; attempt < 8 && fd < 0; ++attempt) {
+    tmp = parent / (std::string(k_temp_marker) + std::to_string(getpid()) + "-" + random_suffix());
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) {
+      break;
+    }
+  }
+  bool ok = fd >= 0;
+  int saved = errno;
+  std::size_t done = 0;
+  while (ok && done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    ok = n > 0;
+    done += ok ? static_cast<std::size_t>(n) : 0;
+  }
+  ok = ok && ::fchmod(fd, mode) == 0;
+  if (!ok) {
+    saved = errno;
+  }
+  if (fd >= 0) {
+    ok = (::close(fd) == 0) && ok;
+  }
+  if (!ok || ::rename(tmp.c_str(), p.c_str()) != 0) {
+    const std::string why = std::strerror(ok ? errno : saved);
+    if (fd >= 0) {
+      ::unlink(tmp.c_str());
+    }
+    throw runtime_error("cannot write " + quote(p.string()) + ": " + why);
+  }
+}
+
+bool write_if_changed(const fs::path& path, const std::string& content, unsigned mode) {
+  if (read_if_file(path) == content) {
+    return false;
+  }
+  write_atomic(path, content, mode);
+  return true;
+}
+
+void check_writable(const fs::path& path, const std::string& what) {
+  std::error_code ec;
+  const auto st = fs::symlink_status(path, ec);
+  if (path.filename().empty() ||
+      (st.type() != fs::file_type::not_found && st.type() != fs::file_type::regular &&
+       st.type() != fs::file_type::symlink) ||
+      (st.type() == fs::file_type::symlink && fs::is_directory(path, ec))) {
+    throw usage_error(what + " " + quote(path.string()) + " is a folder or another non-file; " +
+                      "give a file path");
+  }
+  for (fs::path parent = fs::absolute(path).parent_path();; parent = parent.parent_path()) {
+    const auto pst = fs::status(parent, ec);
+    if (pst.type() == fs::file_type::directory) {
+      return;
+    }
+    if (pst.type() != fs::file_type::not_found) {
+      throw usage_error(what + " " + quote(path.string()) + " lies under " +
+                        quote(parent.string()) + ", which is not a folder");
+    }
+    if (parent == parent.parent_path()) {
+      return;
+    }
+  }
+}
+
+void remove_stale_temps(const fs::path& dir, bool folder_locked) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) {
+    return;
+  }
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    const auto at = name.find(k_temp_marker);
+    if (name[0] != '.' || at == std::string::npos) {
+      continue;
+    }
+    const char* digits = name.c_str() + at + sizeof(k_temp_marker) - 1;
+    char* end = nullptr;
+    const long pid = std::strtol(digits, &end, 10);
+    if (end == digits || pid <= 0 || (*end != '\0' && *end != '-')) {
+      continue;
+    }
+    const bool dead = ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+    if (dead || (folder_locked && pid != getpid())) {
+      ::unlinkat(::dirfd(d), e->d_name, 0);  // a symlink is removed, never followed
+    }
+  }
+  ::closedir(d);
+}
+
+std::string use_path(const fs::path& path) {
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::absolute(path), ec);
+  if (ec) {
+    p = fs::absolute(path).lexically_normal();
+  }
+  std::string s = p.string();
+  if (s.size() > 1 && s.back() == '/') {
+    s.pop_back();
+  }
+  return s;
+}
+
+bool within(const fs::path& root, const fs::path& p) {
+  auto r = root.lexically_normal().string();
+  if (r.size() > 1 && r.back() == '/') {
+    r.pop_back();  // "out/" is the folder "out"
+  }
+  const auto s = p.lexically_normal().string();
+  return s == r || (s.size() > r.size() && s.compare(0, r.size(), r) == 0 && s[r.size()] == '/');
+}
+
+FolderLock::FolderLock(const fs::path& dir) {
+  m_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (m_fd < 0) {
+    throw runtime_error("cannot open folder " + quote(dir.string()) + ": " + std::strerror(errno));
+  }
+  while (::flock(m_fd, LOCK_EX) != 0) {
+    if (errno != EINTR) {
+      const int saved = errno;
+      ::close(m_fd);
+      throw runtime_error("cannot lock folder " + quote(dir.string()) + ": " +
+                          std::strerror(saved));
+    }
+  }
+}
+
+FolderLock::~FolderLock() {
+  if (m_fd >= 0) {
+    ::close(m_fd);
+  }
+}
+
+}  // namespace berth

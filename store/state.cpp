@@ -1,0 +1,175 @@
+#include "store/state.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "store/error.hpp"
+#include "store/json_read.hpp"
+#include "store/keys.hpp"
+#include "store/names.hpp"
+
+namespace berth {
+
+using nlohmann::json;
+using namespace keys;
+
+State::State(const Txn& txn) : m_txn(const_cast<Txn&>(txn)) {
+  m_txn.scan(Db::pools, "", "", [&](std::string_view k, std::string_view v) {
+    const std::string where = "store pool record " + quote(std::string(k));
+    const json j = json::parse(v.begin(), v.end(), nullptr, false);
+    Pool p = pool_from_json(j, where, ErrorKind::runtime);
+    m_pools.emplace(p.name, std::move(p));
+    return true;
+  });
+  if (auto ex = m_txn.get(Db::meta, k_meta_excluded)) {
+    const json j = json::parse(*ex, nullptr, false);
+    if (!j.is_array()) {
+      throw runtime_error("store's excluded ports record is not a JSON list");
+    }
+    for (const auto& p : j) {
+      m_excluded.insert(static_cast<std::uint16_t>(
+          json_integer(p, 1, 65535, "port", "store's excluded ports", ErrorKind::runtime)));
+    }
+  }
+}
+
+const Pool& State::pool(const std::string& name) const {
+  auto it = m_pools.find(name);
+  if (it == m_pools.end()) {
+    std::vector<std::string> names;
+    for (const auto& [n, p] : m_pools) {
+      names.push_back(n);
+    }
+    throw usage_error("no pool " + quote(name) +
+                      " in this store; pools: " + (names.empty() ? "none" : join(names, ", ")));
+  }
+  return it->second;
+}
+
+std::optional<Reservation> State::load(const AppKey& key) const {
+  auto v = m_txn.get(Db::apps, app_key(key));
+  if (!v) {
+    return std::nullopt;
+  }
+  return decode_record(key, *v);
+}
+
+// The owner of a held port, as the ports index holds it (an app key or a lease owner).
+std::optional<std::string> State::port_owner(std::uint16_t port) const {
+  return m_txn.get(Db::ports, port_key(port));
+}
+
+// "'model' app 1 (backend)" or "lease '56' (pool 'preview')", the owner of a held port, for
+// messages.
+std::string State::describe_owner(std::uint16_t port) const {
+  const std::string value = *port_owner(port);
+  if (is_lease_owner(value)) {
+    const std::string id = lease_id_of(value);
+    const auto l = load_lease(id);
+    return "lease " + quote(id) + (l ? " (pool " + quote(l->pool) + ")" : "");
+  }
+  const AppKey owner = decode_app_key(value);
+  std::string role;
+  if (auto rec = load(owner)) {
+    for (const auto& p : rec->ports) {
+      if (p.port == port) {
+        role = " (" + p.name + ")";
+      }
+    }
+  }
+  return describe(owner) + role;
+}
+
+std::uint32_t State::high(const std::string& pool) const {
+  auto v = m_txn.get(Db::meta, meta_high(pool));
+  return v ? read_be32(*v) : 0;
+}
+
+void State::set_high(const std::string& pool, std::uint32_t h) {
+  m_txn.put(Db::meta, meta_high(pool), be32(h));
+}
+
+void State::write(const Reservation& r) {
+  const std::string key = app_key(r.key);
+  m_txn.put(Db::apps, key, encode_record(r));
+  for (const auto& p : r.ports) {
+    m_txn.put(Db::ports, port_key(p.port), key);
+  }
+  m_txn.put(Db::names, r.project, key);
+  if (r.slot) {
+    m_txn.put(Db::slots, slot_key(r.pool, *r.slot), key);
+  }
+}
+
+Reservation State::release(const AppKey& key) {
+  auto r = load(key);
+  if (!r) {
+    throw usage_error(describe(key) + " is not reserved; see `berth list`");
+  }
+  m_txn.del(Db::apps, app_key(key));
+  for (const auto& p : r->ports) {
+    m_txn.del(Db::ports, port_key(p.port));
+  }
+  m_txn.del(Db::names, r->project);
+  if (r->slot) {
+    m_txn.del(Db::slots, slot_key(r->pool, *r->slot));
+    free_slot(r->pool, *r->slot);
+  }
+  std::vector<std::string> uses;
+  const std::string prefix = app_key(key);
+  m_txn.scan(Db::uses, prefix, prefix, [&](std::string_view k, std::string_view) {
+    uses.emplace_back(k);
+    return true;
+  });
+  for (const auto& k : uses) {
+    m_txn.del(Db::uses, k);
+  }
+  return *r;
+}
+
+// When the app was reserved and where it is used (uses.cpp records them).
+AppUses State::load_uses(const AppKey& key) const {
+  AppUses out;
+  const std::string prefix = app_key(key);
+  m_txn.scan(Db::uses, prefix, prefix, [&](std::string_view k, std::string_view v) {
+    const std::string where = "store use record of " + describe(key);
+    if (auto use = decode_use_key(prefix, k)) {
+      out.uses.push_back({use->first, use->second, decode_time("seen", v, where)});
+    } else {
+      out.created = decode_time("created", v, where);
+    }
+    return true;
+  });
+  return out;
+}
+
+// The clock for created and seen times: $BERTH_NOW in tests, read once per transaction.
+std::int64_t State::now() {
+  if (!m_now) {
+    m_now = Store::now();
+  }
+  return *m_now;
+}
+
+std::vector<Reservation> State::list(const std::optional<std::string>& model) const {
+  std::vector<Reservation> out;
+  const std::string prefix = model ? *model + '\0' : std::string();
+  m_txn.scan(Db::apps, prefix, prefix, [&](std::string_view k, std::string_view v) {
+    out.push_back(decode_record(decode_app_key(k), v));
+    return true;
+  });
+  return out;
+}
+
+void State::put_pool(const Pool& pool) {
+  json j = to_json(pool);
+  j.erase("capacity");
+  m_txn.put(Db::pools, pool.name, j.dump());
+  m_pools[pool.name] = pool;
+}
+
+void State::put_excluded(const std::set<std::uint16_t>& ports) {
+  m_txn.put(Db::meta, k_meta_excluded, json(ports).dump());
+  m_excluded = ports;
+}
+
+}  // namespace berth

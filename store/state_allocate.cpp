@@ -1,0 +1,284 @@
+#include "store/state.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "store/error.hpp"
+#include "store/json_read.hpp"
+#include "store/keys.hpp"
+#include "store/names.hpp"
+
+namespace berth {
+
+using nlohmann::json;
+using namespace keys;
+
+// Whether slot's ports for `roles` are free: not excluded, not held, and not among `taken`
+// (the request's own pins, not yet written).
+bool State::usable(const Pool& pool, const std::vector<std::size_t>& roles, std::uint32_t slot,
+                   const std::set<std::uint16_t>& taken) const {
+  for (std::size_t role : roles) {
+    const std::uint16_t p = pool.port_at(role, slot);
+    if (m_excluded.count(p) || taken.count(p) || m_txn.has(Db::ports, port_key(p))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The lowest slot whose ports for `roles` are all free: first among the holes (free slots
+// below the high-water mark, lowest first), then upward from the mark. Cost grows with the
+// number of blocked holes (pins, excluded ports), never with the number of reservations.
+std::uint32_t State::allocate_slot(const Pool& pool, const std::vector<std::size_t>& roles,
+                                   const std::set<std::uint16_t>& taken) {
+  const std::string prefix = slot_prefix(pool.name);
+  std::optional<std::uint32_t> found;
+  m_txn.scan(Db::holes, prefix, prefix, [&](std::string_view k, std::string_view) {
+    const std::uint32_t s = decode_slot_key(k);
+    if (usable(pool, roles, s, taken)) {
+      found = s;
+      return false;
+    }
+    return true;
+  });
+  if (found) {
+    m_txn.del(Db::holes, slot_key(pool.name, *found));
+    return *found;
+  }
+  const std::uint32_t cap = pool.capacity();
+  for (std::uint32_t s = high(pool.name); s < cap; ++s) {
+    if (usable(pool, roles, s, taken)) {
+      take_slot(pool.name, s);
+      return s;
+    }
+  }
+  throw runtime_error("pool " + quote(pool.name) + " is full: all " + std::to_string(cap) +
+                      " slots are held or blocked; release apps (berth release) or widen the "
+                      "pool (berth pool set)");
+}
+
+// Marks a free slot as taken, keeping the holes below the high-water mark.
+void State::take_slot(const std::string& pool, std::uint32_t s) {
+  const std::uint32_t h = high(pool);
+  if (s < h) {
+    m_txn.del(Db::holes, slot_key(pool, s));
+    return;
+  }
+  for (std::uint32_t q = h; q < s; ++q) {
+    m_txn.put(Db::holes, slot_key(pool, q), "");
+  }
+  set_high(pool, s + 1);
+}
+
+void State::free_slot(const std::string& pool, std::uint32_t s) {
+  std::uint32_t h = high(pool);
+  if (s + 1 != h) {
+    m_txn.put(Db::holes, slot_key(pool, s), "");
+    return;
+  }
+  h = s;
+  while (h > 0 && m_txn.del(Db::holes, slot_key(pool, h - 1))) {
+    --h;
+  }
+  set_high(pool, h);
+}
+
+// The extra pools the request names that the reservation does not hold a port of yet.
+std::vector<std::string> State::missing_extra(const Reservation& r, const ReserveRequest& req) {
+  std::vector<std::string> out;
+  for (const auto& name : req.extra) {
+    if (std::find(r.extra.begin(), r.extra.end(), name) == r.extra.end()) {
+      out.push_back(name);
+    }
+  }
+  return out;
+}
+
+// Throws unless an existing reservation answers the request as it stands (a pin of a port the
+// reservation lacks may be for an extra pool it is about to gain: reserve() checks those).
+void State::check_compatible(const Reservation& r, const ReserveRequest& req) {
+  if (!req.pool.empty() && req.pool != r.pool) {
+    throw conflict_error(describe(r.key) + " is already reserved in pool " + quote(r.pool) +
+                         ", not " + quote(req.pool) + "; release it first to move it");
+  }
+  const bool gains = !missing_extra(r, req).empty();
+  for (const auto& [name, port] : req.pins) {
+    const auto held = r.port(name);
+    if (!held && gains) {
+      continue;
+    }
+    if (!held || *held != port) {
+      throw conflict_error(describe(r.key) + " is already reserved with " + name + "=" +
+                           (held ? std::to_string(*held) : "none") + ", not " +
+                           std::to_string(port) + "; release it first to change its ports");
+    }
+  }
+  if (!req.project.empty() && req.project != r.project) {
+    throw conflict_error(describe(r.key) + " is already reserved with project name " +
+                         quote(r.project) + ", not " + quote(req.project));
+  }
+}
+
+// Throws unless `port` may be pinned as `name` for `key`: not excluded, not pinned twice (it
+// joins `seen`), not held.
+void State::check_pin(std::uint16_t port, const std::string& name, const AppKey& key,
+                      std::set<std::uint16_t>& seen) const {
+  if (m_excluded.count(port)) {
+    throw usage_error("port " + std::to_string(port) + " (" + name +
+                      ") is excluded in this store; choose another, or allow it with "
+                      "`berth pool include " +
+                      std::to_string(port) + "`");
+  }
+  if (!seen.insert(port).second) {
+    throw usage_error("port " + std::to_string(port) + " is pinned twice for " + describe(key));
+  }
+  if (port_owner(port)) {
+    throw conflict_error("port " + std::to_string(port) + " (" + name + ") for " + describe(key) +
+                         " is held by " + describe_owner(port));
+  }
+}
+
+ReserveResult State::reserve(const ReserveRequest& req) {
+  validate_model(req.key.model);
+  validate_app(req.key.app);
+  if (auto existing = load(req.key)) {
+    check_compatible(*existing, req);
+    if (missing_extra(*existing, req).empty()) {
+      return {std::move(*existing), false};
+    }
+    // It gains a port of an extra pool, keeping every other.
+    std::set<std::uint16_t> taken;
+    for (const auto& p : existing->ports) {
+      taken.insert(p.port);
+    }
+    for (auto& [pool, port] : choose_extra(*existing, req, taken)) {
+      existing->extra.push_back(pool);
+      existing->ports.push_back(port);
+    }
+    write(*existing);
+    return {std::move(*existing), false};
+  }
+  const Pool& pool = this->pool(req.pool.empty() ? k_default_pool : req.pool);
+  if (pool.lease) {
+    throw usage_error("pool " + quote(pool.name) +
+                      " is a lease pool: its ports are leased with `berth lease acquire`, not "
+                      "reserved for apps");
+  }
+  if (pool.extra) {
+    throw usage_error("pool " + quote(pool.name) +
+                      " is an extra pool: it gives apps one more port beside their own pool's "
+                      "(--extra " +
+                      pool.name + "), never an app's own ports");
+  }
+
+  // Every check comes before the first write, so a refused request leaves the transaction
+  // as it found it (import relies on this to report every conflict).
+  std::vector<std::uint16_t> ports(pool.ports.size(), 0);
+  std::vector<bool> pinned(pool.ports.size(), false);
+  std::set<std::uint16_t> seen;
+  std::set<std::string> extra_names;
+  for (const auto& name : req.extra) {
+    extra_names.insert(extra_pool(name).ports[0].name);
+  }
+  for (const auto& [name, port] : req.pins) {
+    const auto role = pool.role_of(name);
+    if (!role && extra_names.count(name)) {
+      continue;  // an extra pool's port: choose_extra checks it
+    }
+    if (!role) {
+      std::vector<std::string> names;
+      for (const auto& r : pool.ports) {
+        names.push_back(r.name);
+      }
+      names.insert(names.end(), extra_names.begin(), extra_names.end());
+      throw usage_error("pool " + quote(pool.name) + " has no port " + quote(name) +
+                        "; its ports: " + join(names, ", "));
+    }
+    check_pin(port, name, req.key, seen);
+    ports[*role] = port;
+    pinned[*role] = true;
+  }
+
+  std::string project = req.project;
+  if (!project.empty()) {
+    if (!is_valid_project_name(project)) {
+      throw usage_error("project name " + quote(project) +
+                        " is invalid; Docker wants [a-z0-9][a-z0-9_-]*, at most 63 bytes");
+    }
+    if (auto owner = m_txn.get(Db::names, project)) {
+      throw conflict_error("project name " + quote(project) + " for " + describe(req.key) +
+                           " is held by " + describe(decode_app_key(*owner)));
+    }
+  } else {
+    for (unsigned k = 0; project.empty(); ++k) {
+      std::string candidate = project_candidate(req.key, k);
+      if (!m_txn.has(Db::names, candidate)) {
+        project = std::move(candidate);
+      }
+    }
+  }
+
+  Reservation r;
+  r.key = req.key;
+  r.pool = pool.name;
+  r.project = project;
+  // Extra ports are chosen (and checked) before the slot, which is the first write.
+  std::set<std::uint16_t> extra_taken = seen;
+  extra_taken.insert(req.avoid.begin(), req.avoid.end());
+  const auto extras = choose_extra(r, req, extra_taken);
+  for (const auto& [x, p] : extras) {
+    seen.insert(p.port);
+  }
+  std::vector<std::size_t> free_roles;
+  for (std::size_t i = 0; i < pool.ports.size(); ++i) {
+    if (!pinned[i]) {
+      free_roles.push_back(i);
+    }
+  }
+  if (!free_roles.empty()) {
+    std::set<std::uint16_t> taken = seen;
+    taken.insert(req.avoid.begin(), req.avoid.end());
+    r.slot = allocate_slot(pool, free_roles, taken);
+    for (std::size_t i : free_roles) {
+      ports[i] = pool.port_at(i, *r.slot);
+    }
+  } else if (auto s = landing_slot(pool, ports)) {
+    // Every port pinned, and exactly onto a free slot (a lock file or an import): hold the
+    // slot too, so that allocation never has to step over it.
+    take_slot(pool.name, *s);
+    r.slot = s;
+    pinned.assign(pinned.size(), false);
+  }
+  for (std::size_t i = 0; i < pool.ports.size(); ++i) {
+    r.ports.push_back({pool.ports[i].name, ports[i]});
+    if (pinned[i]) {
+      r.pinned.push_back(pool.ports[i].name);
+    }
+  }
+  for (const auto& [x, p] : extras) {
+    r.extra.push_back(x);
+    r.ports.push_back(p);
+  }
+  write(r);
+  m_txn.put(Db::uses, app_key(r.key), encode_time("created", now()));
+  return {std::move(r), true};
+}
+
+// The slot whose ports are exactly `ports`, when it is not held.
+std::optional<std::uint32_t> State::landing_slot(const Pool& pool,
+                                                 const std::vector<std::uint16_t>& ports) const {
+  const auto s = pool.slot_of(0, ports[0]);
+  if (!s) {
+    return std::nullopt;
+  }
+  for (std::size_t i = 1; i < ports.size(); ++i) {
+    if (pool.slot_of(i, ports[i]) != s) {
+      return std::nullopt;
+    }
+  }
+  if (m_txn.has(Db::slots, slot_key(pool.name, *s))) {
+    return std::nullopt;
+  }
+  return s;
+}
+
+}  // namespace berth
