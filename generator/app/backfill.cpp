@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "generator/app/app_ports.hpp"
 #include "generator/io/fileio.hpp"
 #include "generator/template/template.hpp"
 #include "store/error.hpp"
@@ -16,40 +17,6 @@ namespace berth {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string trim(const std::string& s) {
-  const auto begin = s.find_first_not_of(" \t\r");
-  if (begin == std::string::npos) {
-    return "";
-  }
-  return s.substr(begin, s.find_last_not_of(" \t\r") - begin + 1);
-}
-
-std::optional<std::uint16_t> port_number(std::string text) {
-  text = trim(text);
-  if (text.size() >= 2 && (text.front() == '"' || text.front() == '\'') &&
-      text.back() == text.front()) {
-    text = text.substr(1, text.size() - 2);
-  }
-  if (text.empty() || text.size() > 5 ||
-      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
-  }
-  const long n = std::stol(text);
-  if (n < 1 || n > 65535) {
-    return std::nullopt;
-  }
-  return static_cast<std::uint16_t>(n);
-}
-
-// A regular file's content (never through a symlink: an app's file may lead anywhere).
-std::optional<std::string> read_plain(const fs::path& p) {
-  std::error_code ec;
-  if (fs::symlink_status(p, ec).type() != fs::file_type::regular) {
-    return std::nullopt;
-  }
-  return read_if_file(p);
-}
 
 // "app7" -> 7; nullopt for anything else ("app0", "app07", "appX").
 std::optional<std::uint32_t> app_number(const std::string& name) {
@@ -114,404 +81,408 @@ ScaffoldPlan plan_one(const Template& tmpl, const BackfillApp& app, const Reserv
   return plan;
 }
 
-}  // namespace
-
-std::map<std::string, std::uint16_t> find_app_ports(const fs::path& dir,
-                                                    const std::vector<std::string>& names,
-                                                    std::string& from) {
-  std::map<std::string, std::uint16_t> out;
-  if (const auto env = read_plain(dir / ".env")) {
-    std::istringstream lines(*env);
-    for (std::string line; std::getline(lines, line);) {
-      line = trim(line);
-      if (line.rfind("export ", 0) == 0) {
-        line = trim(line.substr(7));
+// Folds a store error's "batch entry N: ..." lines into "<model folder>/app<N>: ...".
+std::vector<std::string> relabel(const Error& e, const std::vector<BackfillApp>& apps,
+                                 const std::vector<std::size_t>& order) {
+  std::vector<std::string> lines =
+      e.details().empty() ? std::vector<std::string>{e.what()} : e.details();
+  const std::string tag = "batch entry ";
+  for (auto& line : lines) {
+    const std::size_t colon = line.find(": ");
+    if (line.rfind(tag, 0) == 0 && colon != std::string::npos) {
+      const std::size_t n = std::stoul(line.substr(tag.size()));
+      if (n >= 1 && n <= order.size()) {
+        line = apps[order[n - 1]].folder + line.substr(colon);
       }
-      const auto eq = line.find('=');
-      if (eq == std::string::npos) {
-        continue;
-      }
-      const std::string key = trim(line.substr(0, eq));
-      for (const auto& name : names) {
-        if (key == legacy_port_key(name) && !out.count(name)) {
-          if (const auto port = port_number(line.substr(eq + 1))) {
-            out[name] = *port;
-          }
-        }
-      }
-    }
-    if (!out.empty()) {
-      from = ".env";
-      return out;
     }
   }
-  for (const char* file :
-       {"docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"}) {
-    const auto text = read_plain(dir / file);
-    if (!text) {
-      continue;
-    }
-    // A line scan of the usual layout: services: / <name>: / ports: / - "HOST:CONTAINER".
-    std::istringstream lines(*text);
-    bool in_services = false;
-    std::size_t service_indent = 0;
-    std::string service;
-    std::size_t ports_indent = std::string::npos;
-    for (std::string line; std::getline(lines, line);) {
-      const std::size_t indent = line.find_first_not_of(' ');
-      const std::string body = trim(line);
-      if (body.empty() || body[0] == '#') {
-        continue;
-      }
-      if (indent == 0) {
-        in_services = body == "services:";
-        service.clear();
-        service_indent = 0;
-        continue;
-      }
-      if (!in_services) {
-        continue;
-      }
-      if (service_indent == 0) {
-        service_indent = indent;
-      }
-      if (indent == service_indent && body.back() == ':') {
-        service = body.substr(0, body.size() - 1);
-        ports_indent = std::string::npos;
-        continue;
-      }
-      if (body == "ports:") {
-        ports_indent = indent;
-        continue;
-      }
-      if (ports_indent == std::string::npos || indent < ports_indent || body[0] != '-') {
-        if (indent <= ports_indent) {
-          ports_indent = std::string::npos;
-        }
-        continue;
-      }
-      std::string item = trim(body.substr(1));
-      if (item.size() >= 2 && (item.front() == '"' || item.front() == '\'')) {
-        item = item.substr(1, item.size() - 2);
-      }
-      if (item.find("${") != std::string::npos) {
-        continue;
-      }
-      std::vector<std::string> parts;
-      std::stringstream ss(item);
-      for (std::string p; std::getline(ss, p, ':');) {
-        parts.push_back(p);
-      }
-      if (parts.size() >= 2 && std::count(names.begin(), names.end(), service) &&
-          !out.count(service)) {
-        if (const auto port = port_number(parts[parts.size() - 2])) {
-          out[service] = *port;
-        }
-      }
-    }
-    if (!out.empty()) {
-      from = file;
-      return out;
-    }
-  }
-  return out;
+  return lines;
 }
 
-BackfillResult backfill(
-    Store& store, const fs::path& root, const BackfillOptions& o,
-    const std::function<void(const BackfillApp&, std::size_t, std::size_t)>& on_app) {
-  std::error_code ec;
-  if (!fs::is_directory(root, ec)) {
-    throw usage_error(quote(root.string()) +
-                      " is not a folder; give the folder that holds <model>/app<N>/ folders");
+// Without --keep-ports: each port the app's files named that its reservation changes.
+void note_changes(BackfillApp& app) {
+  if (app.ports_kept) {
+    return;
   }
-  const Template tmpl = load_template(o.template_name, template_search_path());
-  std::vector<std::string> problems;
-  for (const auto& [folder, model] : o.model_map) {
-    try {
-      validate_model(model);
-    } catch (const Error& e) {
-      problems.push_back("--model-map: folder " + quote(folder) + ": " + e.what());
+  for (const auto& [name, port] : app.found_ports) {
+    const auto now = app.result.reservation.port(name);
+    if (now && *now != port) {
+      app.port_notes.push_back(name + " " + std::to_string(port) + " -> " + std::to_string(*now));
     }
+  }
+}
+
+// One backfill run, in the order of its steps: scan, requests, preview, plan, then (unless a
+// dry run) reserve, write each folder, record the uses.
+class Backfill {
+ public:
+  using OnApp = std::function<void(const BackfillApp&, std::size_t, std::size_t)>;
+
+  Backfill(Store& store, const fs::path& root, const BackfillOptions& o, const OnApp& on_app)
+      : m_store(store),
+        m_root(root),
+        m_o(o),
+        m_on_app(on_app),
+        m_tmpl(load_template(o.template_name, template_search_path())) {}
+
+  BackfillResult run() {
+    check_model_map();
+    scan();
+    make_requests();
+    // Even when the scan found problems, the apps it did find are previewed and planned, so
+    // that every problem is reported at once.
+    preview();
+    plan_all();
+    if (!m_problems.empty()) {
+      throw Error(ErrorKind::usage,
+                  "backfill refused, nothing reserved or written: " +
+                      std::to_string(m_problems.size()) + " problem(s)",
+                  m_problems);
+    }
+    if (m_o.dry_run) {
+      report_dry_run();
+      return std::move(m_out);
+    }
+    reserve_all();
+    write_folders();
+    return std::move(m_out);
   }
 
-  // 1. Scan.
-  BackfillResult out;
-  std::set<std::string> models_seen;
-  std::set<std::uint32_t> apps_seen;
-  std::map<AppKey, std::string> keys;
-  const fs::path real_root = fs::canonical(root);
-  for (const auto& model_dir : sorted_folders(root)) {
-    const std::string name = model_dir.filename().string();
-    if (name.empty() || name[0] == '.') {
-      continue;
-    }
-    const auto mapped = o.model_map.find(name);
-    const std::string model = mapped != o.model_map.end() ? mapped->second : name;
-    if (!o.models.empty() && std::find(o.models.begin(), o.models.end(), model) == o.models.end()) {
-      continue;
-    }
-    try {
-      validate_model(model);
-    } catch (const Error& e) {
-      problems.push_back(model_dir.string() + ": " + e.what() +
-                         "; map the folder to a model name with --model-map");
-      continue;
-    }
-    models_seen.insert(model);
-    for (const auto& app_dir : sorted_folders(model_dir)) {
-      const std::string leaf = app_dir.filename().string();
-      if (leaf.rfind("app", 0) != 0) {
-        continue;
-      }
-      const auto n = app_number(leaf);
-      if (!n) {
-        problems.push_back(app_dir.string() + ": " + quote(leaf) +
-                           " is not app<N> with N a number from 1 to 1000000 (no leading zeros)");
-        continue;
-      }
-      if (!o.apps.empty() && std::find(o.apps.begin(), o.apps.end(), *n) == o.apps.end()) {
-        continue;
-      }
-      apps_seen.insert(*n);
-      if (!within(real_root, fs::canonical(app_dir, ec))) {
-        problems.push_back(app_dir.string() + ": a symlink leading outside " +
-                           quote(root.string()) + "; refusing it");
-        continue;
-      }
-      BackfillApp app;
-      app.folder = name + "/" + leaf;
-      app.dir = app_dir;
-      app.key = {model, *n};
-      if (auto [it, added] = keys.emplace(app.key, app.folder); !added) {
-        problems.push_back(app_dir.string() + ": " + describe(app.key) + " is also " +
-                           quote(it->second) + "; map one folder to another model");
-        continue;
-      }
-      out.apps.push_back(std::move(app));
-    }
-  }
-  for (const auto& m : o.models) {
-    if (!models_seen.count(m)) {
-      problems.push_back("--model " + quote(m) + " matches no folder under " +
-                         quote(root.string()));
-    }
-  }
-  for (const auto n : o.apps) {
-    if (!apps_seen.count(n)) {
-      problems.push_back("--app " + std::to_string(n) + " matches no app folder under " +
-                         quote(root.string()));
-    }
-  }
-  if (out.apps.empty() && problems.empty()) {
-    throw usage_error("no app folders (<model>/app<N>/) under " + quote(root.string()));
-  }
-
-  // 2. Parts and ports, then every reservation previewed in one transaction.
-  const std::string pool_name = o.pool.empty() ? k_default_pool : o.pool;
-  std::vector<std::string> port_names;
-  for (const auto& pool : store.pools()) {
-    if (pool.name == pool_name) {
-      for (const auto& r : pool.ports) {
-        port_names.push_back(r.name);
-      }
-    }
-  }
-  if (port_names.empty()) {
-    throw usage_error("no pool " + quote(pool_name) + " in this store (see `berth pool`)");
-  }
-  std::map<std::uint16_t, std::string> held;
-  for (const auto& r : store.list()) {
-    for (const auto& p : r.ports) {
-      held[p.port] = describe(r.key);
-    }
-  }
-  for (const auto& l : store.leases(std::nullopt)) {
-    held[l.port] = "lease " + quote(l.id);
-  }
-  const auto excluded = store.excluded();
-  std::map<std::uint16_t, std::string> claimed;  // by an app of this run
-  std::vector<BatchOp> ops;
-  std::vector<std::size_t> order;  // pinned apps first, so that no allocation takes their ports
-  std::vector<std::size_t> unpinned;
-  for (std::size_t i = 0; i < out.apps.size(); ++i) {
-    BackfillApp& app = out.apps[i];
-    if (o.parts) {
-      app.parts = *o.parts;
-    } else if (auto recorded = recorded_parts(app.dir)) {
-      app.parts = *recorded;
-    } else {
-      app.parts = detect_parts(tmpl, app.dir);
-    }
-    app.found_ports = find_app_ports(app.dir, port_names, app.ports_from);
-    BatchOp op;
-    op.request.key = app.key;
-    op.request.pool = o.pool;
-    op.request.avoid = o.avoid;
-    const bool reserved = store.get(app.key).has_value();
-    if (o.keep_ports && !reserved && !app.found_ports.empty()) {
-      bool ok = true;
-      for (const auto& [name, port] : app.found_ports) {
-        std::string why;
-        if (excluded.count(port)) {
-          why = "is excluded in this store";
-        } else if (auto h = held.find(port); h != held.end() && h->second != describe(app.key)) {
-          why = "is held by " + h->second;
-        } else if (auto c = claimed.find(port); c != claimed.end()) {
-          why = "is kept by " + c->second + " (first in sorted order)";
-        }
-        if (!why.empty()) {
-          app.port_notes.push_back(name + " " + std::to_string(port) + " (" + app.ports_from +
-                                   ") " + why);
-          ok = false;
-        }
-      }
-      if (ok) {
-        op.request.pins = app.found_ports;
-        app.ports_kept = true;
-        for (const auto& [name, port] : app.found_ports) {
-          claimed[port] = app.folder;
-        }
-      }
-    }
-    ops.push_back(op);
-    (app.ports_kept ? order : unpinned).push_back(i);
-  }
-  order.insert(order.end(), unpinned.begin(), unpinned.end());
-  std::vector<BatchOp> ordered;
-  for (const auto i : order) {
-    ordered.push_back(ops[i]);
-  }
-  const auto relabel = [&](const Error& e) {
-    std::vector<std::string> lines =
-        e.details().empty() ? std::vector<std::string>{e.what()} : e.details();
-    const std::string tag = "batch entry ";
-    for (auto& line : lines) {
-      const std::size_t colon = line.find(": ");
-      if (line.rfind(tag, 0) == 0 && colon != std::string::npos) {
-        const std::size_t n = std::stoul(line.substr(tag.size()));
-        if (n >= 1 && n <= order.size()) {
-          line = out.apps[order[n - 1]].folder + line.substr(colon);
-        }
-      }
-    }
-    return lines;
-  };
-  // Even when the scan found problems, the apps it did find are previewed and planned, so that
-  // every problem is reported at once.
-  std::vector<ReserveResult> results;
-  {
-    try {
-      const auto previewed = store.preview(ordered);
-      results.resize(out.apps.size());
-      for (std::size_t k = 0; k < order.size(); ++k) {
-        results[order[k]] = previewed[k];
-      }
-    } catch (const Error& e) {
-      const auto lines = relabel(e);
-      problems.insert(problems.end(), lines.begin(), lines.end());
-    }
-  }
-
-  // 3. Every app planned against what its reservation will be: a problem anywhere (a symlink
-  // out of an app folder, a file in the way of a folder, a template error) stops the run
-  // before anything is reserved or written.
-  std::vector<ScaffoldPlan> plans(out.apps.size());
-  if (results.size() == out.apps.size()) {
-    for (std::size_t i = 0; i < out.apps.size(); ++i) {
+ private:
+  void check_model_map() {
+    for (const auto& [folder, model] : m_o.model_map) {
       try {
-        plans[i] = plan_one(tmpl, out.apps[i], results[i].reservation, o);
+        validate_model(model);
       } catch (const Error& e) {
-        problems.push_back(out.apps[i].dir.string() + ": " + e.what());
+        m_problems.push_back("--model-map: folder " + quote(folder) + ": " + e.what());
       }
     }
   }
-  if (!problems.empty()) {
-    throw Error(ErrorKind::usage,
-                "backfill refused, nothing reserved or written: " +
-                    std::to_string(problems.size()) + " problem(s)",
-                problems);
+
+  // The model a folder stands for, or nothing when --model leaves it out or it is no model.
+  std::optional<std::string> model_of(const fs::path& model_dir) {
+    const std::string name = model_dir.filename().string();
+    const auto mapped = m_o.model_map.find(name);
+    const std::string model = mapped != m_o.model_map.end() ? mapped->second : name;
+    if (!m_o.models.empty() &&
+        std::find(m_o.models.begin(), m_o.models.end(), model) == m_o.models.end()) {
+      return std::nullopt;
+    }
+    try {
+      validate_model(model);
+    } catch (const Error& e) {
+      m_problems.push_back(model_dir.string() + ": " + e.what() +
+                           "; map the folder to a model name with --model-map");
+      return std::nullopt;
+    }
+    m_models_seen.insert(model);
+    return model;
   }
-  const auto note_changes = [](BackfillApp& app) {
-    if (app.ports_kept) {
+
+  // One app<N> folder of a model folder, added to the run unless it is refused or left out.
+  void scan_app(const fs::path& app_dir, const std::string& model, const fs::path& real_root) {
+    std::error_code ec;
+    const std::string leaf = app_dir.filename().string();
+    const auto n = app_number(leaf);
+    if (!n) {
+      m_problems.push_back(app_dir.string() + ": " + quote(leaf) +
+                           " is not app<N> with N a number from 1 to 1000000 (no leading zeros)");
       return;
     }
-    for (const auto& [name, port] : app.found_ports) {
-      const auto now = app.result.reservation.port(name);
-      if (now && *now != port) {
-        app.port_notes.push_back(name + " " + std::to_string(port) + " -> " + std::to_string(*now));
-      }
+    if (!m_o.apps.empty() && std::find(m_o.apps.begin(), m_o.apps.end(), *n) == m_o.apps.end()) {
+      return;
     }
-  };
-  if (o.dry_run) {
-    for (std::size_t i = 0; i < out.apps.size(); ++i) {
-      out.apps[i].result = results[i];
-      out.apps[i].report = plans[i].report;
-      note_changes(out.apps[i]);
-      if (on_app) {
-        on_app(out.apps[i], i + 1, out.apps.size());
-      }
+    m_apps_seen.insert(*n);
+    if (!within(real_root, fs::canonical(app_dir, ec))) {
+      m_problems.push_back(app_dir.string() + ": a symlink leading outside " +
+                           quote(m_root.string()) + "; refusing it");
+      return;
     }
-    return out;
+    BackfillApp app;
+    app.folder = app_dir.parent_path().filename().string() + "/" + leaf;
+    app.dir = app_dir;
+    app.key = {model, *n};
+    if (auto [it, added] = m_keys.emplace(app.key, app.folder); !added) {
+      m_problems.push_back(app_dir.string() + ": " + describe(app.key) + " is also " +
+                           quote(it->second) + "; map one folder to another model");
+      return;
+    }
+    m_out.apps.push_back(std::move(app));
   }
 
-  // 4. One transaction for every reservation, then each folder under its lock.
-  try {
-    const auto applied = store.apply(ordered);
-    for (std::size_t k = 0; k < order.size(); ++k) {
-      out.apps[order[k]].result = applied[k];
+  // ROOT/<model folder>/app<N>/, every problem collected.
+  void scan() {
+    std::error_code ec;
+    if (!fs::is_directory(m_root, ec)) {
+      throw usage_error(quote(m_root.string()) +
+                        " is not a folder; give the folder that holds <model>/app<N>/ folders");
     }
-  } catch (const Error& e) {
-    throw Error(e.kind(), "backfill refused, nothing reserved or written: " + std::string(e.what()),
-                relabel(e));
+    const fs::path real_root = fs::canonical(m_root);
+    for (const auto& model_dir : sorted_folders(m_root)) {
+      const std::string name = model_dir.filename().string();
+      if (name.empty() || name[0] == '.') {
+        continue;
+      }
+      const auto model = model_of(model_dir);
+      for (const auto& app_dir : model ? sorted_folders(model_dir) : std::vector<fs::path>{}) {
+        if (app_dir.filename().string().rfind("app", 0) == 0) {
+          scan_app(app_dir, *model, real_root);
+        }
+      }
+    }
+    check_filters_matched();
   }
-  std::atomic<std::size_t> next{0};
-  std::mutex report_mutex;
-  std::size_t done = 0;
-  std::vector<std::string> failures;
-  const auto worker = [&]() {
-    for (std::size_t i = next++; i < out.apps.size(); i = next++) {
-      BackfillApp& app = out.apps[i];
+
+  void check_filters_matched() {
+    for (const auto& m : m_o.models) {
+      if (!m_models_seen.count(m)) {
+        m_problems.push_back("--model " + quote(m) + " matches no folder under " +
+                             quote(m_root.string()));
+      }
+    }
+    for (const auto n : m_o.apps) {
+      if (!m_apps_seen.count(n)) {
+        m_problems.push_back("--app " + std::to_string(n) + " matches no app folder under " +
+                             quote(m_root.string()));
+      }
+    }
+    if (m_out.apps.empty() && m_problems.empty()) {
+      throw usage_error("no app folders (<model>/app<N>/) under " + quote(m_root.string()));
+    }
+  }
+
+  // The port names of the pool the apps are reserved in.
+  std::vector<std::string> port_names() const {
+    const std::string pool_name = m_o.pool.empty() ? k_default_pool : m_o.pool;
+    std::vector<std::string> names;
+    for (const auto& pool : m_store.pools()) {
+      if (pool.name == pool_name) {
+        for (const auto& r : pool.ports) {
+          names.push_back(r.name);
+        }
+      }
+    }
+    if (names.empty()) {
+      throw usage_error("no pool " + quote(pool_name) + " in this store (see `berth pool`)");
+    }
+    return names;
+  }
+
+  // Every held port of the store, with who holds it.
+  std::map<std::uint16_t, std::string> held_ports() const {
+    std::map<std::uint16_t, std::string> held;
+    for (const auto& r : m_store.list()) {
+      for (const auto& p : r.ports) {
+        held[p.port] = describe(r.key);
+      }
+    }
+    for (const auto& l : m_store.leases(std::nullopt)) {
+      held[l.port] = "lease " + quote(l.id);
+    }
+    return held;
+  }
+
+  // --keep-ports: whether every port the app's files name may be pinned (each one that may not
+  // is noted); those kept are claimed for this app, first in sorted order.
+  bool keep_ports(BackfillApp& app, const std::map<std::uint16_t, std::string>& held,
+                  const std::set<std::uint16_t>& excluded) {
+    bool ok = true;
+    for (const auto& [name, port] : app.found_ports) {
+      std::string why;
+      if (excluded.count(port)) {
+        why = "is excluded in this store";
+      } else if (auto h = held.find(port); h != held.end() && h->second != describe(app.key)) {
+        why = "is held by " + h->second;
+      } else if (auto c = m_claimed.find(port); c != m_claimed.end()) {
+        why = "is kept by " + c->second + " (first in sorted order)";
+      }
+      if (!why.empty()) {
+        app.port_notes.push_back(name + " " + std::to_string(port) + " (" + app.ports_from + ") " +
+                                 why);
+        ok = false;
+      }
+    }
+    if (ok) {
+      for (const auto& [name, port] : app.found_ports) {
+        m_claimed[port] = app.folder;
+      }
+    }
+    return ok;
+  }
+
+  // Each app's parts and the ports its files name, and its request; apps keeping their ports
+  // come first, so that no allocation takes them.
+  void make_requests() {
+    const std::vector<std::string> names = port_names();
+    const auto held = held_ports();
+    const auto excluded = m_store.excluded();
+    std::vector<BatchOp> ops;
+    std::vector<std::size_t> unpinned;
+    for (std::size_t i = 0; i < m_out.apps.size(); ++i) {
+      BackfillApp& app = m_out.apps[i];
+      app.parts = parts_of(app);
+      app.found_ports = find_app_ports(app.dir, names, app.ports_from);
+      BatchOp op;
+      op.request.key = app.key;
+      op.request.pool = m_o.pool;
+      op.request.avoid = m_o.avoid;
+      const bool reserved = m_store.get(app.key).has_value();
+      if (m_o.keep_ports && !reserved && !app.found_ports.empty() &&
+          keep_ports(app, held, excluded)) {
+        op.request.pins = app.found_ports;
+        app.ports_kept = true;
+      }
+      ops.push_back(op);
+      (app.ports_kept ? m_order : unpinned).push_back(i);
+    }
+    m_order.insert(m_order.end(), unpinned.begin(), unpinned.end());
+    for (const auto i : m_order) {
+      m_ops.push_back(ops[i]);
+    }
+  }
+
+  // --parts, else the parts recorded by an earlier run, else the folders the app has.
+  std::vector<std::string> parts_of(const BackfillApp& app) const {
+    if (m_o.parts) {
+      return *m_o.parts;
+    }
+    if (auto recorded = recorded_parts(app.dir)) {
+      return *recorded;
+    }
+    return detect_parts(m_tmpl, app.dir);
+  }
+
+  void preview() {
+    try {
+      const auto previewed = m_store.preview(m_ops);
+      m_results.resize(m_out.apps.size());
+      for (std::size_t k = 0; k < m_order.size(); ++k) {
+        m_results[m_order[k]] = previewed[k];
+      }
+    } catch (const Error& e) {
+      const auto lines = relabel(e, m_out.apps, m_order);
+      m_problems.insert(m_problems.end(), lines.begin(), lines.end());
+    }
+  }
+
+  // Every app planned against what its reservation will be: a problem anywhere (a symlink out
+  // of an app folder, a file in the way of a folder, a template error) stops the run before
+  // anything is reserved or written.
+  void plan_all() {
+    if (m_results.size() != m_out.apps.size()) {
+      return;
+    }
+    m_plans.resize(m_out.apps.size());
+    for (std::size_t i = 0; i < m_out.apps.size(); ++i) {
       try {
-        FolderLock lock(app.dir);
-        ScaffoldPlan plan = plan_one(tmpl, app, app.result.reservation, o);
-        app.report = plan.report;
-        apply_plan(std::move(plan));
-      } catch (const std::exception& e) {
-        const std::lock_guard<std::mutex> guard(report_mutex);
-        failures.push_back(app.dir.string() + ": " + e.what());
-      }
-      note_changes(app);
-      const std::lock_guard<std::mutex> guard(report_mutex);
-      ++done;
-      if (on_app) {
-        on_app(app, done, out.apps.size());
+        m_plans[i] = plan_one(m_tmpl, m_out.apps[i], m_results[i].reservation, m_o);
+      } catch (const Error& e) {
+        m_problems.push_back(m_out.apps[i].dir.string() + ": " + e.what());
       }
     }
-  };
-  const unsigned jobs = std::max(1u, std::min<unsigned>(o.jobs, out.apps.size()));
-  std::vector<std::thread> threads;
-  for (unsigned j = 1; j < jobs; ++j) {
-    threads.emplace_back(worker);
   }
-  worker();
-  for (auto& t : threads) {
-    t.join();
+
+  void report_dry_run() {
+    for (std::size_t i = 0; i < m_out.apps.size(); ++i) {
+      m_out.apps[i].result = m_results[i];
+      m_out.apps[i].report = m_plans[i].report;
+      note_changes(m_out.apps[i]);
+      if (m_on_app) {
+        m_on_app(m_out.apps[i], i + 1, m_out.apps.size());
+      }
+    }
   }
-  std::vector<std::pair<AppKey, Use>> uses;
-  for (const auto& app : out.apps) {
-    uses.push_back({app.result.reservation.key, {"app", use_path(app.dir), 0}});
+
+  // One transaction for every reservation.
+  void reserve_all() {
+    try {
+      const auto applied = m_store.apply(m_ops);
+      for (std::size_t k = 0; k < m_order.size(); ++k) {
+        m_out.apps[m_order[k]].result = applied[k];
+      }
+    } catch (const Error& e) {
+      throw Error(e.kind(),
+                  "backfill refused, nothing reserved or written: " + std::string(e.what()),
+                  relabel(e, m_out.apps, m_order));
+    }
   }
-  store.record_uses(uses);
-  if (!failures.empty()) {
-    std::sort(failures.begin(), failures.end());
-    throw Error(ErrorKind::runtime,
-                std::to_string(failures.size()) +
-                    " app folder(s) could not be written (their reservations are made; run "
-                    "backfill again once fixed)",
-                failures);
+
+  // One app folder, planned again and written under its lock (a worker thread; no store).
+  void write_folder(BackfillApp& app) {
+    try {
+      FolderLock lock(app.dir);
+      ScaffoldPlan plan = plan_one(m_tmpl, app, app.result.reservation, m_o);
+      app.report = plan.report;
+      apply_plan(std::move(plan));
+    } catch (const std::exception& e) {
+      const std::lock_guard<std::mutex> guard(m_report_mutex);
+      m_failures.push_back(app.dir.string() + ": " + e.what());
+    }
+    note_changes(app);
+    const std::lock_guard<std::mutex> guard(m_report_mutex);
+    ++m_done;
+    if (m_on_app) {
+      m_on_app(app, m_done, m_out.apps.size());
+    }
   }
-  return out;
+
+  // Each folder under its lock (--jobs threads), then every folder recorded as a use.
+  void write_folders() {
+    std::atomic<std::size_t> next{0};
+    const auto worker = [&]() {
+      for (std::size_t i = next++; i < m_out.apps.size(); i = next++) {
+        write_folder(m_out.apps[i]);
+      }
+    };
+    const unsigned jobs = std::max(1u, std::min<unsigned>(m_o.jobs, m_out.apps.size()));
+    std::vector<std::thread> threads;
+    for (unsigned j = 1; j < jobs; ++j) {
+      threads.emplace_back(worker);
+    }
+    worker();
+    for (auto& t : threads) {
+      t.join();
+    }
+    std::vector<std::pair<AppKey, Use>> uses;
+    for (const auto& app : m_out.apps) {
+      uses.push_back({app.result.reservation.key, {"app", use_path(app.dir), 0}});
+    }
+    m_store.record_uses(uses);
+    if (!m_failures.empty()) {
+      std::sort(m_failures.begin(), m_failures.end());
+      throw Error(ErrorKind::runtime,
+                  std::to_string(m_failures.size()) +
+                      " app folder(s) could not be written (their reservations are made; run "
+                      "backfill again once fixed)",
+                  m_failures);
+    }
+  }
+
+  Store& m_store;
+  const fs::path& m_root;
+  const BackfillOptions& m_o;
+  const OnApp& m_on_app;
+  const Template m_tmpl;
+  BackfillResult m_out;
+  std::vector<std::string> m_problems;
+  std::set<std::string> m_models_seen;
+  std::set<std::uint32_t> m_apps_seen;
+  std::map<AppKey, std::string> m_keys;
+  std::map<std::uint16_t, std::string> m_claimed;  // ports kept by an app of this run
+  std::vector<std::size_t> m_order;                // apps in request order (kept ports first)
+  std::vector<BatchOp> m_ops;                      // their requests, in that order
+  std::vector<ReserveResult> m_results;            // previewed, in app order
+  std::vector<ScaffoldPlan> m_plans;
+  std::mutex m_report_mutex;
+  std::size_t m_done = 0;
+  std::vector<std::string> m_failures;
+};
+
+}  // namespace
+
+BackfillResult backfill(Store& store, const fs::path& root, const BackfillOptions& o,
+                        const Backfill::OnApp& on_app) {
+  return Backfill(store, root, o, on_app).run();
 }
 
 }  // namespace berth

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "generator/app/app_ports.hpp"
 #include "generator/app/folder.hpp"
 #include "store/store.hpp"
 
@@ -59,11 +60,5 @@ BackfillResult backfill(Store& store, const std::filesystem::path& root,
                         const BackfillOptions& options,
                         const std::function<void(const BackfillApp&, std::size_t done,
                                                  std::size_t total)>& on_app = {});
-
-// The ports an app's files name: `<NAME>_PORT=N` lines of `.env` for the pool's port names,
-// else the first host port each compose service of that name publishes. Empty when neither.
-std::map<std::string, std::uint16_t> find_app_ports(const std::filesystem::path& dir,
-                                                    const std::vector<std::string>& names,
-                                                    std::string& from);
 
 }  // namespace berth
