@@ -18,134 +18,165 @@ Reservation parse_reservation_record(const AppKey& key, std::string_view value) 
   return decode_record(key, value);
 }
 
-std::vector<std::string> Store::check() const {
-  return m_env->read([](const Txn& t) {
-    std::vector<std::string> problems;
-    const auto bad = [&](std::string p) { problems.push_back(std::move(p)); };
-    // Malformed pool or excluded-port records: nothing else can be checked against them.
-    std::optional<State> maybe_state;
-    try {
-      maybe_state.emplace(t);
-    } catch (const Error& e) {
-      bad(e.what());
-      return problems;
+namespace {
+
+// Store::check's findings on one read transaction, each invariant a step.
+class Checker {
+ public:
+  Checker(const Txn& t, State& state) : m_t(t), m_state(state) {}
+
+  std::vector<std::string> run() {
+    read_records();
+    for (const auto& r : m_records) {
+      reservation(r);
     }
-    State& state = *maybe_state;
-    // Each record on its own, so one malformed record is a finding, not the end of the check.
-    std::vector<Reservation> records;
-    t.scan(Db::apps, "", "", [&](std::string_view k, std::string_view v) {
+    ports_index();
+    names_index();
+    leases();
+    uses();
+    slots();
+    return std::move(m_problems);
+  }
+
+ private:
+  void bad(std::string p) { m_problems.push_back(std::move(p)); }
+
+  // A record, or none when it is missing or malformed (reported by read_records).
+  std::optional<Reservation> load(const AppKey& key) const {
+    try {
+      return m_state.load(key);
+    } catch (const Error&) {
+      return std::nullopt;
+    }
+  }
+
+  // Runs one index entry's check; a malformed key or value is a finding.
+  bool guarded(const char* db, const std::function<void()>& fn) {
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      bad(std::string("index ") + db + ": " + e.what());
+    }
+    return true;
+  }
+
+  // Each record on its own, so one malformed record is a finding, not the end of the check.
+  void read_records() {
+    m_t.scan(Db::apps, "", "", [&](std::string_view k, std::string_view v) {
       try {
-        records.push_back(decode_record(decode_app_key(k), v));
+        m_records.push_back(decode_record(decode_app_key(k), v));
       } catch (const Error& e) {
         bad(e.what());
       }
       return true;
     });
-    // A record, or none when it is missing or malformed (reported above).
-    const auto load = [&](const AppKey& key) -> std::optional<Reservation> {
-      try {
-        return state.load(key);
-      } catch (const Error&) {
-        return std::nullopt;
-      }
-    };
-    // Runs one index entry's check; a malformed key or value is a finding.
-    const auto guarded = [&](const char* db, const std::function<void()>& fn) {
-      try {
-        fn();
-      } catch (const std::exception& e) {
-        bad(std::string("index ") + db + ": " + e.what());
-      }
-      return true;
-    };
+  }
 
-    // Every reservation against the indexes and its pool.
-    for (const auto& r : records) {
-      const std::string who = describe(r.key);
-      const std::string key = app_key(r.key);
-      auto pit = state.pools().find(r.pool);
-      if (pit == state.pools().end()) {
-        bad(who + ": its pool " + quote(r.pool) + " does not exist");
-        continue;
-      }
-      const Pool& pool = pit->second;
-      const std::size_t own = r.ports.size() - r.extra.size();
-      for (std::size_t i = 0; i < r.ports.size(); ++i) {
-        const auto& p = r.ports[i];
-        auto owner = t.get(Db::ports, port_key(p.port));
-        if (!owner) {
-          bad(who + ": port " + std::to_string(p.port) + " (" + p.name + ") is not indexed");
-        } else if (*owner != key) {
-          bad("port " + std::to_string(p.port) + " is held twice: by " + who + " (" + p.name +
-              ") and by " +
-              (is_lease_owner(*owner) ? "lease " + quote(lease_id_of(*owner))
-                                      : describe(decode_app_key(*owner))));
-        }
-        if (state.excluded().count(p.port)) {
-          bad(who + ": port " + std::to_string(p.port) + " (" + p.name + ") is excluded");
-        }
-        if (i >= own) {
-          const std::string& x = r.extra[i - own];
-          auto xit = state.pools().find(x);
-          if (xit == state.pools().end() || !xit->second.extra) {
-            bad(who + ": its extra pool " + quote(x) + " is not an extra pool of this store");
-            continue;
-          }
-          const Pool& xp = xit->second;
-          const PortRange& range = xp.ports[0];
-          if (p.name != range.name || p.port < range.first || p.port > range.last ||
-              (p.port - range.first) % xp.step != 0) {
-            bad(who + ": port " + std::to_string(p.port) + " (" + p.name +
-                ") is not a port of extra pool " + quote(x));
-          }
-          continue;
-        }
-        const auto role = pool.role_of(p.name);
-        if (!role || *role != i) {
-          bad(who + ": port name " + quote(p.name) + " does not match pool " + quote(pool.name));
-          continue;
-        }
-        const bool is_pinned =
-            std::find(r.pinned.begin(), r.pinned.end(), p.name) != r.pinned.end();
-        if (r.slot && !is_pinned && pool.port_at(i, *r.slot) != p.port) {
-          bad(who + ": port " + std::to_string(p.port) + " (" + p.name + ") is not slot " +
-              std::to_string(*r.slot) + "'s port " + std::to_string(pool.port_at(i, *r.slot)));
-        }
-      }
-      if (own != pool.ports.size()) {
-        bad(who + ": holds " + std::to_string(own) + " ports; pool " + quote(pool.name) +
-            " names " + std::to_string(pool.ports.size()));
-      }
-      if (!is_valid_project_name(r.project)) {
-        bad(who + ": project name " + quote(r.project) + " is not valid for Docker");
-      }
-      auto name_owner = t.get(Db::names, r.project);
-      if (!name_owner) {
-        bad(who + ": project name " + quote(r.project) + " is not indexed");
-      } else if (*name_owner != key) {
-        bad("project name " + quote(r.project) + " is held twice: by " + who + " and by " +
-            describe(decode_app_key(*name_owner)));
-      }
-      if (r.slot) {
-        if (*r.slot >= pool.capacity() || *r.slot >= state.high(r.pool)) {
-          bad(who + ": slot " + std::to_string(*r.slot) + " is beyond pool " + quote(r.pool) +
-              "'s capacity or high-water mark");
-        }
-        auto slot_owner = t.get(Db::slots, slot_key(r.pool, *r.slot));
-        if (!slot_owner || *slot_owner != key) {
-          bad(who + ": slot " + std::to_string(*r.slot) + " of pool " + quote(r.pool) +
-              " is not indexed to it");
-        }
-      }
+  // A port of an extra pool: the pool exists as one, and the port is one of its range.
+  void extra_port(const std::string& who, const NamedPort& p, const std::string& x) {
+    auto xit = m_state.pools().find(x);
+    if (xit == m_state.pools().end() || !xit->second.extra) {
+      bad(who + ": its extra pool " + quote(x) + " is not an extra pool of this store");
+      return;
     }
+    const Pool& xp = xit->second;
+    const PortRange& range = xp.ports[0];
+    if (p.name != range.name || p.port < range.first || p.port > range.last ||
+        (p.port - range.first) % xp.step != 0) {
+      bad(who + ": port " + std::to_string(p.port) + " (" + p.name +
+          ") is not a port of extra pool " + quote(x));
+    }
+  }
 
-    // Every index entry points at a reservation that holds it.
-    t.scan(Db::ports, "", "", [&](std::string_view k, std::string_view v) {
+  // The i-th port of `r`: indexed to it, not excluded, and its pool's (or extra pool's) port.
+  void port(const Reservation& r, const Pool& pool, std::size_t i) {
+    const std::string who = describe(r.key);
+    const std::size_t own = r.ports.size() - r.extra.size();
+    const auto& p = r.ports[i];
+    auto owner = m_t.get(Db::ports, port_key(p.port));
+    if (!owner) {
+      bad(who + ": port " + std::to_string(p.port) + " (" + p.name + ") is not indexed");
+    } else if (*owner != app_key(r.key)) {
+      bad("port " + std::to_string(p.port) + " is held twice: by " + who + " (" + p.name +
+          ") and by " +
+          (is_lease_owner(*owner) ? "lease " + quote(lease_id_of(*owner))
+                                  : describe(decode_app_key(*owner))));
+    }
+    if (m_state.excluded().count(p.port)) {
+      bad(who + ": port " + std::to_string(p.port) + " (" + p.name + ") is excluded");
+    }
+    if (i >= own) {
+      extra_port(who, p, r.extra[i - own]);
+      return;
+    }
+    const auto role = pool.role_of(p.name);
+    if (!role || *role != i) {
+      bad(who + ": port name " + quote(p.name) + " does not match pool " + quote(pool.name));
+      return;
+    }
+    const bool is_pinned = std::find(r.pinned.begin(), r.pinned.end(), p.name) != r.pinned.end();
+    if (r.slot && !is_pinned && pool.port_at(i, *r.slot) != p.port) {
+      bad(who + ": port " + std::to_string(p.port) + " (" + p.name + ") is not slot " +
+          std::to_string(*r.slot) + "'s port " + std::to_string(pool.port_at(i, *r.slot)));
+    }
+  }
+
+  // The reservation's project name (valid, indexed to it) and slot (in range, indexed to it).
+  void name_and_slot(const Reservation& r, const Pool& pool) {
+    const std::string who = describe(r.key);
+    const std::string key = app_key(r.key);
+    if (!is_valid_project_name(r.project)) {
+      bad(who + ": project name " + quote(r.project) + " is not valid for Docker");
+    }
+    auto name_owner = m_t.get(Db::names, r.project);
+    if (!name_owner) {
+      bad(who + ": project name " + quote(r.project) + " is not indexed");
+    } else if (*name_owner != key) {
+      bad("project name " + quote(r.project) + " is held twice: by " + who + " and by " +
+          describe(decode_app_key(*name_owner)));
+    }
+    if (!r.slot) {
+      return;
+    }
+    if (*r.slot >= pool.capacity() || *r.slot >= m_state.high(r.pool)) {
+      bad(who + ": slot " + std::to_string(*r.slot) + " is beyond pool " + quote(r.pool) +
+          "'s capacity or high-water mark");
+    }
+    auto slot_owner = m_t.get(Db::slots, slot_key(r.pool, *r.slot));
+    if (!slot_owner || *slot_owner != key) {
+      bad(who + ": slot " + std::to_string(*r.slot) + " of pool " + quote(r.pool) +
+          " is not indexed to it");
+    }
+  }
+
+  // A reservation against the indexes and its pool.
+  void reservation(const Reservation& r) {
+    const std::string who = describe(r.key);
+    auto pit = m_state.pools().find(r.pool);
+    if (pit == m_state.pools().end()) {
+      bad(who + ": its pool " + quote(r.pool) + " does not exist");
+      return;
+    }
+    const Pool& pool = pit->second;
+    for (std::size_t i = 0; i < r.ports.size(); ++i) {
+      port(r, pool, i);
+    }
+    const std::size_t own = r.ports.size() - r.extra.size();
+    if (own != pool.ports.size()) {
+      bad(who + ": holds " + std::to_string(own) + " ports; pool " + quote(pool.name) + " names " +
+          std::to_string(pool.ports.size()));
+    }
+    name_and_slot(r, pool);
+  }
+
+  // Every ports entry points at a reservation or lease that holds it.
+  void ports_index() {
+    m_t.scan(Db::ports, "", "", [&](std::string_view k, std::string_view v) {
       return guarded("ports", [&] {
         const std::uint16_t port = decode_port_key(k);
         if (is_lease_owner(v)) {
           const std::string id = lease_id_of(v);
-          const auto l = state.load_lease(id);
+          const auto l = m_state.load_lease(id);
           if (!l || l->port != port) {
             bad("port " + std::to_string(port) + " is indexed to lease " + quote(id) +
                 ", which does not hold it");
@@ -155,10 +186,8 @@ std::vector<std::string> Store::check() const {
         const AppKey owner = decode_app_key(v);
         auto rec = load(owner);
         bool holds = false;
-        if (rec) {
-          for (const auto& p : rec->ports) {
-            holds = holds || p.port == port;
-          }
+        for (const auto& p : rec ? rec->ports : std::vector<NamedPort>{}) {
+          holds = holds || p.port == port;
         }
         if (!holds) {
           bad("port " + std::to_string(port) + " is indexed to " + describe(owner) +
@@ -166,7 +195,10 @@ std::vector<std::string> Store::check() const {
         }
       });
     });
-    t.scan(Db::names, "", "", [&](std::string_view k, std::string_view v) {
+  }
+
+  void names_index() {
+    m_t.scan(Db::names, "", "", [&](std::string_view k, std::string_view v) {
       return guarded("names", [&] {
         const AppKey owner = decode_app_key(v);
         auto rec = load(owner);
@@ -176,57 +208,86 @@ std::vector<std::string> Store::check() const {
         }
       });
     });
+  }
 
-    // Every lease: in a lease pool, on one of its ports, not excluded, indexed to it.
-    t.scan(Db::leases, "", "", [&](std::string_view k, std::string_view v) {
-      return guarded("leases", [&] {
-        const Lease l = decode_lease(std::string(k), v);
-        const std::string who = "lease " + quote(l.id);
-        auto pit = state.pools().find(l.pool);
-        if (pit == state.pools().end() || !pit->second.lease) {
-          bad(who + ": its pool " + quote(l.pool) + " is not a lease pool of this store");
-        } else {
-          const PortRange& r = pit->second.ports[0];
-          if (l.port < r.first || l.port > r.last || (l.port - r.first) % pit->second.step != 0) {
-            bad(who + ": port " + std::to_string(l.port) + " is not a port of pool " +
-                quote(l.pool));
-          }
-        }
-        if (state.excluded().count(l.port)) {
-          bad(who + ": port " + std::to_string(l.port) + " is excluded");
-        }
-        const auto owner = t.get(Db::ports, port_key(l.port));
-        if (!owner || *owner != lease_owner(l.id)) {
-          bad(who + ": port " + std::to_string(l.port) + " is not indexed to it");
-        }
-      });
+  // Every lease: in a lease pool, on one of its ports, not excluded, indexed to it.
+  void lease(const Lease& l) {
+    const std::string who = "lease " + quote(l.id);
+    auto pit = m_state.pools().find(l.pool);
+    if (pit == m_state.pools().end() || !pit->second.lease) {
+      bad(who + ": its pool " + quote(l.pool) + " is not a lease pool of this store");
+    } else {
+      const PortRange& r = pit->second.ports[0];
+      if (l.port < r.first || l.port > r.last || (l.port - r.first) % pit->second.step != 0) {
+        bad(who + ": port " + std::to_string(l.port) + " is not a port of pool " + quote(l.pool));
+      }
+    }
+    if (m_state.excluded().count(l.port)) {
+      bad(who + ": port " + std::to_string(l.port) + " is excluded");
+    }
+    const auto owner = m_t.get(Db::ports, port_key(l.port));
+    if (!owner || *owner != lease_owner(l.id)) {
+      bad(who + ": port " + std::to_string(l.port) + " is not indexed to it");
+    }
+  }
+
+  void leases() {
+    m_t.scan(Db::leases, "", "", [&](std::string_view k, std::string_view v) {
+      return guarded("leases", [&] { lease(decode_lease(std::string(k), v)); });
     });
+  }
 
-    // Every use record: well formed, of a known kind, belonging to a reservation.
-    t.scan(Db::uses, "", "", [&](std::string_view k, std::string_view v) {
-      return guarded("uses", [&] {
-        const auto nul = k.find('\0');
-        if (nul == std::string_view::npos || k.size() < nul + 5) {
-          throw runtime_error("store holds a malformed use key");
-        }
-        const std::string_view app = k.substr(0, nul + 5);
-        const AppKey owner = decode_app_key(app);
-        const auto use = decode_use_key(app, k);
-        const std::string who = "use record of " + describe(owner) +
-                                (use ? " (" + use->first + " " + quote(use->second) + ")" : "");
-        decode_time(use ? "seen" : "created", v, "store " + who);
-        if (use && use->first != "app" && use->first != "build" && use->first != "lock") {
-          bad(who + ": unknown kind " + quote(use->first));
-        }
-        if (!t.has(Db::apps, app)) {
-          bad(who + " belongs to no reservation");
-        }
-      });
+  // Every use record: well formed, of a known kind, belonging to a reservation.
+  void use(std::string_view k, std::string_view v) {
+    const auto nul = k.find('\0');
+    if (nul == std::string_view::npos || k.size() < nul + 5) {
+      throw runtime_error("store holds a malformed use key");
+    }
+    const std::string_view app = k.substr(0, nul + 5);
+    const AppKey owner = decode_app_key(app);
+    const auto use = decode_use_key(app, k);
+    const std::string who = "use record of " + describe(owner) +
+                            (use ? " (" + use->first + " " + quote(use->second) + ")" : "");
+    decode_time(use ? "seen" : "created", v, "store " + who);
+    if (use && use->first != "app" && use->first != "build" && use->first != "lock") {
+      bad(who + ": unknown kind " + quote(use->first));
+    }
+    if (!m_t.has(Db::apps, app)) {
+      bad(who + " belongs to no reservation");
+    }
+  }
+
+  void uses() {
+    m_t.scan(Db::uses, "", "", [&](std::string_view k, std::string_view v) {
+      return guarded("uses", [&] { use(k, v); });
     });
+  }
 
-    // Slots and holes: below each pool's high-water mark every slot is held or a hole.
+  // Below one pool's high-water mark every slot is held or a hole, never both.
+  void pool_slots(const std::string& name, const std::set<std::uint32_t>& held,
+                  const std::set<std::uint32_t>& holes) {
+    const std::uint32_t h = m_state.high(name);
+    for (std::uint32_t s : holes) {
+      if (s >= h || held.count(s)) {
+        bad("slot " + std::to_string(s) + " of pool " + quote(name) +
+            " is listed free but is held or beyond the high-water mark " + std::to_string(h));
+      }
+    }
+    if (held.size() + holes.size() != h) {
+      bad("pool " + quote(name) + ": " + std::to_string(held.size()) + " held and " +
+          std::to_string(holes.size()) + " free slots do not add up to the high-water mark " +
+          std::to_string(h));
+    }
+    if (h > 0 && !held.count(h - 1)) {
+      bad("pool " + quote(name) + ": the slot below the high-water mark (" + std::to_string(h - 1) +
+          ") is not held");
+    }
+  }
+
+  // Slots and holes: every slot entry held by its reservation, and each pool's slots add up.
+  void slots() {
     std::map<std::string, std::set<std::uint32_t>> held, holes;
-    t.scan(Db::slots, "", "", [&](std::string_view k, std::string_view v) {
+    m_t.scan(Db::slots, "", "", [&](std::string_view k, std::string_view v) {
       return guarded("slots", [&] {
         const std::string pool = decode_slot_pool(k);
         const std::uint32_t s = decode_slot_key(k);
@@ -238,33 +299,37 @@ std::vector<std::string> Store::check() const {
         }
       });
     });
-    t.scan(Db::holes, "", "", [&](std::string_view k, std::string_view) {
+    m_t.scan(Db::holes, "", "", [&](std::string_view k, std::string_view) {
       return guarded("holes", [&] { holes[decode_slot_pool(k)].insert(decode_slot_key(k)); });
     });
-    for (const auto& [name, pool] : state.pools()) {
-      const std::uint32_t h = state.high(name);
-      for (std::uint32_t s : holes[name]) {
-        if (s >= h || held[name].count(s)) {
-          bad("slot " + std::to_string(s) + " of pool " + quote(name) +
-              " is listed free but is held or beyond the high-water mark " + std::to_string(h));
-        }
-      }
-      if (held[name].size() + holes[name].size() != h) {
-        bad("pool " + quote(name) + ": " + std::to_string(held[name].size()) + " held and " +
-            std::to_string(holes[name].size()) +
-            " free slots do not add up to the high-water mark " + std::to_string(h));
-      }
-      if (h > 0 && !held[name].count(h - 1)) {
-        bad("pool " + quote(name) + ": the slot below the high-water mark (" +
-            std::to_string(h - 1) + ") is not held");
-      }
+    for (const auto& [name, pool] : m_state.pools()) {
+      pool_slots(name, held[name], holes[name]);
     }
     for (const auto& [name, slots] : held) {
-      if (!state.pools().count(name)) {
+      if (!m_state.pools().count(name)) {
         bad("slots are held in pool " + quote(name) + ", which does not exist");
       }
     }
-    return problems;
+  }
+
+  const Txn& m_t;
+  State& m_state;
+  std::vector<Reservation> m_records;
+  std::vector<std::string> m_problems;
+};
+
+}  // namespace
+
+std::vector<std::string> Store::check() const {
+  return m_env->read([](const Txn& t) {
+    // Malformed pool or excluded-port records: nothing else can be checked against them.
+    std::optional<State> state;
+    try {
+      state.emplace(t);
+    } catch (const Error& e) {
+      return std::vector<std::string>{e.what()};
+    }
+    return Checker(t, *state).run();
   });
 }
 

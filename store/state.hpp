@@ -80,7 +80,23 @@ class State {
                                                               const ReserveRequest& req,
                                                               std::set<std::uint16_t>& taken);
 
+  // Reserves the request's app in this transaction: an existing reservation is returned as it
+  // is (or gains the extra pools' ports it lacks); else pins, the project name and extra ports
+  // are checked before the first write, then the lowest free slot is taken.
   ReserveResult reserve(const ReserveRequest& req);
+
+  // reserve()'s steps.
+  struct Pins {
+    std::vector<std::uint16_t> ports;  // by role; 0 where not pinned
+    std::vector<bool> pinned;
+    std::set<std::uint16_t> seen;  // every pinned port
+  };
+  Reservation gain_extra(Reservation existing, const ReserveRequest& req);
+  const Pool& own_pool(const ReserveRequest& req) const;
+  Pins check_pins(const Pool& pool, const ReserveRequest& req);
+  std::string project_name(const ReserveRequest& req) const;
+  // The slot and ports of the roles not pinned (or the slot all pins land on exactly).
+  void place(Reservation& r, const Pool& pool, Pins& pins, const ReserveRequest& req);
 
   // The slot whose ports are exactly `ports`, when it is not held.
   std::optional<std::uint32_t> landing_slot(const Pool& pool,

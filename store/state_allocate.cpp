@@ -137,26 +137,20 @@ void State::check_pin(std::uint16_t port, const std::string& name, const AppKey&
   }
 }
 
-ReserveResult State::reserve(const ReserveRequest& req) {
-  validate_model(req.key.model);
-  validate_app(req.key.app);
-  if (auto existing = load(req.key)) {
-    check_compatible(*existing, req);
-    if (missing_extra(*existing, req).empty()) {
-      return {std::move(*existing), false};
-    }
-    // It gains a port of an extra pool, keeping every other.
-    std::set<std::uint16_t> taken;
-    for (const auto& p : existing->ports) {
-      taken.insert(p.port);
-    }
-    for (auto& [pool, port] : choose_extra(*existing, req, taken)) {
-      existing->extra.push_back(pool);
-      existing->ports.push_back(port);
-    }
-    write(*existing);
-    return {std::move(*existing), false};
+Reservation State::gain_extra(Reservation existing, const ReserveRequest& req) {
+  std::set<std::uint16_t> taken;
+  for (const auto& p : existing.ports) {
+    taken.insert(p.port);
   }
+  for (auto& [pool, port] : choose_extra(existing, req, taken)) {
+    existing.extra.push_back(pool);
+    existing.ports.push_back(port);
+  }
+  write(existing);
+  return existing;
+}
+
+const Pool& State::own_pool(const ReserveRequest& req) const {
   const Pool& pool = this->pool(req.pool.empty() ? k_default_pool : req.pool);
   if (pool.lease) {
     throw usage_error("pool " + quote(pool.name) +
@@ -169,12 +163,13 @@ ReserveResult State::reserve(const ReserveRequest& req) {
                       "(--extra " +
                       pool.name + "), never an app's own ports");
   }
+  return pool;
+}
 
-  // Every check comes before the first write, so a refused request leaves the transaction
-  // as it found it (import relies on this to report every conflict).
-  std::vector<std::uint16_t> ports(pool.ports.size(), 0);
-  std::vector<bool> pinned(pool.ports.size(), false);
-  std::set<std::uint16_t> seen;
+State::Pins State::check_pins(const Pool& pool, const ReserveRequest& req) {
+  Pins pins;
+  pins.ports.assign(pool.ports.size(), 0);
+  pins.pinned.assign(pool.ports.size(), false);
   std::set<std::string> extra_names;
   for (const auto& name : req.extra) {
     extra_names.insert(extra_pool(name).ports[0].name);
@@ -193,11 +188,14 @@ ReserveResult State::reserve(const ReserveRequest& req) {
       throw usage_error("pool " + quote(pool.name) + " has no port " + quote(name) +
                         "; its ports: " + join(names, ", "));
     }
-    check_pin(port, name, req.key, seen);
-    ports[*role] = port;
-    pinned[*role] = true;
+    check_pin(port, name, req.key, pins.seen);
+    pins.ports[*role] = port;
+    pins.pinned[*role] = true;
   }
+  return pins;
+}
 
+std::string State::project_name(const ReserveRequest& req) const {
   std::string project = req.project;
   if (!project.empty()) {
     if (!is_valid_project_name(project)) {
@@ -208,52 +206,73 @@ ReserveResult State::reserve(const ReserveRequest& req) {
       throw conflict_error("project name " + quote(project) + " for " + describe(req.key) +
                            " is held by " + describe(decode_app_key(*owner)));
     }
-  } else {
-    for (unsigned k = 0; project.empty(); ++k) {
-      std::string candidate = project_candidate(req.key, k);
-      if (!m_txn.has(Db::names, candidate)) {
-        project = std::move(candidate);
-      }
+    return project;
+  }
+  for (unsigned k = 0; project.empty(); ++k) {
+    std::string candidate = project_candidate(req.key, k);
+    if (!m_txn.has(Db::names, candidate)) {
+      project = std::move(candidate);
     }
   }
+  return project;
+}
 
-  Reservation r;
-  r.key = req.key;
-  r.pool = pool.name;
-  r.project = project;
-  // Extra ports are chosen (and checked) before the slot, which is the first write.
-  std::set<std::uint16_t> extra_taken = seen;
-  extra_taken.insert(req.avoid.begin(), req.avoid.end());
-  const auto extras = choose_extra(r, req, extra_taken);
-  for (const auto& [x, p] : extras) {
-    seen.insert(p.port);
-  }
+void State::place(Reservation& r, const Pool& pool, Pins& pins, const ReserveRequest& req) {
   std::vector<std::size_t> free_roles;
   for (std::size_t i = 0; i < pool.ports.size(); ++i) {
-    if (!pinned[i]) {
+    if (!pins.pinned[i]) {
       free_roles.push_back(i);
     }
   }
   if (!free_roles.empty()) {
-    std::set<std::uint16_t> taken = seen;
+    std::set<std::uint16_t> taken = pins.seen;
     taken.insert(req.avoid.begin(), req.avoid.end());
     r.slot = allocate_slot(pool, free_roles, taken);
     for (std::size_t i : free_roles) {
-      ports[i] = pool.port_at(i, *r.slot);
+      pins.ports[i] = pool.port_at(i, *r.slot);
     }
-  } else if (auto s = landing_slot(pool, ports)) {
+  } else if (auto s = landing_slot(pool, pins.ports)) {
     // Every port pinned, and exactly onto a free slot (a lock file or an import): hold the
     // slot too, so that allocation never has to step over it.
     take_slot(pool.name, *s);
     r.slot = s;
-    pinned.assign(pinned.size(), false);
+    pins.pinned.assign(pins.pinned.size(), false);
   }
   for (std::size_t i = 0; i < pool.ports.size(); ++i) {
-    r.ports.push_back({pool.ports[i].name, ports[i]});
-    if (pinned[i]) {
+    r.ports.push_back({pool.ports[i].name, pins.ports[i]});
+    if (pins.pinned[i]) {
       r.pinned.push_back(pool.ports[i].name);
     }
   }
+}
+
+ReserveResult State::reserve(const ReserveRequest& req) {
+  validate_model(req.key.model);
+  validate_app(req.key.app);
+  if (auto existing = load(req.key)) {
+    check_compatible(*existing, req);
+    if (missing_extra(*existing, req).empty()) {
+      return {std::move(*existing), false};
+    }
+    // It gains a port of an extra pool, keeping every other.
+    return {gain_extra(std::move(*existing), req), false};
+  }
+  const Pool& pool = own_pool(req);
+  // Every check comes before the first write, so a refused request leaves the transaction
+  // as it found it (import relies on this to report every conflict).
+  Pins pins = check_pins(pool, req);
+  Reservation r;
+  r.key = req.key;
+  r.pool = pool.name;
+  r.project = project_name(req);
+  // Extra ports are chosen (and checked) before the slot, which is the first write.
+  std::set<std::uint16_t> extra_taken = pins.seen;
+  extra_taken.insert(req.avoid.begin(), req.avoid.end());
+  const auto extras = choose_extra(r, req, extra_taken);
+  for (const auto& [x, p] : extras) {
+    pins.seen.insert(p.port);
+  }
+  place(r, pool, pins, req);
   for (const auto& [x, p] : extras) {
     r.extra.push_back(x);
     r.ports.push_back(p);
