@@ -90,6 +90,66 @@ std::size_t Txn::count(Db db) const {
   return st.ms_entries;
 }
 
+void Env::open_env(std::size_t initial_map_size, bool read_only) {
+  lmdb::env_create(&m_env);
+  lmdb::env_set_max_dbs(m_env, static_cast<MDB_dbi>(Db::count_));
+  lmdb::env_set_mapsize(m_env, initial_map_size);
+  lmdb::env_open(m_env, m_dir.c_str(), MDB_NOTLS | (read_only ? MDB_RDONLY : 0), 0644);
+  m_read_only = read_only;
+}
+
+// LMDB maps the data file: pages past its end fault with SIGBUS. Refuse a file shorter than the
+// pages its meta page says are in use.
+void Env::check_length() const {
+  MDB_envinfo info;
+  MDB_stat st;
+  lmdb::env_info(m_env, &info);
+  lmdb::env_stat(m_env, &st);
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(m_dir / "data.mdb", ec);
+  if (!ec && size < (static_cast<std::uintmax_t>(info.me_last_pgno) + 1) * st.ms_psize) {
+    throw runtime_error("store " + quote(m_dir.string()) + ": data.mdb is " + std::to_string(size) +
+                        " bytes, shorter than the " +
+                        std::to_string((info.me_last_pgno + 1) * st.ms_psize) +
+                        " its pages need: it is truncated or damaged. Restore it from a "
+                        "`berth export`, or move the store away");
+  }
+}
+
+// Opens the named databases read-only when they exist, so that read-only commands never take the
+// writer lock; creates them on first use.
+void Env::open_databases(std::size_t initial_map_size) {
+  bool exist = true;
+  {
+    SafeTxn txn(lmdb::txn::begin(m_env, nullptr, MDB_RDONLY));
+    for (int i = 0; i < static_cast<int>(Db::count_) && exist; ++i) {
+      const int rc = mdb_dbi_open(txn.handle(), k_db_names[i], 0, &m_dbis[i]);
+      if (rc == MDB_NOTFOUND) {
+        exist = false;
+      } else if (rc != 0) {
+        lmdb::error::raise("mdb_dbi_open", rc);
+      }
+    }
+    if (exist) {
+      txn.commit();
+    }
+  }
+  if (exist) {
+    return;
+  }
+  if (m_read_only) {
+    // A store from an older berth lacks a database: open it for writing once to add it.
+    mdb_env_close(m_env);
+    m_env = nullptr;
+    open_env(initial_map_size, false);
+  }
+  SafeTxn txn(lmdb::txn::begin(m_env));
+  for (int i = 0; i < static_cast<int>(Db::count_); ++i) {
+    lmdb::dbi_open(txn.handle(), k_db_names[i], MDB_CREATE, &m_dbis[i]);
+  }
+  txn.commit();
+}
+
 Env::Env(const std::filesystem::path& dir, std::size_t initial_map_size, bool read_only)
     : m_dir(dir) {
   const char* fault = std::getenv("BERTH_FAULT");
@@ -108,74 +168,22 @@ Env::Env(const std::filesystem::path& dir, std::size_t initial_map_size, bool re
     throw runtime_error("store " + quote(dir.string()) + ": data.mdb is not a regular file");
   }
   try {
-    lmdb::env_create(&m_env);
-    lmdb::env_set_max_dbs(m_env, static_cast<MDB_dbi>(Db::count_));
-    lmdb::env_set_mapsize(m_env, initial_map_size);
-    lmdb::env_open(m_env, dir.c_str(), MDB_NOTLS | (read_only ? MDB_RDONLY : 0), 0644);
-    m_read_only = read_only;
-    // LMDB maps the data file: pages past its end fault with SIGBUS. Refuse a file shorter than
-    // the pages its meta page says are in use.
-    MDB_envinfo info;
-    MDB_stat st;
-    lmdb::env_info(m_env, &info);
-    lmdb::env_stat(m_env, &st);
-    const auto size = std::filesystem::file_size(data, ec);
-    if (!ec && size < (static_cast<std::uintmax_t>(info.me_last_pgno) + 1) * st.ms_psize) {
-      throw runtime_error("store " + quote(dir.string()) + ": data.mdb is " + std::to_string(size) +
-                          " bytes, shorter than the " +
-                          std::to_string((info.me_last_pgno + 1) * st.ms_psize) +
-                          " its pages need: it is truncated or damaged. Restore it from a "
-                          "`berth export`, or move the store away");
-    }
+    open_env(initial_map_size, read_only);
+    check_length();
     int dead = 0;
     mdb_reader_check(m_env, &dead);  // clear reader slots left by killed processes
     m_stale_readers += static_cast<std::size_t>(std::max(dead, 0));
-    // Open the named databases read-only when they exist, so that read-only commands never take
-    // the writer lock; create them on first use.
-    bool exist = true;
-    {
-      SafeTxn txn(lmdb::txn::begin(m_env, nullptr, MDB_RDONLY));
-      for (int i = 0; i < static_cast<int>(Db::count_) && exist; ++i) {
-        const int rc = mdb_dbi_open(txn.handle(), k_db_names[i], 0, &m_dbis[i]);
-        if (rc == MDB_NOTFOUND) {
-          exist = false;
-        } else if (rc != 0) {
-          lmdb::error::raise("mdb_dbi_open", rc);
-        }
-      }
-      if (exist) {
-        txn.commit();
-      }
-    }
-    if (!exist && read_only) {
-      // A store from an older berth lacks a database: open it for writing once to add it.
-      mdb_env_close(m_env);
-      m_env = nullptr;
-      lmdb::env_create(&m_env);
-      lmdb::env_set_max_dbs(m_env, static_cast<MDB_dbi>(Db::count_));
-      lmdb::env_set_mapsize(m_env, initial_map_size);
-      lmdb::env_open(m_env, dir.c_str(), MDB_NOTLS, 0644);
-      m_read_only = false;
-    }
-    if (!exist) {
-      SafeTxn txn(lmdb::txn::begin(m_env));
-      for (int i = 0; i < static_cast<int>(Db::count_); ++i) {
-        lmdb::dbi_open(txn.handle(), k_db_names[i], MDB_CREATE, &m_dbis[i]);
-      }
-      txn.commit();
-    }
-  } catch (const lmdb::error& e) {
-    if (m_env) {
-      mdb_env_close(m_env);
-      m_env = nullptr;
-    }
-    fail("opening store " + quote(dir.string()), e);
+    open_databases(initial_map_size);
   } catch (...) {
     if (m_env) {
       mdb_env_close(m_env);
       m_env = nullptr;
     }
-    throw;
+    try {
+      throw;
+    } catch (const lmdb::error& e) {
+      fail("opening store " + quote(dir.string()), e);
+    }
   }
 }
 

@@ -92,6 +92,11 @@ class Env {
   void run_read(const std::function<void(const Txn&)>& fn) const;
   void run_write(const std::function<void(Txn&)>& fn, bool commit = true);
   void cover_pages();
+  // The constructor's steps: open the environment, refuse a truncated data file, open (or on a
+  // store from an older berth, create) the named databases.
+  void open_env(std::size_t initial_map_size, bool read_only);
+  void check_length() const;
+  void open_databases(std::size_t initial_map_size);
   [[noreturn]] void fail(const std::string& action, const std::exception& e) const;
 
   std::filesystem::path m_dir;

@@ -17,97 +17,118 @@ using namespace keys;
 
 using nlohmann::json;
 
-Store::Store(const std::filesystem::path& dir, StoreOptions options)
-    : m_env(std::make_unique<Env>(dir, options.initial_map_size, options.read_only)) {
-  // A store without a schema version is new only when it is empty; one that holds data was
-  // damaged or written by something else, and is never re-initialised over.
-  const auto holds_data = [](const Txn& t) {
-    for (Db db : {Db::meta, Db::pools, Db::apps, Db::ports, Db::names, Db::slots, Db::holes,
-                  Db::leases, Db::uses}) {
-      if (t.count(db) > 0) {
-        return true;
-      }
+namespace {
+
+// Whether a store holds anything at all.
+bool holds_data(const Txn& t) {
+  for (Db db : {Db::meta, Db::pools, Db::apps, Db::ports, Db::names, Db::slots, Db::holes,
+                Db::leases, Db::uses}) {
+    if (t.count(db) > 0) {
+      return true;
     }
-    return false;
-  };
-  const auto refuse = [&] {
-    return runtime_error("store " + quote(dir.string()) +
-                         " holds data but no schema version: it is damaged or was not written "
-                         "by berth. Nothing was changed; move it away, or restore it from a "
-                         "`berth export`");
-  };
-  auto version = m_env->read([&](const Txn& t) -> std::optional<std::string> {
+  }
+  return false;
+}
+
+Error no_schema(const std::filesystem::path& dir) {
+  return runtime_error("store " + quote(dir.string()) +
+                       " holds data but no schema version: it is damaged or was not written "
+                       "by berth. Nothing was changed; move it away, or restore it from a "
+                       "`berth export`");
+}
+
+// The store's schema version record; an empty store is initialised (schema, excluded ports, the
+// default pool and lease pool). A store without a schema version is new only when it is empty;
+// one that holds data was damaged or written by something else, and is never re-initialised.
+std::string schema_record(Env& env, const std::filesystem::path& dir) {
+  auto version = env.read([&](const Txn& t) -> std::optional<std::string> {
     auto v = t.get(Db::meta, k_meta_schema);
     if (!v && holds_data(t)) {
-      throw refuse();
+      throw no_schema(dir);
     }
     return v;
   });
-  if (!version) {
-    version = m_env->write([&](Txn& t) {
-      if (auto v = t.get(Db::meta, k_meta_schema)) {
-        return *v;  // another process initialised it first
-      }
-      if (holds_data(t)) {
-        throw refuse();
-      }
-      t.put(Db::meta, k_meta_schema, be32(k_schema_version));
-      State state(t);
-      state.put_excluded(default_excluded());
-      state.put_pool(default_pool());
-      state.put_pool(default_lease_pool());
-      return be32(k_schema_version);
-    });
+  if (version) {
+    return *version;
   }
-  std::uint32_t v = version->size() == 4 ? read_be32(*version) : 0;
+  return env.write([&](Txn& t) {
+    if (auto v = t.get(Db::meta, k_meta_schema)) {
+      return *v;  // another process initialised it first
+    }
+    if (holds_data(t)) {
+      throw no_schema(dir);
+    }
+    t.put(Db::meta, k_meta_schema, be32(Store::k_schema_version));
+    State state(t);
+    state.put_excluded(Store::default_excluded());
+    state.put_pool(Store::default_pool());
+    state.put_pool(Store::default_lease_pool());
+    return be32(Store::k_schema_version);
+  });
+}
+
+// Migration 1 -> 2: the leases database exists (Env creates it); add the preview lease pool
+// unless another pool already uses its ports or its name.
+std::uint32_t migrate_to_2(Env& env) {
+  return env.write([&](Txn& t) {
+    const auto now = t.get(Db::meta, k_meta_schema);
+    if (now && read_be32(*now) >= 2) {
+      return read_be32(*now);  // another process migrated it first
+    }
+    State state(t);
+    const Pool preview = Store::default_lease_pool();
+    try {
+      if (!state.pools().count(preview.name)) {
+        state.check_pool_change(preview, false);
+        state.put_pool(preview);
+      }
+    } catch (const Error&) {
+      // its ports are another pool's: the store goes on without a default lease pool
+    }
+    t.put(Db::meta, k_meta_schema, be32(2));
+    return std::uint32_t{2};
+  });
+}
+
+// Migration 2 -> 3: the uses database exists (Env creates it); every reservation gets the
+// migration's time as its creation time.
+std::uint32_t migrate_to_3(Env& env) {
+  return env.write([&](Txn& t) {
+    const auto now = t.get(Db::meta, k_meta_schema);
+    if (now && read_be32(*now) >= 3) {
+      return read_be32(*now);  // another process migrated it first
+    }
+    const std::string created = encode_time("created", Store::now());
+    std::vector<std::string> keys;
+    t.scan(Db::apps, "", "", [&](std::string_view k, std::string_view) {
+      keys.emplace_back(k);
+      return true;
+    });
+    for (const auto& k : keys) {
+      if (!t.has(Db::uses, k)) {
+        t.put(Db::uses, k, created);
+      }
+    }
+    t.put(Db::meta, k_meta_schema, be32(3));
+    return std::uint32_t{3};
+  });
+}
+
+}  // namespace
+
+Store::Store(const std::filesystem::path& dir, StoreOptions options)
+    : m_env(std::make_unique<Env>(dir, options.initial_map_size, options.read_only)) {
+  const std::string version = schema_record(*m_env, dir);
+  std::uint32_t v = version.size() == 4 ? read_be32(version) : 0;
   if ((v == 1 || v == 2) && m_env->read_only()) {
     m_env.reset();
     m_env = std::make_unique<Env>(dir, options.initial_map_size, false);
   }
   if (v == 1) {
-    // Migration 1 -> 2: the leases database exists (Env creates it); add the preview lease
-    // pool unless another pool already uses its ports or its name.
-    v = m_env->write([&](Txn& t) {
-      const auto now = t.get(Db::meta, k_meta_schema);
-      if (now && read_be32(*now) >= 2) {
-        return read_be32(*now);  // another process migrated it first
-      }
-      State state(t);
-      const Pool preview = default_lease_pool();
-      try {
-        if (!state.pools().count(preview.name)) {
-          state.check_pool_change(preview, false);
-          state.put_pool(preview);
-        }
-      } catch (const Error&) {
-        // its ports are another pool's: the store goes on without a default lease pool
-      }
-      t.put(Db::meta, k_meta_schema, be32(2));
-      return std::uint32_t{2};
-    });
+    v = migrate_to_2(*m_env);
   }
   if (v == 2) {
-    // Migration 2 -> 3: the uses database exists (Env creates it); every reservation gets the
-    // migration's time as its creation time.
-    v = m_env->write([&](Txn& t) {
-      const auto now = t.get(Db::meta, k_meta_schema);
-      if (now && read_be32(*now) >= 3) {
-        return read_be32(*now);  // another process migrated it first
-      }
-      const std::string created = encode_time("created", Store::now());
-      std::vector<std::string> keys;
-      t.scan(Db::apps, "", "", [&](std::string_view k, std::string_view) {
-        keys.emplace_back(k);
-        return true;
-      });
-      for (const auto& k : keys) {
-        if (!t.has(Db::uses, k)) {
-          t.put(Db::uses, k, created);
-        }
-      }
-      t.put(Db::meta, k_meta_schema, be32(3));
-      return std::uint32_t{3};
-    });
+    v = migrate_to_3(*m_env);
   }
   if (v > k_schema_version) {
     throw runtime_error("store " + quote(dir.string()) + " has schema version " +

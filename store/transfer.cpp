@@ -12,6 +12,32 @@ using namespace keys;
 
 using nlohmann::json;
 
+namespace {
+
+// Adds an exported lease, keeping its port and times; one on a port held by another owner is a
+// conflict, one the store already has (same port and pool) is left as it is.
+void import_lease(State& state, const Lease& l) {
+  validate_lease_id(l.id);
+  const Pool& pool = state.lease_pool(l.pool);
+  const PortRange& r = pool.ports[0];
+  if (l.port < r.first || l.port > r.last) {
+    throw usage_error("port " + std::to_string(l.port) + " is not in pool " + quote(pool.name));
+  }
+  if (auto existing = state.load_lease(l.id)) {
+    if (existing->port != l.port || existing->pool != l.pool) {
+      throw conflict_error("the store leases it port " + std::to_string(existing->port));
+    }
+    return;
+  }
+  if (state.port_owner(l.port)) {
+    throw conflict_error("port " + std::to_string(l.port) + " is held by " +
+                         state.describe_owner(l.port));
+  }
+  state.put_lease(l);
+}
+
+}  // namespace
+
 std::vector<ReserveResult> Store::import(const std::vector<Pool>& pools,
                                          const std::vector<ReserveRequest>& requests,
                                          const std::vector<Lease>& leases,
@@ -41,27 +67,9 @@ std::vector<ReserveResult> Store::import(const std::vector<Pool>& pools,
                            "): " + e.what());
       }
     }
-    // Leases keep their ports and times; one on a port held by another owner is a conflict.
     for (const auto& l : leases) {
       try {
-        validate_lease_id(l.id);
-        const Pool& pool = state.lease_pool(l.pool);
-        const PortRange& r = pool.ports[0];
-        if (l.port < r.first || l.port > r.last) {
-          throw usage_error("port " + std::to_string(l.port) + " is not in pool " +
-                            quote(pool.name));
-        }
-        if (auto existing = state.load_lease(l.id)) {
-          if (existing->port != l.port || existing->pool != l.pool) {
-            throw conflict_error("the store leases it port " + std::to_string(existing->port));
-          }
-          continue;
-        }
-        if (state.port_owner(l.port)) {
-          throw conflict_error("port " + std::to_string(l.port) + " is held by " +
-                               state.describe_owner(l.port));
-        }
-        state.put_lease(l);
+        import_lease(state, l);
       } catch (const Error& e) {
         problems.push_back("lease " + quote(l.id) + ": " + e.what());
       }
