@@ -7,9 +7,9 @@
 #include <memory>
 #include <sstream>
 
+#include "generator/app/scaffold_app.hpp"
 #include "generator/io/fileio.hpp"
 #include "generator/io/inputs.hpp"
-#include "generator/app/scaffold_app.hpp"
 #include "store/error.hpp"
 #include "store/json_read.hpp"
 

@@ -1,0 +1,167 @@
+#include "generator/configure/steps.hpp"
+
+#include <cstdint>
+#include <set>
+
+#include "generator/io/fileio.hpp"
+#include "generator/template/template.hpp"
+
+namespace berth {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace configure {
+
+void check_entries(const std::vector<PlanEntry>& entries, const PlanOptions& options,
+                   std::vector<std::string>& problems) {
+  std::map<AppKey, std::size_t> keys;
+  std::map<std::string, std::size_t> targets;
+  std::map<std::string, std::size_t> outs;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const PlanEntry& e = entries[i];
+    if (auto [it, added] = keys.emplace(e.request.key, i); !added) {
+      problems.push_back(where(i, e) + ": declared twice; the first is " +
+                         where(it->second, entries[it->second]));
+    }
+    if (!e.target.empty()) {
+      if (auto [it, added] = targets.emplace(e.target, i); !added) {
+        problems.push_back(where(i, e) + ": TARGET " + quote(e.target) + " is already used by " +
+                           where(it->second, entries[it->second]) +
+                           "; give one of them another TARGET");
+      }
+    }
+    if (!e.out.empty()) {
+      const std::string out = fs::absolute(e.out).lexically_normal().string();
+      if (auto [it, added] = outs.emplace(out, i); !added) {
+        problems.push_back(where(i, e) + ": OUTPUT_DIR " + quote(out) + " is already used by " +
+                           where(it->second, entries[it->second]) +
+                           "; give one of them another OUTPUT_DIR");
+      }
+    }
+  }
+  for (auto it = outs.begin(); it != outs.end(); ++it) {
+    for (auto next = std::next(it); next != outs.end() && within(it->first, next->first); ++next) {
+      problems.push_back(where(next->second, entries[next->second]) + ": its folder " +
+                         quote(next->first) + " lies inside the folder of " +
+                         where(it->second, entries[it->second]) +
+                         "; two apps in one folder would mix their files");
+    }
+  }
+  if (options.cmake_out && !options.stamps_dir) {
+    problems.push_back("--cmake needs --stamps DIR: the build commands read the apps' stamps");
+  }
+  try {
+    if (options.lock && !options.locked) {
+      check_writable(*options.lock, "lock file");
+    }
+    if (options.cmake_out) {
+      check_writable(*options.cmake_out, "--cmake");
+    }
+    if (options.summary_out) {
+      check_writable(*options.summary_out, "--summary");
+    }
+    if (options.stamps_dir) {
+      check_writable(*options.stamps_dir / "probe", "--stamps folder");
+    }
+  } catch (const Error& err) {
+    problems.push_back(err.what());
+  }
+}
+
+Sources load_sources(const std::vector<PlanEntry>& entries, std::vector<std::string>& problems) {
+  std::map<std::string, std::shared_ptr<const Template>> loaded;
+  Sources out;
+  out.templates.resize(entries.size());
+  out.overlays.resize(entries.size());
+  const auto search = template_search_path();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const PlanEntry& e = entries[i];
+    try {
+      auto& t = loaded[e.template_name];
+      if (!t) {
+        t = std::make_shared<const Template>(load_template(e.template_name, search));
+      }
+      out.templates[i] = t;
+      if (!e.overlay.empty()) {
+        out.overlays[i] = read_overlay(e.overlay);
+      }
+    } catch (const Error& err) {
+      loaded.erase(e.template_name);
+      problems.push_back(where(i, e) + ": " + err.what());
+    }
+  }
+  return out;
+}
+
+std::vector<std::vector<std::string>> render_outputs(const std::vector<PlanEntry>& entries,
+                                                     const Sources& sources,
+                                                     const std::vector<ReserveResult>& results,
+                                                     bool for_cmake,
+                                                     std::vector<std::string>& problems) {
+  std::vector<std::vector<std::string>> outputs(entries.size());
+  // Whether a file's body renders depends only on which keys the context has, not on their
+  // values: bodies are rendered once per template and set of keys, paths for every app.
+  std::set<std::string> bodies_checked;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    try {
+      const Template& t = *sources.templates[i];
+      const auto& r = results[i].reservation;
+      const Context context = make_context(r, t, entries[i].vars);
+      std::string keys = std::to_string(reinterpret_cast<std::uintptr_t>(&t));
+      for (const auto& [key, value] : context) {
+        keys += '\0' + key;
+      }
+      for (const auto* variant : selected_variants(t, entries[i].vars)) {
+        keys += '\1' + variant->variable;  // a variant changes the files rendered
+      }
+      const bool bodies = bodies_checked.insert(keys).second;
+      for (const auto& f : render_template(t, context, sources.overlays[i], bodies)) {
+        outputs[i].push_back(f.path);
+      }
+      if (for_cmake) {  // refuse before committing what CMake could not carry
+        check_cmake_safe(r.key.model);
+        check_cmake_safe(fs::absolute(t.root).string());
+        check_cmake_safe(entries[i].overlay);
+        check_cmake_safe(entries[i].out);
+      }
+    } catch (const Error& err) {
+      std::string message = where(i, entries[i]) + ": " + err.what();
+      for (const auto& d : err.details()) {
+        message += "\n    " + d;
+      }
+      problems.push_back(message);
+    }
+  }
+  return outputs;
+}
+
+std::vector<std::string> label(const Error& err, const std::vector<PlanEntry>& entries,
+                               const std::map<AppKey, LockEntry>& lock, const PlanOptions& options,
+                               const std::vector<std::size_t>& order) {
+  std::vector<std::string> lines = err.details();
+  if (lines.empty()) {
+    lines.push_back(err.what());
+  }
+  const std::string tag = "batch entry ";
+  for (auto& line : lines) {
+    const std::size_t colon = line.find(": ");
+    if (line.rfind(tag, 0) != 0 || colon == std::string::npos) {
+      continue;
+    }
+    const std::size_t n = std::stoul(line.substr(tag.size()));
+    if (n < 1 || n > entries.size()) {
+      continue;
+    }
+    const std::size_t index = order[n - 1];  // batch entries run in `order`
+    const PlanEntry& e = entries[index];
+    const bool locked_pin =
+        line.find(" is held by ") != std::string::npos && lock.count(e.request.key);
+    line = where(index, e) + line.substr(colon) +
+           (locked_pin ? " (pinned by the lock file " + quote(options.lock->string()) + ")" : "");
+  }
+  return lines;
+}
+
+}  // namespace configure
+}  // namespace berth

@@ -1,0 +1,256 @@
+#include "generator/configure/steps.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "generator/io/fileio.hpp"
+
+namespace berth {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace configure {
+
+void check_cmake_safe(const std::string& value) {
+  if (value.find_first_of(";\n") != std::string::npos) {
+    throw usage_error(quote(value) + " holds ';' or a newline, which CMake lists cannot carry");
+  }
+}
+
+namespace {
+
+// A CMake quoted argument holding `value` (checked with check_cmake_safe beforehand).
+std::string cmake_quote(const std::string& value) {
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '\\' || c == '"' || c == '$') {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+// How many apps one build command handles: one each for small projects (so that a build shows
+// each app's own command), up to 64 for large ones, in about 16 commands or more: a process
+// start costs more than scaffolding an app, and 16 commands keep every core busy.
+std::size_t chunk_size(std::size_t apps) {
+  return std::max<std::size_t>(1, std::min<std::size_t>(64, (apps + 15) / 16));
+}
+
+// "apps/m/app1": an app folder for messages, relative to the build folder when it is inside.
+std::string label_of(const PlanEntry& e, const PlanOptions& options) {
+  std::string shown = e.out;
+  if (options.binary_dir) {
+    const auto rel = fs::path(e.out).lexically_relative(fs::absolute(*options.binary_dir));
+    if (!rel.empty() && rel.generic_string().rfind("..", 0) != 0) {
+      shown = rel.generic_string();
+    }
+  }
+  return shown;
+}
+
+// The name of an app's target.
+std::string target_of(const std::vector<PlanEntry>& entries, std::size_t i) {
+  return entries[i].target.empty() ? "app" + std::to_string(i + 1) : entries[i].target;
+}
+
+// One build command for the apps [first, last): berth build-app on their stamps, with a DEPFILE
+// naming the template and overlay files.
+std::string build_command(const std::vector<PlanEntry>& entries, std::size_t first,
+                          std::size_t last, const fs::path& stamps, const fs::path& binary) {
+  std::string outputs, stamp_args;
+  for (std::size_t i = first; i < last; ++i) {
+    outputs += " " + cmake_quote((stamps / (target_of(entries, i) + ".done")).string());
+    stamp_args += " " + cmake_quote((stamps / stamp_name(i, entries[i])).string());
+  }
+  const fs::path depfile = stamps / (target_of(entries, first) + ".d");
+  std::string comment = "berth: checking " + target_of(entries, first);
+  if (last - first > 1) {
+    comment = "berth: checking " + std::to_string(last - first) + " apps, " +
+              target_of(entries, first) + " to " + target_of(entries, last - 1);
+  }
+  return "add_custom_command(OUTPUT" + outputs + "\n" + "  COMMAND ${_berth_command} build-app" +
+         stamp_args + "\n" + "    --depfile " + cmake_quote(depfile.string()) + " --depfile-base " +
+         cmake_quote(binary.string()) + "\n" + "  DEPENDS" + stamp_args +
+         " ${_berth_program_dep}\n" + "  DEPFILE " + cmake_quote(depfile.string()) + "\n" +
+         "  COMMENT " + cmake_quote(comment) + " VERBATIM)\n";
+}
+
+// An app's target, with its properties.
+std::string app_target(const std::string& target, const PlanEntry& e, const Reservation& r,
+                       const fs::path& stamps) {
+  const fs::path done = stamps / (target + ".done");
+  std::string text =
+      "add_custom_target(" + target + " ALL DEPENDS " + cmake_quote(done.string()) + ")\n";
+  std::string ports, port_props;
+  for (const auto& p : r.ports) {
+    ports += (ports.empty() ? "" : ";") + p.name + "=" + std::to_string(p.port);
+    std::string upper = p.name;
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    port_props += " BERTH_" + upper + "_PORT " + std::to_string(p.port);
+  }
+  return text + "set_target_properties(" + target + " PROPERTIES BERTH_MODEL " +
+         cmake_quote(r.key.model) + " BERTH_APP " + std::to_string(r.key.app) + " BERTH_POOL " +
+         cmake_quote(r.pool) + " BERTH_PROJECT_NAME " + cmake_quote(r.project) + " BERTH_PORTS " +
+         cmake_quote(ports) + " BERTH_OUTPUT_DIR " + cmake_quote(e.out) + port_props + ")\n";
+}
+
+// Adding or removing a template or overlay file changes the outputs: configure again. The
+// template's manifest and folders, the overlay's folders.
+void add_configure_depends(const Template& t, const PlanEntry& e,
+                           const std::vector<OutputFile>& overlay, std::set<std::string>& out) {
+  if (const auto manifest = t.manifest()) {
+    out.insert(fs::absolute(*manifest).string());
+  }
+  for (const auto& folder : t.folders) {
+    out.insert(fs::absolute(folder).string());
+  }
+  if (!e.overlay.empty()) {
+    const fs::path root = fs::absolute(e.overlay);
+    out.insert(root.string());
+    for (const auto& f : overlay) {
+      out.insert((root / f.path).parent_path().string());
+    }
+  }
+}
+
+// The CMake code for every app: the build commands (one per chunk of apps), a target per app
+// with its properties, the configure dependencies and the berth_apps target. Included by the
+// module with ${_berth_command} and ${_berth_program_dep} set.
+std::string cmake_text(const std::vector<PlanEntry>& entries, const PlanOptions& options,
+                       const std::vector<ReserveResult>& results, const Sources& sources) {
+  const fs::path stamps = fs::absolute(*options.stamps_dir).lexically_normal();
+  const fs::path binary =
+      options.binary_dir ? fs::absolute(*options.binary_dir).lexically_normal() : stamps;
+  std::string text = "# Written by `berth plan` for the berth CMake module; do not edit.\n";
+  const std::size_t chunk = chunk_size(entries.size());
+  for (std::size_t first = 0; first < entries.size(); first += chunk) {
+    text += build_command(entries, first, std::min(entries.size(), first + chunk), stamps, binary);
+  }
+  std::set<std::string> configure_depends;
+  std::string all_targets;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const std::string target = target_of(entries, i);
+    text += app_target(target, entries[i], results[i].reservation, stamps);
+    all_targets += " " + target;
+    add_configure_depends(*sources.templates[i], entries[i], sources.overlays[i],
+                          configure_depends);
+  }
+  std::string depends;
+  for (const auto& d : configure_depends) {
+    depends += "\n  " + cmake_quote(d);
+  }
+  text += "set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS" + depends + ")\n";
+  text += "if(NOT TARGET berth_apps)\n  add_custom_target(berth_apps DEPENDS" + all_targets +
+          ")\nendif()\n";
+  return text;
+}
+
+// `<apps>/kustomization.yaml`, listing the k8s/ folder of every app that has one, so that
+// `kubectl apply -k <apps>` deploys them all; written only when it changes, and only when an app
+// has Kubernetes manifests. `bases`, not `resources`: kubectl 1.20's kustomize (v2.0) reads
+// folders only there, and later versions still accept it.
+void write_cluster_kustomization(const std::vector<PlanEntry>& entries,
+                                 const std::vector<std::vector<std::string>>& outputs,
+                                 const fs::path& apps) {
+  std::set<std::string> bases;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto& files = outputs[i];
+    if (!entries[i].out.empty() &&
+        std::find(files.begin(), files.end(), "k8s/kustomization.yaml") != files.end()) {
+      bases.insert((fs::absolute(entries[i].out) / "k8s")
+                       .lexically_normal()
+                       .lexically_relative(apps.lexically_normal())
+                       .generic_string());
+    }
+  }
+  if (bases.empty()) {
+    return;
+  }
+  std::string text =
+      "# Every app's Kubernetes manifests: kubectl apply -k <this folder>. Written by berth at\n"
+      "# configure.\n"
+      "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+      "kind: Kustomization\n"
+      "bases:\n";
+  for (const auto& b : bases) {
+    text += "  - " + json(b).dump() + "\n";
+  }
+  fs::create_directories(apps);
+  write_if_changed(apps / "kustomization.yaml", text);
+}
+
+// For each app, `<stamps>/<target>.reservation`: what its scaffold depends on besides files.
+void write_stamps(const std::vector<PlanEntry>& entries, const PlanOptions& options,
+                  const std::vector<ReserveResult>& results, const Sources& sources) {
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    // The template's and overlay's file names: adding or removing one changes the stamp, so
+    // the app is built again (edits to the files are the depfile's business).
+    json files = json::array();
+    for (const auto& f : sources.templates[i]->files) {
+      files.push_back(f.path);
+    }
+    json overlay_files = json::array();
+    for (const auto& f : sources.overlays[i]) {
+      overlay_files.push_back(f.path);
+    }
+    json stamp = {
+        {"reservation", to_json(results[i].reservation)},
+        {"template_files", files},
+        {"overlay_files", overlay_files},
+        {"template", fs::absolute(sources.templates[i]->root).lexically_normal().string()},
+        {"vars", json(entries[i].vars)},
+        {"overlay", entries[i].overlay},
+        {"out", entries[i].out},
+        {"label", label_of(entries[i], options)}};
+    stamp["reservation"].erase("slot");  // the slot alone does not change the app
+    write_if_changed(*options.stamps_dir / stamp_name(i, entries[i]), stamp.dump(2) + "\n");
+  }
+}
+
+}  // namespace
+
+PlanResult write_results(const std::vector<PlanEntry>& entries, const PlanOptions& options,
+                         const std::vector<ReserveResult>& results, const Sources& sources,
+                         const std::vector<std::vector<std::string>>& outputs) {
+  PlanResult out;
+  json apps = json::array();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto& r = results[i].reservation;
+    json j = to_json(r);
+    j["created"] = results[i].created;
+    j["template"] = sources.templates[i]->name;
+    j["template_dir"] = fs::absolute(sources.templates[i]->root).lexically_normal().string();
+    j["out"] = entries[i].out;
+    j["target"] = entries[i].target;
+    j["declared"] = entries[i].declared;
+    j["outputs"] = outputs[i];
+    apps.push_back(j);
+    out.created += results[i].created;
+    out.reservations.push_back(r);
+  }
+  out.summary = {{"apps", apps}};
+
+  if (options.lock && !options.locked) {
+    out.lock_written = write_if_changed(*options.lock, lock_text(results));
+  }
+  if (options.stamps_dir) {
+    write_stamps(entries, options, results, sources);
+  }
+  if (options.summary_out) {
+    write_if_changed(*options.summary_out, out.summary.dump(2) + "\n");
+  }
+  if (options.binary_dir) {
+    write_cluster_kustomization(entries, outputs, fs::absolute(*options.binary_dir) / "apps");
+  }
+  if (options.cmake_out) {
+    write_if_changed(*options.cmake_out, cmake_text(entries, options, results, sources));
+  }
+  return out;
+}
+
+}  // namespace configure
+}  // namespace berth
