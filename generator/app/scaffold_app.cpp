@@ -8,26 +8,65 @@ namespace berth {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-ScaffoldOutcome scaffold_app(Store& store, const Template& tmpl,
-                             const std::vector<OutputFile>& overlay, const ScaffoldArgs& a) {
+namespace {
+
+// Throws unless the app folder is named and lies outside its overlay (or the reverse, which would
+// copy itself deeper each run).
+void check_out(const ScaffoldArgs& a) {
   if (a.out.empty()) {
     throw usage_error("--out is empty; give the app folder");
   }
-  if (!a.overlay.empty()) {
-    // An app folder inside its overlay (or the reverse) would copy itself deeper each run.
-    std::error_code ec;
-    const auto out = fs::weakly_canonical(fs::absolute(a.out), ec);
-    const auto lay = fs::weakly_canonical(fs::absolute(a.overlay), ec);
-    if (within(out, lay) || within(lay, out)) {
-      throw usage_error("--out " + quote(a.out) + " and --overlay " + quote(a.overlay) +
-                        " overlap; the app folder must lie outside its overlay");
+  if (a.overlay.empty()) {
+    return;
+  }
+  std::error_code ec;
+  const auto out = fs::weakly_canonical(fs::absolute(a.out), ec);
+  const auto lay = fs::weakly_canonical(fs::absolute(a.overlay), ec);
+  if (within(out, lay) || within(lay, out)) {
+    throw usage_error("--out " + quote(a.out) + " and --overlay " + quote(a.overlay) +
+                      " overlap; the app folder must lie outside its overlay");
+  }
+}
+
+// The build step: the reservation must be the one configure made (slot aside).
+ReserveResult expected_reservation(const Store& store, const ScaffoldArgs& a) {
+  const auto held = store.get(a.request.key);
+  json now = held ? to_json(*held) : json::object();
+  now.erase("slot");
+  json want = *a.expected;
+  if (want.is_object()) {
+    want.erase("slot");
+  }
+  if (!held || now != want) {
+    throw usage_error(
+        describe(a.request.key) +
+        (held ? " is no longer reserved as configure left it" : " is no longer reserved") +
+        " (see `berth list`); configure again to reserve it");
+  }
+  ReserveResult planned;
+  planned.reservation = *held;
+  return planned;
+}
+
+// Removes the folders a failed run created under `root`, if nothing landed in them.
+void remove_created(const fs::path& root, const fs::path& created) {
+  std::error_code ec;
+  for (auto p = root; !created.empty() && within(created, p); p = p.parent_path()) {
+    if (!fs::is_empty(p, ec) || !fs::remove(p, ec)) {
+      break;
     }
   }
-  // Render and plan against what the reservation would be, before reserving: a template
-  // or folder error leaves the store as it was. If another process changed the answer
-  // meanwhile, render and plan again.
-  // An app adopted by `berth backfill` keeps the parts it was given (a backend-only app gets
-  // no frontend).
+}
+
+}  // namespace
+
+ScaffoldOutcome scaffold_app(Store& store, const Template& tmpl,
+                             const std::vector<OutputFile>& overlay, const ScaffoldArgs& a) {
+  check_out(a);
+  // Render and plan against what the reservation would be, before reserving: a template or
+  // folder error leaves the store as it was. If another process changed the answer meanwhile,
+  // render and plan again. An app adopted by `berth backfill` keeps the parts it was given (a
+  // backend-only app gets no frontend).
   const auto parts = recorded_parts(a.out);
   const auto plan_for = [&](const Reservation& r) {
     auto files = render_template(tmpl, make_context(r, tmpl, a.sets), overlay, true, parts);
@@ -36,73 +75,51 @@ ScaffoldOutcome scaffold_app(Store& store, const Template& tmpl,
     plan.report.kept.insert(plan.report.kept.end(), held.begin(), held.end());
     return plan;
   };
-  ReserveResult planned;
-  if (a.expected) {
-    // The build step: the reservation must be the one configure made.
-    const auto held = store.get(a.request.key);
-    json now = held ? to_json(*held) : json::object();
-    now.erase("slot");
-    json want = *a.expected;
-    if (want.is_object()) {
-      want.erase("slot");
-    }
-    if (!held || now != want) {
-      throw usage_error(
-          describe(a.request.key) +
-          (held ? " is no longer reserved as configure left it" : " is no longer reserved") +
-          " (see `berth list`); configure again to reserve it");
-    }
-    planned.reservation = *held;
-  } else {
-    planned = store.preview(a.request);
-  }
+  const ReserveResult planned =
+      a.expected ? expected_reservation(store, a) : store.preview(a.request);
   ScaffoldPlan plan = plan_for(planned.reservation);
-  ReserveResult result = planned;
-  if (!a.dry_run) {
-    // One writer per app folder at a time: the folder is created (and removed again if this
-    // run fails and leaves it empty), locked, and planned again under the lock.
-    const fs::path root = plan.root;
-    std::error_code ec;
-    fs::path created;
-    for (auto p = root; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
-      created = p;
-    }
-    fs::create_directories(root, ec);
-    if (ec) {
-      throw runtime_error("cannot create " + quote(root.string()) + ": " + ec.message());
-    }
-    bool reserved_here = false;
-    try {
-      FolderLock lock(root);
-      plan = plan_for(planned.reservation);
-      if (!a.expected) {
-        result = store.reserve(a.request);
-        reserved_here = result.created;
-      }
-      if (to_json(result.reservation) != to_json(planned.reservation)) {
-        plan = plan_for(result.reservation);
-      }
-      const ScaffoldReport report = plan.report;
-      apply_plan(std::move(plan), a.touch);
-      plan.report = report;
-    } catch (...) {
-      // Undo: a reservation this run made is released again (nothing else held it yet)...
-      if (reserved_here) {
-        try {
-          store.release(a.request.key);
-        } catch (const Error&) {
-        }
-      }
-      // ...and the folders this run created are removed, if nothing landed in them.
-      for (auto p = root; !created.empty() && within(created, p); p = p.parent_path()) {
-        if (!fs::is_empty(p, ec) || !fs::remove(p, ec)) {
-          break;
-        }
-      }
-      throw;
-    }
+  if (a.dry_run) {
+    return {planned, plan.report};
   }
-  return {result, plan.report};
+  // One writer per app folder at a time: the folder is created (and removed again if this run
+  // fails and leaves it empty), locked, and planned again under the lock.
+  const fs::path root = plan.root;
+  std::error_code ec;
+  fs::path created;
+  for (auto p = root; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+    created = p;
+  }
+  fs::create_directories(root, ec);
+  if (ec) {
+    throw runtime_error("cannot create " + quote(root.string()) + ": " + ec.message());
+  }
+  ReserveResult result = planned;
+  bool reserved_here = false;
+  try {
+    FolderLock lock(root);
+    plan = plan_for(planned.reservation);
+    if (!a.expected) {
+      result = store.reserve(a.request);
+      reserved_here = result.created;
+    }
+    if (to_json(result.reservation) != to_json(planned.reservation)) {
+      plan = plan_for(result.reservation);
+    }
+    const ScaffoldReport report = plan.report;
+    apply_plan(std::move(plan), a.touch);
+    return {result, report};
+  } catch (...) {
+    // Undo: a reservation this run made is released again (nothing else held it yet), and the
+    // folders this run created are removed, if nothing landed in them.
+    if (reserved_here) {
+      try {
+        store.release(a.request.key);
+      } catch (const Error&) {
+      }
+    }
+    remove_created(root, created);
+    throw;
+  }
 }
 
 }  // namespace berth

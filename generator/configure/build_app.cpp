@@ -80,114 +80,173 @@ std::string base_of(const std::string& stamp) {
 
 }  // namespace
 
-int build_apps(const fs::path& store_dir, const std::vector<std::string>& stamps,
-               const BuildOptions& options) {
-  std::error_code ec;
-  const std::string program = fs::read_symlink("/proc/self/exe", ec).string();
-  std::unique_ptr<Store> store;  // opened once, read-only, when an app needs scaffolding
-  std::map<std::string, std::shared_ptr<const Template>> templates;
-  std::vector<std::string> all_inputs;
-  std::vector<std::pair<AppKey, Use>> uses;  // the folders scaffolded, recorded once at the end
-  for (const auto& stamp_path : stamps) {
-    const std::string base = base_of(stamp_path);
-    const std::string done = base + ".done";
-    const std::string inputs_file = base + ".inputs";
-    // Up to date: nothing to do for this app.
-    if (auto listed = read_if_file(inputs_file)) {
-      std::vector<std::string> inputs = lines_of(*listed);
-      std::vector<std::string> checked = inputs;
-      checked.push_back(stamp_path);
-      if (!program.empty()) {
-        checked.push_back(program);
-      }
-      if (up_to_date(done, checked)) {
-        all_inputs.insert(all_inputs.end(), inputs.begin(), inputs.end());
-        continue;
-      }
+namespace {
+
+// Everything an app's scaffold was made from: the template's manifest and files (with its
+// variants and without/ files) and the overlay's files, as absolute paths.
+std::vector<std::string> inputs_of(const Template& tmpl, const std::string& overlay_dir,
+                                   const std::vector<OutputFile>& overlay) {
+  std::vector<std::string> inputs;
+  if (const auto manifest = tmpl.manifest()) {
+    inputs.push_back(fs::absolute(*manifest).string());
+  }
+  for (const auto& f : tmpl.files) {
+    inputs.push_back((fs::absolute(tmpl.files_dir) / f.path).string());
+  }
+  for (const auto& [name, variant] : tmpl.variants) {
+    for (const auto& f : variant.files) {
+      inputs.push_back((fs::absolute(tmpl.root) / "variants" / name / f.path).string());
     }
-    // Everything comes from the stamp, never from the command line: model names and values
-    // that hold `$`, quotes or backslashes reach berth exactly as declared.
+  }
+  for (const auto& [part, files] : tmpl.without) {
+    for (const auto& f : files) {
+      inputs.push_back((fs::absolute(tmpl.root) / "without" / part / f.path).string());
+    }
+  }
+  for (const auto& f : overlay) {
+    inputs.push_back((fs::absolute(overlay_dir) / f.path).string());
+  }
+  return inputs;
+}
+
+// What `berth scaffold` would be asked, from a stamp: everything comes from the stamp, never
+// from the command line, so model names and values that hold `$`, quotes or backslashes reach
+// berth exactly as declared.
+ScaffoldArgs args_of(const JsonFields& stamp) {
+  const JsonFields r(stamp.object("reservation"), stamp.where() + ": reservation");
+  ScaffoldArgs args;
+  args.request.key = entry_key(r, "app");
+  args.request.pool = r.string("pool");
+  args.request.pins = entry_ports(r);
+  args.request.extra = r.strings_or("extra", {});
+  args.sets = stamp.string_map("vars");
+  args.out = stamp.string("out");
+  args.overlay = stamp.string("overlay");
+  args.expected = stamp.object("reservation");
+  return args;
+}
+
+// One build-app run: each stamp's app scaffolded unless up to date, then every `done` written.
+class Builder {
+ public:
+  Builder(const fs::path& store_dir, const BuildOptions& options)
+      : m_store_dir(store_dir), m_options(options) {
+    std::error_code ec;
+    m_program = fs::read_symlink("/proc/self/exe", ec).string();
+  }
+
+  void app(const std::string& stamp_path) {
+    const std::string base = base_of(stamp_path);
+    const std::string inputs_file = base + ".inputs";
+    if (up_to_date_app(stamp_path, base + ".done", inputs_file)) {
+      return;
+    }
     const json doc = read_json_file(stamp_path);
     const JsonFields stamp(doc, "stamp " + quote(stamp_path));
-    const JsonFields r(stamp.object("reservation"), stamp.where() + ": reservation");
-    ScaffoldArgs args;
-    args.request.key = entry_key(r, "app");
-    args.request.pool = r.string("pool");
-    args.request.pins = entry_ports(r);
-    args.request.extra = r.strings_or("extra", {});
-    args.sets = stamp.string_map("vars");
-    args.out = stamp.string("out");
-    args.overlay = stamp.string("overlay");
-    args.expected = stamp.object("reservation");
-    const std::string template_dir = stamp.string("template");
-    auto& tmpl = templates[template_dir];
-    if (!tmpl) {
-      tmpl = std::make_shared<const Template>(load_template(template_dir, {}));
-    }
+    const ScaffoldArgs args = args_of(stamp);
+    const Template& tmpl = load(stamp.string("template"));
     const auto overlay =
         args.overlay.empty() ? std::vector<OutputFile>{} : read_overlay(args.overlay);
-    if (!store) {
-      StoreOptions store_options;
-      store_options.read_only = true;
-      store = std::make_unique<Store>(store_dir, store_options);
-    }
     std::cout << "berth: scaffolding " << stamp.string_or("label", args.out) << std::endl;
-    const ScaffoldOutcome outcome = scaffold_app(*store, *tmpl, overlay, args);
-    uses.push_back({args.request.key, {"app", use_path(args.out), 0}});
+    const ScaffoldOutcome outcome = scaffold_app(store(), tmpl, overlay, args);
+    m_uses.push_back({args.request.key, {"app", use_path(args.out), 0}});
     for (const auto& [path, why] : outcome.report.kept) {
       std::cerr << "berth: warning: kept " << quote(path) << ": " << why << '\n';
     }
     // What this app was made from: the next run compares `done` with these.
-    std::string inputs;
-    std::vector<std::string> app_inputs;
-    if (const auto manifest = tmpl->manifest()) {
-      app_inputs.push_back(fs::absolute(*manifest).string());
+    const std::vector<std::string> inputs = inputs_of(tmpl, args.overlay, overlay);
+    std::string text;
+    for (const auto& input : inputs) {
+      text += input + "\n";
     }
-    for (const auto& f : tmpl->files) {
-      app_inputs.push_back((fs::absolute(tmpl->files_dir) / f.path).string());
-    }
-    for (const auto& [name, variant] : tmpl->variants) {
-      for (const auto& f : variant.files) {
-        app_inputs.push_back((fs::absolute(tmpl->root) / "variants" / name / f.path).string());
-      }
-    }
-    for (const auto& [part, files] : tmpl->without) {
-      for (const auto& f : files) {
-        app_inputs.push_back((fs::absolute(tmpl->root) / "without" / part / f.path).string());
-      }
-    }
-    for (const auto& f : overlay) {
-      app_inputs.push_back((fs::absolute(args.overlay) / f.path).string());
-    }
-    for (const auto& input : app_inputs) {
-      inputs += input + "\n";
-    }
-    write_if_changed(inputs_file, inputs);
-    all_inputs.insert(all_inputs.end(), app_inputs.begin(), app_inputs.end());
+    write_if_changed(inputs_file, text);
+    m_all_inputs.insert(m_all_inputs.end(), inputs.begin(), inputs.end());
   }
-  if (store) {
-    store->record_uses(uses);
+
+  // The folders scaffolded, recorded once; every app's `done`, fresh (the build system compares
+  // it with the stamps and the depfile); the depfile.
+  void finish(const std::vector<std::string>& stamps) {
+    if (m_store) {
+      m_store->record_uses(m_uses);
+    }
+    std::string targets;
+    for (const auto& stamp_path : stamps) {
+      const std::string done = base_of(stamp_path) + ".done";
+      write_atomic(done, "berth: up to date\n", 0644);
+      std::string shown = done;
+      if (!m_options.depfile_base.empty()) {
+        shown = fs::path(done).lexically_relative(m_options.depfile_base).generic_string();
+      }
+      targets += (targets.empty() ? "" : " ") + depfile_escape(shown);
+    }
+    if (!m_options.depfile.empty()) {
+      std::sort(m_all_inputs.begin(), m_all_inputs.end());
+      m_all_inputs.erase(std::unique(m_all_inputs.begin(), m_all_inputs.end()), m_all_inputs.end());
+      std::string text = targets + ":";
+      for (const auto& input : m_all_inputs) {
+        text += " \\\n  " + depfile_escape(input);
+      }
+      write_if_changed(m_options.depfile, text + "\n");
+    }
   }
-  // Every app's `done`, fresh (the build system compares it with the stamps and the depfile).
-  std::string targets;
+
+ private:
+  // Up to date: `done` is newer than the stamp, the program and every input it lists.
+  bool up_to_date_app(const std::string& stamp_path, const std::string& done,
+                      const std::string& inputs_file) {
+    const auto listed = read_if_file(inputs_file);
+    if (!listed) {
+      return false;
+    }
+    std::vector<std::string> inputs = lines_of(*listed);
+    std::vector<std::string> checked = inputs;
+    checked.push_back(stamp_path);
+    if (!m_program.empty()) {
+      checked.push_back(m_program);
+    }
+    if (!up_to_date(done, checked)) {
+      return false;
+    }
+    m_all_inputs.insert(m_all_inputs.end(), inputs.begin(), inputs.end());
+    return true;
+  }
+
+  const Template& load(const std::string& template_dir) {
+    auto& tmpl = m_templates[template_dir];
+    if (!tmpl) {
+      tmpl = std::make_shared<const Template>(load_template(template_dir, {}));
+    }
+    return *tmpl;
+  }
+
+  // The store, opened once, read-only, when an app needs scaffolding.
+  Store& store() {
+    if (!m_store) {
+      StoreOptions store_options;
+      store_options.read_only = true;
+      m_store = std::make_unique<Store>(m_store_dir, store_options);
+    }
+    return *m_store;
+  }
+
+  const fs::path& m_store_dir;
+  const BuildOptions& m_options;
+  std::string m_program;
+  std::unique_ptr<Store> m_store;
+  std::map<std::string, std::shared_ptr<const Template>> m_templates;
+  std::vector<std::string> m_all_inputs;
+  std::vector<std::pair<AppKey, Use>> m_uses;
+};
+
+}  // namespace
+
+int build_apps(const fs::path& store_dir, const std::vector<std::string>& stamps,
+               const BuildOptions& options) {
+  Builder builder(store_dir, options);
   for (const auto& stamp_path : stamps) {
-    const std::string done = base_of(stamp_path) + ".done";
-    write_atomic(done, "berth: up to date\n", 0644);
-    std::string shown = done;
-    if (!options.depfile_base.empty()) {
-      shown = fs::path(done).lexically_relative(options.depfile_base).generic_string();
-    }
-    targets += (targets.empty() ? "" : " ") + depfile_escape(shown);
+    builder.app(stamp_path);
   }
-  if (!options.depfile.empty()) {
-    std::sort(all_inputs.begin(), all_inputs.end());
-    all_inputs.erase(std::unique(all_inputs.begin(), all_inputs.end()), all_inputs.end());
-    std::string text = targets + ":";
-    for (const auto& input : all_inputs) {
-      text += " \\\n  " + depfile_escape(input);
-    }
-    write_if_changed(options.depfile, text + "\n");
-  }
+  builder.finish(stamps);
   return 0;
 }
 

@@ -141,14 +141,15 @@ std::set<std::uint16_t> kernel_reserved_ports() {
   return out;
 }
 
-HostReport check_host(const Store& store) {
-  HostReport report;
-  const auto listeners = tcp_listeners(true);
-  report.listeners = listeners.size();
-  struct Holder {
-    std::string who;      // "backend of 'm' app 1", "lease 'pr-56'"
-    std::string project;  // the app's compose project, if an app
-  };
+namespace {
+
+// Who holds a port in the store.
+struct Holder {
+  std::string who;      // "backend of 'm' app 1", "lease 'pr-56'"
+  std::string project;  // the app's compose project, if an app
+};
+
+std::map<std::uint16_t, Holder> held_ports(const Store& store) {
   std::map<std::uint16_t, Holder> held;
   for (const auto& r : store.list()) {
     for (const auto& p : r.ports) {
@@ -158,6 +159,87 @@ HostReport check_host(const Store& store) {
   for (const auto& l : store.leases(std::nullopt)) {
     held[l.port] = {"lease " + quote(l.id), ""};
   }
+  return held;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    out += (out.empty() ? "" : ", ") + item;
+  }
+  return out;
+}
+
+// A held port something listens on: a container (docker-proxy, expected for its own project)
+// or taken by another process.
+nlohmann::json listened_finding(std::uint16_t port, const Holder& h,
+                                const std::vector<const Listener*>& ls) {
+  std::vector<std::string> addresses;
+  std::set<std::string> who;
+  bool container = true;
+  for (const auto* l : ls) {
+    addresses.push_back(l->address);
+    who.insert(l->pid ? l->process + " (pid " + std::to_string(*l->pid) + ")"
+                      : "an unknown process (not visible to this user)");
+    container = container && l->process == "docker-proxy";
+  }
+  const std::string by = joined({who.begin(), who.end()});
+  const std::string on = joined(addresses);
+  nlohmann::json f = {
+      {"port", port}, {"held_by", h.who}, {"process", by}, {"addresses", addresses}};
+  if (container) {
+    f["kind"] = "container";
+    f["message"] = "port " + std::to_string(port) + " (" + h.who +
+                   ") is published by a container (" + by + ") on " + on +
+                   ": expected when it is " +
+                   (h.project.empty() ? std::string("its owner's") : quote(h.project) + "'s") +
+                   " own compose project (`docker ps` shows which)";
+  } else {
+    f["kind"] = "taken";
+    f["message"] = "port " + std::to_string(port) + " (" + h.who + ") is taken by " + by +
+                   ", listening on " + on;
+  }
+  return f;
+}
+
+// A pool range that overlaps the kernel's ephemeral range, or holds its reserved ports.
+void range_findings(const std::string& pool, const PortRange& r,
+                    const std::optional<std::pair<std::uint16_t, std::uint16_t>>& ephemeral,
+                    const std::set<std::uint16_t>& reserved, nlohmann::json& out) {
+  const std::string range = r.name + "=" + std::to_string(r.first) + "-" + std::to_string(r.last);
+  if (ephemeral && r.first <= ephemeral->second && r.last >= ephemeral->first) {
+    out.push_back(
+        {{"kind", "ephemeral"},
+         {"pool", pool},
+         {"range", range},
+         {"message",
+          "pool " + quote(pool) + " range " + range + " overlaps the kernel's ephemeral range " +
+              std::to_string(ephemeral->first) + "-" + std::to_string(ephemeral->second) +
+              " (ip_local_port_range): an outgoing connection may hold one "
+              "of its ports when an app starts"}});
+  }
+  std::size_t in_range = 0;
+  for (auto it = reserved.lower_bound(r.first); it != reserved.end() && *it <= r.last; ++it) {
+    ++in_range;
+  }
+  if (in_range > 0) {
+    out.push_back({{"kind", "reserved"},
+                   {"pool", pool},
+                   {"range", range},
+                   {"message", "pool " + quote(pool) + " range " + range + " holds " +
+                                   std::to_string(in_range) +
+                                   " port(s) of ip_local_reserved_ports: the kernel never hands "
+                                   "them to outgoing connections (good for reservations)"}});
+  }
+}
+
+}  // namespace
+
+HostReport check_host(const Store& store) {
+  HostReport report;
+  const auto listeners = tcp_listeners(true);
+  report.listeners = listeners.size();
+  const auto held = held_ports(store);
   std::map<std::uint16_t, std::vector<const Listener*>> on_port;
   for (const auto& l : listeners) {
     if (held.count(l.port)) {
@@ -165,73 +247,14 @@ HostReport check_host(const Store& store) {
     }
   }
   for (const auto& [port, ls] : on_port) {
-    const Holder& h = held.at(port);
-    std::vector<std::string> addresses;
-    std::set<std::string> who;
-    bool container = true;
-    for (const auto* l : ls) {
-      addresses.push_back(l->address);
-      who.insert(l->pid ? l->process + " (pid " + std::to_string(*l->pid) + ")"
-                        : "an unknown process (not visible to this user)");
-      container = container && l->process == "docker-proxy";
-    }
-    std::string by;
-    for (const auto& w : who) {
-      by += (by.empty() ? "" : ", ") + w;
-    }
-    std::string on;
-    for (const auto& a : addresses) {
-      on += (on.empty() ? "" : ", ") + a;
-    }
-    nlohmann::json f = {
-        {"port", port}, {"held_by", h.who}, {"process", by}, {"addresses", addresses}};
-    if (container) {
-      f["kind"] = "container";
-      f["message"] = "port " + std::to_string(port) + " (" + h.who +
-                     ") is published by a container (" + by + ") on " + on +
-                     ": expected when it is " +
-                     (h.project.empty() ? std::string("its owner's") : quote(h.project) + "'s") +
-                     " own compose project (`docker ps` shows which)";
-    } else {
-      f["kind"] = "taken";
-      f["message"] = "port " + std::to_string(port) + " (" + h.who + ") is taken by " + by +
-                     ", listening on " + on;
-      ++report.taken;
-    }
-    report.findings.push_back(f);
+    report.findings.push_back(listened_finding(port, held.at(port), ls));
+    report.taken += report.findings.back()["kind"] == "taken";
   }
   const auto ephemeral = ephemeral_range();
   const auto reserved = kernel_reserved_ports();
   for (const auto& pool : store.pools()) {
     for (const auto& r : pool.ports) {
-      const std::string range =
-          r.name + "=" + std::to_string(r.first) + "-" + std::to_string(r.last);
-      if (ephemeral && r.first <= ephemeral->second && r.last >= ephemeral->first) {
-        report.findings.push_back(
-            {{"kind", "ephemeral"},
-             {"pool", pool.name},
-             {"range", range},
-             {"message", "pool " + quote(pool.name) + " range " + range +
-                             " overlaps the kernel's ephemeral range " +
-                             std::to_string(ephemeral->first) + "-" +
-                             std::to_string(ephemeral->second) +
-                             " (ip_local_port_range): an outgoing connection may hold one of "
-                             "its ports when an app starts"}});
-      }
-      std::size_t in_range = 0;
-      for (auto it = reserved.lower_bound(r.first); it != reserved.end() && *it <= r.last; ++it) {
-        ++in_range;
-      }
-      if (in_range > 0) {
-        report.findings.push_back(
-            {{"kind", "reserved"},
-             {"pool", pool.name},
-             {"range", range},
-             {"message", "pool " + quote(pool.name) + " range " + range + " holds " +
-                             std::to_string(in_range) +
-                             " port(s) of ip_local_reserved_ports: the kernel never hands them "
-                             "to outgoing connections (good for reservations)"}});
-      }
+      range_findings(pool.name, r, ephemeral, reserved, report.findings);
     }
   }
   return report;

@@ -93,27 +93,69 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
+// The message for a placeholder with no value: the closest key of the context (edit distance
+// under 3) as a suggestion, else how to give it a default.
+std::string unknown_message(const std::string& key, const Context& context) {
+  std::string best;
+  std::size_t best_distance = 3;
+  for (const auto& [k, value] : context) {
+    const std::size_t d = edit_distance(key, k);
+    if (d < best_distance) {
+      best_distance = d;
+      best = k;
+    }
+  }
+  return "unknown placeholder '" + key + "' with no default" +
+         (best.empty() ? "; give it a default: {{" + key + "|value}}"
+                       : "; did you mean '" + best + "'?");
+}
+
+// Where the renderer is in the text: lines counted as it goes, columns counted from the start
+// of the line up to the last column asked for, so positions cost O(text) in all.
+class Position {
+ public:
+  explicit Position(std::string_view text) : m_text(text) {}
+
+  // Advances the line count over text[from, to).
+  void track(std::size_t from, std::size_t to) {
+    for (std::size_t k = from; k < to; ++k) {
+      if (m_text[k] == '\n') {
+        ++m_line;
+        m_line_start = k + 1;
+      }
+    }
+  }
+
+  std::size_t line() const { return m_line; }
+
+  // The column (in characters) of `at`, which lies on the current line.
+  std::size_t column(std::size_t at) {
+    if (m_column_at < m_line_start) {
+      m_column_at = m_line_start;
+      m_column = 1;
+    }
+    for (; m_column_at < at; ++m_column_at) {
+      m_column += (static_cast<unsigned char>(m_text[m_column_at]) & 0xC0) != 0x80;
+    }
+    return m_column;
+  }
+
+ private:
+  std::string_view m_text;
+  std::size_t m_line = 1;
+  std::size_t m_line_start = 0;
+  std::size_t m_column_at = 0;
+  std::size_t m_column = 1;
+};
+
 }  // namespace
 
 Rendered render(std::string_view text, const Context& context, const std::string& file) {
   Rendered out;
   out.text.reserve(text.size());
   StopCache cache;
-  std::size_t line = 1;
-  std::size_t line_start = 0;
-  // Characters counted from line_start up to column_at, so columns cost O(text) in all.
-  std::size_t column_at = 0;
-  std::size_t column = 1;
+  Position pos(text);
   std::size_t i = 0;
-  // Advances the line count over text[from, to).
-  const auto track = [&](std::size_t from, std::size_t to) {
-    for (std::size_t k = from; k < to; ++k) {
-      if (text[k] == '\n') {
-        ++line;
-        line_start = k + 1;
-      }
-    }
-  };
   while (i < text.size()) {
     const std::size_t brace = text.find("{{", i);
     if (brace == std::string_view::npos) {
@@ -125,57 +167,29 @@ Rendered render(std::string_view text, const Context& context, const std::string
     const bool escaped = brace > i && text[brace - 1] == '\\';
     if (!p) {
       out.text.append(text.substr(i, brace + 1 - i));  // pass the first '{' through, rescan
-      track(i, brace + 1);
+      pos.track(i, brace + 1);
       i = brace + 1;
       continue;
     }
     if (escaped) {
       out.text.append(text.substr(i, brace - 1 - i));
       out.text.append(text.substr(brace, p->end - brace));
-      track(i, p->end);
-      i = p->end;
-      continue;
-    }
-    out.text.append(text.substr(i, brace - i));
-    track(i, brace);
-    auto it = context.find(p->key);
-    if (it != context.end()) {
-      out.text.append(it->second);
-    } else if (p->fallback) {
-      out.text.append(*p->fallback);
     } else {
-      if (column_at < line_start) {
-        column_at = line_start;
-        column = 1;
-      }
-      for (; column_at < brace; ++column_at) {
-        column += (static_cast<unsigned char>(text[column_at]) & 0xC0) != 0x80;  // characters
-      }
-      if (out.errors.size() >= k_max_render_errors) {
+      out.text.append(text.substr(i, brace - i));
+      pos.track(i, brace);
+      i = brace;
+      if (auto it = context.find(p->key); it != context.end()) {
+        out.text.append(it->second);
+      } else if (p->fallback) {
+        out.text.append(*p->fallback);
+      } else if (out.errors.size() >= k_max_render_errors) {
         ++out.more_errors;
-        track(brace, p->end);
-        i = p->end;
-        continue;
+      } else {
+        const std::size_t column = pos.column(brace);
+        out.errors.push_back({file, pos.line(), column, unknown_message(p->key, context)});
       }
-      RenderError e;
-      e.file = file;
-      e.line = line;
-      e.column = column;
-      e.message = "unknown placeholder '" + p->key + "' with no default";
-      std::string best;
-      std::size_t best_distance = 3;
-      for (const auto& [key, value] : context) {
-        const std::size_t d = edit_distance(p->key, key);
-        if (d < best_distance) {
-          best_distance = d;
-          best = key;
-        }
-      }
-      e.message += best.empty() ? "; give it a default: {{" + p->key + "|value}}"
-                                : "; did you mean '" + best + "'?";
-      out.errors.push_back(std::move(e));
     }
-    track(brace, p->end);
+    pos.track(i, p->end);
     i = p->end;
   }
   return out;
