@@ -6,6 +6,52 @@
 
 namespace berth {
 
+namespace {
+
+// CLI11's parse errors, printed as berth's; a misspelt command (which CLI11 reports as a missing
+// one) is named.
+int parse_error(const CLI::App& app, const CLI::ParseError& e) {
+  std::string message = e.what();
+  const auto extras = app.remaining();
+  if (!app.get_subcommands().size() && !extras.empty() && extras[0][0] != '-') {
+    std::string names;
+    for (const auto* sub : app.get_subcommands({})) {
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    message = "unknown command " + quote(extras[0]) + "; commands: " + names;
+  }
+  std::cerr << "berth: error: " << message << "\nRun 'berth --help' for usage.\n";
+  return static_cast<int>(ErrorKind::usage);
+}
+
+// Runs the command that was parsed. Errors are printed once, as `berth: error: ...`, and
+// whatever else escapes is reported the same way, never an abort.
+int run_command(const std::vector<Command>& commands) {
+  try {
+    for (const auto& command : commands) {
+      if (*command.sub) {
+        return command.run();
+      }
+    }
+    throw runtime_error("internal error: the command has no handler");
+  } catch (const Error& e) {
+    std::cerr << "berth: error: " << e.what() << '\n';
+    for (const auto& d : e.details()) {
+      std::cerr << "  " << d << '\n';
+    }
+    return static_cast<int>(e.kind());
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::cerr << "berth: error: " << e.code().message() << ": " << quote(e.path1().string())
+              << '\n';
+    return static_cast<int>(ErrorKind::runtime);
+  } catch (const std::exception& e) {
+    std::cerr << "berth: error: " << e.what() << '\n';
+    return static_cast<int>(ErrorKind::runtime);
+  }
+}
+
+}  // namespace
+
 int run_cli(int argc, char** argv) {
   CLI::App app("berth: ports and names for generated, containerized apps", "berth");
   app.set_version_flag("--version", "berth " BERTH_VERSION);
@@ -18,7 +64,7 @@ int run_cli(int argc, char** argv) {
       ->type_name("DIR");
   app.add_flag("--json", o.json, "Print JSON instead of text");
 
-  // One file per command family, in generator/commands/.
+  // One file per command family, in generator/cli/.
   const std::vector<Command> commands = {
       add_reserve(app, o), add_release(app, o),   add_list(app, o),     add_check(app, o),
       add_stats(app, o),   add_import(app, o),    add_export(app, o),   add_scaffold(app, o),
@@ -36,42 +82,9 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::string message = e.what();
-    // CLI11 reports a misspelt command as a missing one: name it instead.
-    const auto extras = app.remaining();
-    if (!app.get_subcommands().size() && !extras.empty() && extras[0][0] != '-') {
-      std::string names;
-      for (const auto* sub : app.get_subcommands({})) {
-        names += (names.empty() ? "" : ", ") + sub->get_name();
-      }
-      message = "unknown command " + quote(extras[0]) + "; commands: " + names;
-    }
-    std::cerr << "berth: error: " << message << "\nRun 'berth --help' for usage.\n";
-    return static_cast<int>(ErrorKind::usage);
+    return parse_error(app, e);
   }
-
-  try {
-    for (const auto& command : commands) {
-      if (*command.sub) {
-        return command.run();
-      }
-    }
-    throw runtime_error("internal error: the command has no handler");
-  } catch (const Error& e) {
-    std::cerr << "berth: error: " << e.what() << '\n';
-    for (const auto& d : e.details()) {
-      std::cerr << "  " << d << '\n';
-    }
-    return static_cast<int>(e.kind());
-  } catch (const std::filesystem::filesystem_error& e) {
-    // Whatever escapes is reported once, never an abort.
-    std::cerr << "berth: error: " << e.code().message() << ": " << quote(e.path1().string())
-              << '\n';
-    return static_cast<int>(ErrorKind::runtime);
-  } catch (const std::exception& e) {
-    std::cerr << "berth: error: " << e.what() << '\n';
-    return static_cast<int>(ErrorKind::runtime);
-  }
+  return run_command(commands);
 }
 
 }  // namespace berth

@@ -183,25 +183,36 @@ void parse_import(const std::string& path, std::vector<Pool>& pools,
   }
 }
 
-std::vector<ReserveRequest> parse_sqlite(const std::string& path) {
+namespace {
+
+using Db = std::unique_ptr<sqlite3, int (*)(sqlite3*)>;
+using Stmt = std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>;
+
+// The earlier system's database, read-only.
+Db open_sqlite(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
     throw usage_error("--sqlite " + quote(path) + " is not a file");
   }
   sqlite3* raw = nullptr;
   const int opened = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-  const std::unique_ptr<sqlite3, int (*)(sqlite3*)> db(raw, sqlite3_close);
+  Db db(raw, sqlite3_close);
   if (opened != SQLITE_OK) {
     throw usage_error("--sqlite " + quote(path) +
                       " cannot be opened: " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(opened)));
   }
   sqlite3_busy_timeout(db.get(), 5000);  // the earlier system may be writing: wait for it
+  return db;
+}
+
+// Its port_configurations rows; a missing table or column is named.
+Stmt select_rows(sqlite3* db, const std::string& path) {
   sqlite3_stmt* raw_stmt = nullptr;
   const char* query =
       "SELECT rowid, model, app_num, backend_port, frontend_port FROM port_configurations "
       "ORDER BY rowid";
-  if (sqlite3_prepare_v2(db.get(), query, -1, &raw_stmt, nullptr) != SQLITE_OK) {
-    const std::string why = sqlite3_errmsg(db.get());
+  if (sqlite3_prepare_v2(db, query, -1, &raw_stmt, nullptr) != SQLITE_OK) {
+    const std::string why = sqlite3_errmsg(db);
     if (why.find("no such table") != std::string::npos) {
       throw usage_error("--sqlite " + quote(path) +
                         " has no table port_configurations (the earlier system's; columns model, "
@@ -213,9 +224,42 @@ std::vector<ReserveRequest> parse_sqlite(const std::string& path) {
                              "frontend_port)"
                            : ""));
   }
-  const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw_stmt, sqlite3_finalize);
-  std::vector<ReserveRequest> out;
+  return Stmt(raw_stmt, sqlite3_finalize);
+}
+
+// A row as the JSON object the earlier system's file would hold, so the same checked reader
+// reads it: a NULL, a fraction or a non-number string is named, never guessed.
+json row_json(sqlite3_stmt* stmt) {
   const char* names[] = {"model", "app_num", "backend_port", "frontend_port"};
+  json row = json::object();
+  for (int c = 0; c < 4; ++c) {
+    const int col = c + 1;
+    switch (sqlite3_column_type(stmt, col)) {
+      case SQLITE_INTEGER:
+        row[names[c]] = static_cast<long long>(sqlite3_column_int64(stmt, col));
+        break;
+      case SQLITE_FLOAT:
+        row[names[c]] = sqlite3_column_double(stmt, col);
+        break;
+      case SQLITE_NULL:
+        row[names[c]] = nullptr;
+        break;
+      default: {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
+        row[names[c]] = std::string(text ? text : "",
+                                    static_cast<std::size_t>(sqlite3_column_bytes(stmt, col)));
+      }
+    }
+  }
+  return row;
+}
+
+}  // namespace
+
+std::vector<ReserveRequest> parse_sqlite(const std::string& path) {
+  const Db db = open_sqlite(path);
+  const Stmt stmt = select_rows(db.get(), path);
+  std::vector<ReserveRequest> out;
   for (;;) {
     const int rc = sqlite3_step(stmt.get());
     if (rc == SQLITE_DONE) {
@@ -224,28 +268,7 @@ std::vector<ReserveRequest> parse_sqlite(const std::string& path) {
     if (rc != SQLITE_ROW) {
       throw runtime_error("--sqlite " + quote(path) + ": " + sqlite3_errmsg(db.get()));
     }
-    // Each row as the JSON object the earlier system's file would hold, read by the same
-    // checked reader: a NULL, a fraction or a non-number string is named, never guessed.
-    json row = json::object();
-    for (int c = 0; c < 4; ++c) {
-      const int col = c + 1;
-      switch (sqlite3_column_type(stmt.get(), col)) {
-        case SQLITE_INTEGER:
-          row[names[c]] = static_cast<long long>(sqlite3_column_int64(stmt.get(), col));
-          break;
-        case SQLITE_FLOAT:
-          row[names[c]] = sqlite3_column_double(stmt.get(), col);
-          break;
-        case SQLITE_NULL:
-          row[names[c]] = nullptr;
-          break;
-        default: {
-          const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), col));
-          row[names[c]] = std::string(
-              text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt.get(), col)));
-        }
-      }
-    }
+    const json row = row_json(stmt.get());
     const std::string where = path + ": row " + std::to_string(sqlite3_column_int64(stmt.get(), 0));
     out.push_back(legacy_entry(JsonFields(row, where)));
   }
