@@ -25,7 +25,7 @@
 
 // What every command of the berth CLI shares: the global options, the store, parsing of
 // command-line values, and printing. One file per command family in this folder adds its
-// subcommands (`add_<name>`); `run_cli` (generator/cli.cpp) wires them and reports errors.
+// subcommands (`add_<name>`); `run_cli` (cli.cpp) wires them and reports errors.
 namespace berth {
 
 // The global options (--store, --json), filled by CLI11 before a command runs.

@@ -10,6 +10,7 @@ cd "${1:-$(dirname "$0")/../..}"
 layers=(
   "generator"
   "generator/cli"
+  "generator/health"
   "generator/configure"
   "generator/app"
   "generator/template"
