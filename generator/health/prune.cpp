@@ -1,0 +1,88 @@
+#include "generator/health/prune.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <functional>
+#include <set>
+
+#include "generator/configure/plan.hpp"
+#include "store/error.hpp"
+
+namespace berth {
+
+namespace {
+
+// Whether the path is certainly gone from this host (an unreadable parent is not "gone").
+bool gone(const std::string& path) {
+  std::error_code ec;
+  const auto st = std::filesystem::symlink_status(path, ec);
+  return st.type() == std::filesystem::file_type::not_found;
+}
+
+// Apps that a lock file on this host pins, while it exists: never pruned.
+std::set<AppKey> locked_apps(const std::map<AppKey, AppUses>& all,
+                             const std::function<void(const std::string&)>& warn) {
+  std::set<std::string> locks;
+  for (const auto& [key, uses] : all) {
+    for (const auto& u : uses.uses) {
+      if (u.kind == "lock" && !gone(u.path)) {
+        locks.insert(u.path);
+      }
+    }
+  }
+  std::set<AppKey> locked;
+  for (const auto& path : locks) {
+    try {
+      for (const auto& [key, entry] : read_lock(path)) {
+        locked.insert(key);
+      }
+    } catch (const Error& e) {
+      warn(std::string(e.what()) + " (the apps it lists are kept)");
+    }
+  }
+  return locked;
+}
+
+// An app with uses: chosen when every use is gone, last seen longer ago than `older`.
+std::optional<PruneReason> gone_reason(const AppUses& uses, std::int64_t older, std::int64_t now) {
+  std::int64_t last_seen = 0;
+  PruneReason reason{"gone", {}};
+  for (const auto& u : uses.uses) {
+    if (!gone(u.path)) {
+      return std::nullopt;
+    }
+    last_seen = std::max(last_seen, u.seen);
+    reason.paths.push_back(u.path);
+  }
+  if (older != 0 && last_seen + older > now) {
+    return std::nullopt;
+  }
+  return reason;
+}
+
+}  // namespace
+
+PruneChoice choose_prune(const Store& store, const PruneFilter& filter, std::int64_t now,
+                         const std::function<void(const std::string&)>& warn) {
+  const auto all = store.all_uses();  // every app: a lock file may be any app's use
+  const std::set<AppKey> locked = locked_apps(all, warn);
+  PruneChoice out;
+  for (const auto& [key, uses] : all) {
+    if (locked.count(key) || (filter.model && key.model != *filter.model)) {
+      continue;
+    }
+    if (uses.uses.empty()) {
+      ++out.without_use;
+      if (filter.unused && (filter.older == 0 || uses.created + filter.older <= now)) {
+        out.chosen[key] = uses;
+        out.why[key] = {"unused", {}};
+      }
+    } else if (auto reason = gone_reason(uses, filter.older, now)) {
+      out.chosen[key] = uses;
+      out.why[key] = *reason;
+    }
+  }
+  return out;
+}
+
+}  // namespace berth

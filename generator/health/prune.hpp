@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace berth {
+
+// Which apps `berth prune` looks at: one model's or all, those gone (or unused) longer ago than
+// `older` seconds (0: any time), and with `unused` also those with no recorded use.
+struct PruneFilter {
+  std::optional<std::string> model;
+  std::int64_t older = 0;
+  bool unused = false;
+};
+
+// Why an app is pruned: "gone" (every recorded path is gone from this host, listed) or "unused".
+struct PruneReason {
+  std::string why;
+  std::vector<std::string> paths;
+};
+
+struct PruneChoice {
+  std::map<AppKey, AppUses> chosen;  // with the uses they were chosen by, for Store::prune
+  std::map<AppKey, PruneReason> why;
+  std::size_t without_use = 0;  // apps with no recorded use (left alone unless `unused`)
+};
+
+// Chooses the apps to prune at `now`: every recorded use gone from this host (an unreadable
+// parent folder is not gone), and never an app that an existing lock file among the uses pins
+// (a lock file that cannot be read keeps its apps; `warn` is told why).
+PruneChoice choose_prune(const Store& store, const PruneFilter& filter, std::int64_t now,
+                         const std::function<void(const std::string&)>& warn);
+
+}  // namespace berth
