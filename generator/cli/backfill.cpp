@@ -73,68 +73,173 @@ void print_app_line(std::ostream& out, const BackfillApp& a, bool dry_run, bool 
   }
 }
 
+struct Vars {
+  std::string root, model_map, parts;
+  std::vector<std::string> apps;
+  BackfillOptions options;
+  bool verbose = false, busy_on = false, busy_off = false;
+};
+
+void add_options(CLI::App* sub, Vars& v) {
+  sub->add_option("root", v.root, "Folder holding <model>/app<N>/ folders")->required();
+  sub->add_option("--template", v.options.template_name, "Template name or folder")
+      ->capture_default_str();
+  sub->add_option("--model", v.options.models, "Only this model (repeatable)");
+  sub->add_option("--app", v.apps, "Only this app number (repeatable)");
+  sub->add_option("--model-map", v.model_map, "JSON object: folder name -> model name")
+      ->type_name("FILE");
+  sub->add_option("--parts", v.parts,
+                  "Parts every app gets, comma-separated (root and the template's; default: "
+                  "the parts each app has)");
+  sub->add_option("--pool", v.options.pool, "Pool to reserve from (default: apps)");
+  sub->add_flag("--dry-run", v.options.dry_run, "Reserve and write nothing; print what would be");
+  sub->add_flag("--force", v.options.force,
+                "Replace files berth did not write, keeping each as <name>.berth-orig");
+  sub->add_flag("--keep-ports", v.options.keep_ports,
+                "Keep the ports an app's .env or compose file names, when free");
+  sub->add_option("--jobs", v.options.jobs, "Apps written at once (default 1)")
+      ->check(CLI::Range(1, 64));
+  sub->add_flag("--verbose", v.verbose, "List every file added, replaced and kept");
+  add_skip_busy(sub, v.busy_on, v.busy_off);
+}
+
+// --model-map FILE: a JSON object of folder name -> model name.
+std::map<std::string, std::string> read_model_map(const std::string& path) {
+  const json map = read_json_file(path);
+  if (!map.is_object()) {
+    throw usage_error("--model-map " + quote(path) +
+                      " must hold a JSON object of folder name -> model name");
+  }
+  std::map<std::string, std::string> out;
+  for (const auto& [folder, model] : map.items()) {
+    if (!model.is_string()) {
+      throw usage_error("--model-map " + quote(path) + ": folder " + quote(folder) + " maps to " +
+                        json_shown(model) + ", not a model name string");
+    }
+    out[folder] = model.get<std::string>();
+  }
+  return out;
+}
+
+BackfillOptions options_of(const Vars& v) {
+  BackfillOptions options = v.options;
+  for (const auto& a : v.apps) {
+    options.apps.push_back(parse_app(a));
+  }
+  if (!v.parts.empty()) {
+    options.parts.emplace();
+    std::stringstream ss(v.parts);
+    for (std::string part; std::getline(ss, part, ',');) {
+      if (!part.empty()) {
+        options.parts->push_back(part);
+      }
+    }
+  }
+  if (!v.model_map.empty()) {
+    options.model_map = read_model_map(v.model_map);
+  }
+  return options;
+}
+
+// A progress bar on a terminal: apps done, rate, time left.
+void print_progress(std::chrono::steady_clock::time_point started, std::size_t done,
+                    std::size_t total) {
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+  const double left = rate > 0 ? static_cast<double>(total - done) / rate : 0;
+  const std::size_t width = 30;
+  const std::size_t filled = total ? done * width / total : width;
+  char line[160];
+  std::snprintf(line, sizeof line,
+                "\rberth: backfill [%s%s] %zu/%zu apps, %.1f apps/s, %.0f s left ",
+                std::string(filled, '#').c_str(), std::string(width - filled, ' ').c_str(), done,
+                total, rate, left);
+  std::cerr << line << (done == total ? "\n" : "") << std::flush;
+}
+
+// The run's totals, for the summary.
+struct Totals {
+  std::size_t reserved = 0, added = 0, replaced = 0, kept = 0, starter = 0, kept_ports = 0,
+              changed_ports = 0, kept_apps = 0;
+};
+
+Totals totals_of(const BackfillResult& result) {
+  Totals t;
+  for (const auto& a : result.apps) {
+    t.reserved += a.result.created;
+    t.added += a.report.written.size() - a.report.replaced.size();
+    t.replaced += a.report.replaced.size();
+    t.kept += a.report.kept.size();
+    t.kept_apps += !a.report.kept.empty();
+    t.starter += a.report.started.size();
+    t.kept_ports += a.ports_kept;
+    t.changed_ports += !a.ports_kept && !a.port_notes.empty();
+  }
+  return t;
+}
+
+void print_result_json(const Vars& v, const BackfillOptions& options,
+                       const BackfillResult& result) {
+  const Totals t = totals_of(result);
+  json apps = json::array();
+  for (const auto& a : result.apps) {
+    apps.push_back(app_json(a));
+  }
+  print_json({{"root", v.root},
+              {"template", options.template_name},
+              {"dry_run", options.dry_run},
+              {"apps", apps},
+              {"summary",
+               {{"apps", result.apps.size()},
+                {"reserved", t.reserved},
+                {"added", t.added},
+                {"replaced", t.replaced},
+                {"kept", t.kept},
+                {"starter_kept", t.starter},
+                {"ports_kept", t.kept_ports},
+                {"ports_changed", t.changed_ports}}}});
+}
+
+void print_summary(const Vars& v, const BackfillOptions& options, const BackfillResult& result) {
+  const Totals t = totals_of(result);
+  const char* would = options.dry_run ? "would be " : "";
+  std::cout << (options.dry_run ? "dry run: " : "") << result.apps.size() << " apps (" << t.reserved
+            << " " << would << "reserved, " << (result.apps.size() - t.reserved) << " already), "
+            << t.added << " files " << would << "added, " << t.replaced << " " << would
+            << "replaced (kept as .berth-orig), " << t.kept << " kept, " << t.starter
+            << " starter files left as they are\n";
+  std::cout << "ports: " << t.kept_ports << " apps kept theirs, " << t.changed_ports
+            << " apps changed\n";
+  if (t.kept == 0) {
+    return;
+  }
+  std::cout << "kept " << t.kept << " files in " << t.kept_apps << " apps (not written by berth, "
+            << "or edited since)"
+            << (v.verbose ? ":"
+                          : "; --verbose lists them, --force "
+                            "replaces them keeping a copy")
+            << '\n';
+  if (v.verbose) {
+    for (const auto& a : result.apps) {
+      for (const auto& [path, why] : a.report.kept) {
+        std::cout << "  " << a.folder << "/" << path << ": " << why << '\n';
+      }
+    }
+  }
+}
+
 }  // namespace
 
 // berth backfill ROOT
 Command add_backfill(CLI::App& app, const Options& o) {
-  struct Vars {
-    std::string root, model_map, parts;
-    std::vector<std::string> apps;
-    BackfillOptions options;
-    bool verbose = false, busy_on = false, busy_off = false;
-  };
   const auto v = std::make_shared<Vars>();
   auto* sub = app.add_subcommand(
       "backfill",
       "Adopt a tree of existing apps (ROOT/<model>/app<N>/): reserve and scaffold around them");
-  sub->add_option("root", v->root, "Folder holding <model>/app<N>/ folders")->required();
-  sub->add_option("--template", v->options.template_name, "Template name or folder")
-      ->capture_default_str();
-  sub->add_option("--model", v->options.models, "Only this model (repeatable)");
-  sub->add_option("--app", v->apps, "Only this app number (repeatable)");
-  sub->add_option("--model-map", v->model_map, "JSON object: folder name -> model name")
-      ->type_name("FILE");
-  sub->add_option("--parts", v->parts,
-                  "Parts every app gets, comma-separated (root and the template's; default: "
-                  "the parts each app has)");
-  sub->add_option("--pool", v->options.pool, "Pool to reserve from (default: apps)");
-  sub->add_flag("--dry-run", v->options.dry_run, "Reserve and write nothing; print what would be");
-  sub->add_flag("--force", v->options.force,
-                "Replace files berth did not write, keeping each as <name>.berth-orig");
-  sub->add_flag("--keep-ports", v->options.keep_ports,
-                "Keep the ports an app's .env or compose file names, when free");
-  sub->add_option("--jobs", v->options.jobs, "Apps written at once (default 1)")
-      ->check(CLI::Range(1, 64));
-  sub->add_flag("--verbose", v->verbose, "List every file added, replaced and kept");
-  add_skip_busy(sub, v->busy_on, v->busy_off);
+  add_options(sub, *v);
   const auto run = [&o, v]() -> int {
-    BackfillOptions options = v->options;
-    for (const auto& a : v->apps) {
-      options.apps.push_back(parse_app(a));
-    }
-    if (!v->parts.empty()) {
-      options.parts.emplace();
-      std::stringstream ss(v->parts);
-      for (std::string part; std::getline(ss, part, ',');) {
-        if (!part.empty()) {
-          options.parts->push_back(part);
-        }
-      }
-    }
-    if (!v->model_map.empty()) {
-      const json map = read_json_file(v->model_map);
-      if (!map.is_object()) {
-        throw usage_error("--model-map " + quote(v->model_map) +
-                          " must hold a JSON object of folder name -> model name");
-      }
-      for (const auto& [folder, model] : map.items()) {
-        if (!model.is_string()) {
-          throw usage_error("--model-map " + quote(v->model_map) + ": folder " + quote(folder) +
-                            " maps to " + json_shown(model) + ", not a model name string");
-        }
-        options.model_map[folder] = model.get<std::string>();
-      }
-    }
+    BackfillOptions options = options_of(*v);
     Store store = open_store(o);  // a dry run previews in a transaction it aborts
     if (skip_busy(store, v->busy_on, v->busy_off)) {
       options.avoid = busy_ports();
@@ -146,79 +251,16 @@ Command add_backfill(CLI::App& app, const Options& o) {
         return;
       }
       if (terminal && !options.dry_run) {
-        // A progress bar: apps done, rate, time left.
-        const double secs =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
-        const double left = rate > 0 ? static_cast<double>(total - done) / rate : 0;
-        const std::size_t width = 30;
-        const std::size_t filled = total ? done * width / total : width;
-        char line[160];
-        std::snprintf(line, sizeof line,
-                      "\rberth: backfill [%s%s] %zu/%zu apps, %.1f apps/s, %.0f s left ",
-                      std::string(filled, '#').c_str(), std::string(width - filled, ' ').c_str(),
-                      done, total, rate, left);
-        std::cerr << line << (done == total ? "\n" : "") << std::flush;
+        print_progress(started, done, total);
       } else {
         print_app_line(std::cout, a, options.dry_run, v->verbose);
       }
     };
     const BackfillResult result = backfill(store, v->root, options, on_app);
-
-    std::size_t reserved = 0, added = 0, replaced = 0, kept = 0, starter = 0, kept_ports = 0,
-                changed_ports = 0, kept_apps = 0;
-    for (const auto& a : result.apps) {
-      reserved += a.result.created;
-      added += a.report.written.size() - a.report.replaced.size();
-      replaced += a.report.replaced.size();
-      kept += a.report.kept.size();
-      kept_apps += !a.report.kept.empty();
-      starter += a.report.started.size();
-      kept_ports += a.ports_kept;
-      changed_ports += !a.ports_kept && !a.port_notes.empty();
-    }
     if (o.json) {
-      json apps = json::array();
-      for (const auto& a : result.apps) {
-        apps.push_back(app_json(a));
-      }
-      print_json({{"root", v->root},
-                  {"template", options.template_name},
-                  {"dry_run", options.dry_run},
-                  {"apps", apps},
-                  {"summary",
-                   {{"apps", result.apps.size()},
-                    {"reserved", reserved},
-                    {"added", added},
-                    {"replaced", replaced},
-                    {"kept", kept},
-                    {"starter_kept", starter},
-                    {"ports_kept", kept_ports},
-                    {"ports_changed", changed_ports}}}});
-      return 0;
-    }
-    const char* would = options.dry_run ? "would be " : "";
-    std::cout << (options.dry_run ? "dry run: " : "") << result.apps.size() << " apps (" << reserved
-              << " " << would << "reserved, " << (result.apps.size() - reserved) << " already), "
-              << added << " files " << would << "added, " << replaced << " " << would
-              << "replaced (kept as .berth-orig), " << kept << " kept, " << starter
-              << " starter files left as they are\n";
-    std::cout << "ports: " << kept_ports << " apps kept theirs, " << changed_ports
-              << " apps changed\n";
-    if (kept > 0) {
-      std::cout << "kept " << kept << " files in " << kept_apps << " apps (not written by berth, "
-                << "or edited since)"
-                << (v->verbose ? ":"
-                               : "; --verbose lists them, --force "
-                                 "replaces them keeping a copy")
-                << '\n';
-      if (v->verbose) {
-        for (const auto& a : result.apps) {
-          for (const auto& [path, why] : a.report.kept) {
-            std::cout << "  " << a.folder << "/" << path << ": " << why << '\n';
-          }
-        }
-      }
+      print_result_json(*v, options, result);
+    } else {
+      print_summary(*v, options, result);
     }
     return 0;
   };
