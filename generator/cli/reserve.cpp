@@ -4,31 +4,60 @@ namespace berth {
 
 using nlohmann::json;
 
-// berth reserve MODEL N | --batch FILE
-Command add_reserve(CLI::App& app, const Options& o) {
-  struct Vars {
-    std::string r_model, r_app, r_pool, r_batch;
-    std::vector<std::string> r_pins, r_extra;
-    bool busy_on = false, busy_off = false;
-  };
-  const auto v = std::make_shared<Vars>();
-  auto* reserve = app.add_subcommand("reserve", "Get or allocate the ports of MODEL app N");
-  reserve->add_option("model", v->r_model, "Model name (any UTF-8, up to 200 bytes)");
-  reserve->add_option("app", v->r_app, "App number, 1 to 1000000");
-  reserve->add_option("--pool", v->r_pool, "Pool to allocate from (default: apps)");
-  reserve->add_option("--port", v->r_pins, "Pin a port: NAME=PORT (repeatable)")
+namespace {
+
+struct ReserveVars {
+  std::string r_model, r_app, r_pool, r_batch;
+  std::vector<std::string> r_pins, r_extra;
+  bool busy_on = false, busy_off = false;
+};
+
+void add_reserve_options(CLI::App* reserve, ReserveVars& v) {
+  reserve->add_option("model", v.r_model, "Model name (any UTF-8, up to 200 bytes)");
+  reserve->add_option("app", v.r_app, "App number, 1 to 1000000");
+  reserve->add_option("--pool", v.r_pool, "Pool to allocate from (default: apps)");
+  reserve->add_option("--port", v.r_pins, "Pin a port: NAME=PORT (repeatable)")
       ->type_name("NAME=PORT");
   reserve
-      ->add_option("--extra", v->r_extra,
+      ->add_option("--extra", v.r_extra,
                    "Also hold a port of this extra pool (nodeport: a Kubernetes NodePort); an "
                    "existing reservation gains it (repeatable)")
       ->type_name("POOL");
   reserve
-      ->add_option("--batch", v->r_batch,
+      ->add_option("--batch", v.r_batch,
                    "Reserve and release the entries of a JSON list, all or "
                    "nothing")
       ->type_name("FILE");
-  add_skip_busy(reserve, v->busy_on, v->busy_off);
+  add_skip_busy(reserve, v.busy_on, v.busy_off);
+}
+
+// --batch FILE: every entry in one transaction.
+int reserve_batch(Store& store, const Options& o, const std::string& file,
+                  const std::set<std::uint16_t>& avoid) {
+  auto ops = parse_batch(file);
+  for (auto& op : ops) {
+    op.request.avoid = avoid;
+  }
+  const auto results = store.apply(ops);
+  if (o.json) {
+    print_json(results_json(results));
+  } else {
+    std::vector<Reservation> list;
+    for (const auto& r : results) {
+      list.push_back(r.reservation);
+    }
+    print_reservations(std::cout, list);
+  }
+  return 0;
+}
+
+}  // namespace
+
+// berth reserve MODEL N | --batch FILE
+Command add_reserve(CLI::App& app, const Options& o) {
+  const auto v = std::make_shared<ReserveVars>();
+  auto* reserve = app.add_subcommand("reserve", "Get or allocate the ports of MODEL app N");
+  add_reserve_options(reserve, *v);
   const auto run = [&o, v, reserve]() -> int {
     Store store = open_store(o);
     const std::set<std::uint16_t> avoid =
@@ -38,21 +67,7 @@ Command add_reserve(CLI::App& app, const Options& o) {
           !v->r_extra.empty()) {
         throw usage_error("--batch FILE takes no MODEL, N, --pool, --port or --extra");
       }
-      auto ops = parse_batch(v->r_batch);
-      for (auto& op : ops) {
-        op.request.avoid = avoid;
-      }
-      const auto results = store.apply(ops);
-      if (o.json) {
-        print_json(results_json(results));
-      } else {
-        std::vector<Reservation> list;
-        for (const auto& r : results) {
-          list.push_back(r.reservation);
-        }
-        print_reservations(std::cout, list);
-      }
-      return 0;
+      return reserve_batch(store, o, v->r_batch, avoid);
     }
     if (reserve->count("model") == 0 || v->r_app.empty()) {
       throw usage_error("reserve needs MODEL and N (or --batch FILE)");

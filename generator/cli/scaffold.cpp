@@ -47,64 +47,70 @@ void print_scaffold(const Options& o, const ScaffoldArgs& a, const std::string& 
   }
 }
 
+struct Vars {
+  std::string sc_template = "react-flask", sc_model, sc_app, sc_out, sc_pool, sc_overlay;
+  std::vector<std::string> sc_sets, sc_pins;
+  bool sc_dry = false, sc_force = false, sc_touch = false, sc_quiet = false;
+  bool busy_on = false, busy_off = false;
+};
+
+void add_options(CLI::App* scaffold, Vars& v) {
+  scaffold->add_option("model", v.sc_model, "Model name")->required();
+  scaffold->add_option("app", v.sc_app, "App number")->required();
+  scaffold->add_option("--template", v.sc_template, "Template name or folder")
+      ->capture_default_str();
+  scaffold->add_option("--out", v.sc_out, "The app folder to write")->required()->type_name("DIR");
+  scaffold->add_option("--set", v.sc_sets, "Set a template variable: KEY=VALUE (repeatable)")
+      ->type_name("KEY=VALUE");
+  scaffold->add_option("--pool", v.sc_pool, "Pool to allocate from (default: apps)");
+  scaffold->add_option("--port", v.sc_pins, "Pin a port: NAME=PORT (repeatable)")
+      ->type_name("NAME=PORT");
+  scaffold->add_option("--overlay", v.sc_overlay, "Copy this folder's files over the rendered ones")
+      ->type_name("DIR");
+  scaffold->add_flag("--dry-run", v.sc_dry, "Show what would be written; change nothing");
+  add_skip_busy(scaffold, v.busy_on, v.busy_off);
+  scaffold->add_flag("--force", v.sc_force,
+                     "Overwrite or remove files berth wrote that were edited");
+  scaffold->add_flag("-q,--quiet", v.sc_quiet, "Print nothing but warnings and errors");
+  scaffold->add_flag("--touch", v.sc_touch,
+                     "Give berth's own files that are already right the current mtime");
+}
+
+// The scaffold's arguments, each checked and naming a bad value.
+ScaffoldArgs args_of(const Vars& v) {
+  ScaffoldArgs args;
+  validate_model(v.sc_model);
+  args.request.key = {v.sc_model, parse_app(v.sc_app)};
+  args.request.pool = v.sc_pool;
+  args.request.pins = parse_pins(v.sc_pins);
+  for (const auto& text : v.sc_sets) {
+    const auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw usage_error("--set " + quote(text) + " is not KEY=VALUE");
+    }
+    args.sets[text.substr(0, eq)] = text.substr(eq + 1);
+  }
+  args.out = v.sc_out;
+  args.overlay = v.sc_overlay;
+  args.dry_run = v.sc_dry;
+  args.force = v.sc_force;
+  args.touch = v.sc_touch;
+  if (v.sc_out.empty()) {
+    throw usage_error("--out is empty; give the app folder");
+  }
+  return args;
+}
+
 }  // namespace
 
 // berth scaffold MODEL N --out DIR
 Command add_scaffold(CLI::App& app, const Options& o) {
-  struct Vars {
-    std::string sc_template = "react-flask", sc_model, sc_app, sc_out, sc_pool, sc_overlay;
-    std::vector<std::string> sc_sets, sc_pins;
-    bool sc_dry = false, sc_force = false, sc_touch = false, sc_quiet = false;
-    bool busy_on = false, busy_off = false;
-  };
   const auto v = std::make_shared<Vars>();
   auto* scaffold =
       app.add_subcommand("scaffold", "Reserve MODEL app N and render a template into --out DIR");
-  scaffold->add_option("model", v->sc_model, "Model name")->required();
-  scaffold->add_option("app", v->sc_app, "App number")->required();
-  scaffold->add_option("--template", v->sc_template, "Template name or folder")
-      ->capture_default_str();
-  scaffold->add_option("--out", v->sc_out, "The app folder to write")->required()->type_name("DIR");
-  scaffold->add_option("--set", v->sc_sets, "Set a template variable: KEY=VALUE (repeatable)")
-      ->type_name("KEY=VALUE");
-  scaffold->add_option("--pool", v->sc_pool, "Pool to allocate from (default: apps)");
-  scaffold->add_option("--port", v->sc_pins, "Pin a port: NAME=PORT (repeatable)")
-      ->type_name("NAME=PORT");
-  scaffold
-      ->add_option("--overlay", v->sc_overlay, "Copy this folder's files over the rendered ones")
-      ->type_name("DIR");
-  scaffold->add_flag("--dry-run", v->sc_dry, "Show what would be written; change nothing");
-  add_skip_busy(scaffold, v->busy_on, v->busy_off);
-  scaffold->add_flag("--force", v->sc_force,
-                     "Overwrite or remove files berth wrote that were edited");
-  scaffold->add_flag("-q,--quiet", v->sc_quiet, "Print nothing but warnings and errors");
-  scaffold->add_flag("--touch", v->sc_touch,
-                     "Give berth's own files that are already right the current mtime");
-  const auto run = [&o, v, scaffold]() -> int {
-    ReserveRequest req;
-    validate_model(v->sc_model);
-    req.key = {v->sc_model, parse_app(v->sc_app)};
-    req.pool = v->sc_pool;
-    req.pins = parse_pins(v->sc_pins);
-    std::map<std::string, std::string> sets;
-    for (const auto& text : v->sc_sets) {
-      const auto eq = text.find('=');
-      if (eq == std::string::npos || eq == 0) {
-        throw usage_error("--set " + quote(text) + " is not KEY=VALUE");
-      }
-      sets[text.substr(0, eq)] = text.substr(eq + 1);
-    }
-    ScaffoldArgs args;
-    args.request = req;
-    args.sets = sets;
-    args.out = v->sc_out;
-    args.overlay = v->sc_overlay;
-    args.dry_run = v->sc_dry;
-    args.force = v->sc_force;
-    args.touch = v->sc_touch;
-    if (v->sc_out.empty()) {
-      throw usage_error("--out is empty; give the app folder");
-    }
+  add_options(scaffold, *v);
+  const auto run = [&o, v]() -> int {
+    ScaffoldArgs args = args_of(*v);
     const Template tmpl = load_template(v->sc_template, template_search_path());
     const auto overlay =
         v->sc_overlay.empty() ? std::vector<OutputFile>{} : read_overlay(v->sc_overlay);
@@ -112,7 +118,7 @@ Command add_scaffold(CLI::App& app, const Options& o) {
     if (skip_busy(store, v->busy_on, v->busy_off)) {
       args.request.avoid = busy_ports();
     }
-    args.request.extra = extra_pools(tmpl, sets);
+    args.request.extra = extra_pools(tmpl, args.sets);
     const ScaffoldOutcome outcome = scaffold_app(store, tmpl, overlay, args);
     if (!args.dry_run) {
       store.record_uses({{args.request.key, {"app", use_path(args.out), 0}}});

@@ -4,6 +4,53 @@ namespace berth {
 
 using nlohmann::json;
 
+namespace {
+
+void print_show_json(const Reservation& r, const AppUses& uses) {
+  json j = to_json(r);
+  j["created"] = uses.created ? json(iso_utc(uses.created)) : json(nullptr);
+  j["uses"] = json::array();
+  for (const auto& u : uses.uses) {
+    json use = to_json(u);
+    std::error_code ec;
+    use["exists"] = std::filesystem::exists(u.path, ec);
+    j["uses"].push_back(use);
+  }
+  print_json(j);
+}
+
+void print_show(const Reservation& r, const AppUses& uses) {
+  std::string ports;
+  for (const auto& p : r.ports) {
+    const bool pinned = std::find(r.pinned.begin(), r.pinned.end(), p.name) != r.pinned.end();
+    ports += (ports.empty() ? "" : ", ") + p.name + " " + std::to_string(p.port) +
+             (pinned ? " (pinned)" : "");
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"model:", r.key.model},
+      {"app:", std::to_string(r.key.app)},
+      {"pool:", r.pool + (r.slot ? " (slot " + std::to_string(*r.slot) + ")" : "")},
+      {"ports:", ports},
+      {"project:", r.project},
+      {"created:", uses.created ? iso_utc(uses.created) : "unknown"}};
+  print_table(std::cout, rows);
+  if (uses.uses.empty()) {
+    std::cout << "uses:     none recorded (scaffold, backfill and the CMake module record them)\n";
+    return;
+  }
+  std::cout << "uses:\n";
+  std::vector<std::vector<std::string>> use_rows;
+  for (const Use& u : uses.uses) {
+    std::error_code ec;
+    const bool exists = std::filesystem::exists(u.path, ec);
+    use_rows.push_back(
+        {"  " + u.kind, u.path, exists ? "exists" : "gone", "seen " + iso_utc(u.seen)});
+  }
+  print_table(std::cout, use_rows);
+}
+
+}  // namespace
+
 // berth show MODEL N
 Command add_show(CLI::App& app, const Options& o) {
   struct Vars {
@@ -22,48 +69,11 @@ Command add_show(CLI::App& app, const Options& o) {
     if (!r) {
       throw usage_error(describe(key) + " is not reserved; see `berth list`");
     }
-    const AppUses uses = store.uses(key);
     if (o.json) {
-      json j = to_json(*r);
-      j["created"] = uses.created ? json(iso_utc(uses.created)) : json(nullptr);
-      j["uses"] = json::array();
-      for (const auto& u : uses.uses) {
-        json use = to_json(u);
-        std::error_code ec;
-        use["exists"] = std::filesystem::exists(u.path, ec);
-        j["uses"].push_back(use);
-      }
-      print_json(j);
-      return 0;
+      print_show_json(*r, store.uses(key));
+    } else {
+      print_show(*r, store.uses(key));
     }
-    std::string ports;
-    for (const auto& p : r->ports) {
-      const bool pinned = std::find(r->pinned.begin(), r->pinned.end(), p.name) != r->pinned.end();
-      ports += (ports.empty() ? "" : ", ") + p.name + " " + std::to_string(p.port) +
-               (pinned ? " (pinned)" : "");
-    }
-    std::vector<std::vector<std::string>> rows = {
-        {"model:", r->key.model},
-        {"app:", std::to_string(r->key.app)},
-        {"pool:", r->pool + (r->slot ? " (slot " + std::to_string(*r->slot) + ")" : "")},
-        {"ports:", ports},
-        {"project:", r->project},
-        {"created:", uses.created ? iso_utc(uses.created) : "unknown"}};
-    print_table(std::cout, rows);
-    if (uses.uses.empty()) {
-      std::cout
-          << "uses:     none recorded (scaffold, backfill and the CMake module record them)\n";
-      return 0;
-    }
-    std::cout << "uses:\n";
-    std::vector<std::vector<std::string>> use_rows;
-    for (const Use& u : uses.uses) {
-      std::error_code ec;
-      const bool exists = std::filesystem::exists(u.path, ec);
-      use_rows.push_back(
-          {"  " + u.kind, u.path, exists ? "exists" : "gone", "seen " + iso_utc(u.seen)});
-    }
-    print_table(std::cout, use_rows);
     return 0;
   };
   return {show, run};

@@ -1,0 +1,88 @@
+#include "generator/host/proxy.hpp"
+
+#include <algorithm>
+
+#include "store/error.hpp"
+
+namespace berth {
+
+namespace {
+
+// Whether a lease id can stand in a URL path as it is (and so in an nginx location).
+bool url_safe(const std::string& id) {
+  return std::all_of(id.begin(), id.end(),
+                     [](char c) {
+                       return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                              (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+                              c == '~';
+                     }) &&
+         id != "." && id != "..";
+}
+
+// The port an app is reached on: the one named `frontend`, else its first.
+std::uint16_t front_port(const Reservation& r) {
+  if (auto p = r.port("frontend")) {
+    return *p;
+  }
+  return r.ports.front().port;
+}
+
+const char k_proxy_headers[] =
+    "    proxy_http_version 1.1;\n"
+    "    proxy_set_header Host $host;\n"
+    "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+    "    proxy_set_header X-Forwarded-Proto $scheme;\n"
+    "    proxy_set_header Upgrade $http_upgrade;\n"
+    "    proxy_set_header Connection $berth_connection_upgrade;\n";
+
+}  // namespace
+
+std::string nginx_http(const std::vector<Reservation>& apps, const std::vector<Lease>& leases,
+                       int listen) {
+  const std::string port = std::to_string(listen);
+  std::string text =
+      "# Written by `berth proxy`: every app by name, every preview by path. Do not edit;\n"
+      "# run `berth proxy` again (it rewrites this file only when it changes).\n"
+      "map $http_upgrade $berth_connection_upgrade {\n"
+      "  default upgrade;\n"
+      "  '' close;\n"
+      "}\n\n";
+  for (const auto& r : apps) {
+    text += "# " + r.project + ": app " + std::to_string(r.key.app) + "\n";
+    text += "server {\n  listen " + port + ";\n  server_name " + r.project + ".localhost;\n";
+    text += "  location / {\n    proxy_pass http://127.0.0.1:" + std::to_string(front_port(r)) +
+            ";\n" + k_proxy_headers + "  }\n}\n\n";
+  }
+  text += "# Previews: /app/preview/<id>/ on every other host name.\n";
+  text += "server {\n  listen " + port + " default_server;\n  server_name _;\n";
+  for (const auto& l : leases) {
+    if (!url_safe(l.id)) {
+      text += "  # lease " + quote(l.id) + " (port " + std::to_string(l.port) +
+              "): its id cannot stand in a URL path\n";
+      continue;
+    }
+    text += "  location /app/preview/" + l.id +
+            "/ {\n    proxy_pass http://127.0.0.1:" + std::to_string(l.port) + "/;\n" +
+            k_proxy_headers + "  }\n";
+  }
+  text += "  location / {\n    return 404;\n  }\n}\n";
+  return text;
+}
+
+std::string nginx_standalone(const std::string& http) {
+  std::string indented;
+  for (std::size_t i = 0, n; i < http.size(); i = n + 1) {
+    n = http.find('\n', i);
+    const std::string line = http.substr(i, n - i);
+    indented += (line.empty() ? "" : "  ") + line + "\n";
+  }
+  return "# Written by `berth proxy --standalone`; run: nginx -p DIR -c FILE\n"
+         "worker_processes 1;\npid nginx.pid;\nerror_log stderr;\n\nevents {\n"
+         "  worker_connections 1024;\n}\n\nhttp {\n  access_log off;\n"
+         "  client_body_temp_path tmp/body;\n  proxy_temp_path tmp/proxy;\n"
+         "  fastcgi_temp_path tmp/fastcgi;\n  uwsgi_temp_path tmp/uwsgi;\n"
+         "  scgi_temp_path tmp/scgi;\n\n" +
+         indented + "}\n";
+}
+
+}  // namespace berth
