@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include <lmdb++.h>
 
@@ -64,6 +66,17 @@ void Txn::put(Db db, std::string_view key, std::string_view value) {
 bool Txn::del(Db db, std::string_view key) {
   MDB_val k = as_val(key);
   return lmdb::dbi_del(m_txn, m_dbis[static_cast<int>(db)], &k, nullptr);
+}
+
+void Txn::del_prefix(Db db, std::string_view prefix) {
+  std::vector<std::string> keys;  // read first: no cursor while deleting
+  scan(db, prefix, prefix, [&](std::string_view k, std::string_view) {
+    keys.emplace_back(k);
+    return true;
+  });
+  for (const auto& k : keys) {
+    del(db, k);
+  }
 }
 
 void Txn::scan(Db db, std::string_view prefix, std::string_view from,

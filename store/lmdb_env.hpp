@@ -33,6 +33,8 @@ class Txn {
   void put(Db db, std::string_view key, std::string_view value);
   // Returns whether the key was there.
   bool del(Db db, std::string_view key);
+  // Deletes every entry whose key starts with `prefix`.
+  void del_prefix(Db db, std::string_view prefix);
   // Calls fn(key, value) for each entry whose key starts with `prefix`, from the first key >=
   // `from` (which should itself start with `prefix`), in key order, until fn returns false.
   // The views are valid only during the call.

@@ -114,15 +114,7 @@ Reservation State::release(const AppKey& key) {
     m_txn.del(Db::slots, slot_key(r->pool, *r->slot));
     free_slot(r->pool, *r->slot);
   }
-  std::vector<std::string> uses;
-  const std::string prefix = app_key(key);
-  m_txn.scan(Db::uses, prefix, prefix, [&](std::string_view k, std::string_view) {
-    uses.emplace_back(k);
-    return true;
-  });
-  for (const auto& k : uses) {
-    m_txn.del(Db::uses, k);
-  }
+  m_txn.del_prefix(Db::uses, app_key(key));
   return *r;
 }
 

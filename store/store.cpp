@@ -361,15 +361,7 @@ void Store::remove_pool(const std::string& name) {
     }
     t.del(Db::pools, name);
     t.del(Db::meta, meta_high(name));
-    std::vector<std::string> holes;
-    const std::string prefix = slot_prefix(name);
-    t.scan(Db::holes, prefix, prefix, [&](std::string_view k, std::string_view) {
-      holes.emplace_back(k);
-      return true;
-    });
-    for (const auto& k : holes) {
-      t.del(Db::holes, k);
-    }
+    t.del_prefix(Db::holes, slot_prefix(name));
     return true;
   });
 }
