@@ -18,4 +18,6 @@ bash bench/host_bench.sh build-bench/generator/berth 5
 echo
 bash bench/prune_bench.sh build-bench/generator/berth 5
 echo
+bash bench/render_bench.sh build-bench/generator/berth 1 3
+echo
 bash bench/cmake_bench.sh build-bench/generator/berth "100 1000 5000" 3

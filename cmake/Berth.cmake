@@ -46,7 +46,10 @@ scaffolds are written by ``cmake --build``.
     The store pool to allocate from. Default: the store's ``apps`` pool.
   ``TARGET``
     The name of the app's target (built by ``all``). Default:
-    ``berth_<model folder>_app<n>``, with characters CMake does not allow turned into ``_``.
+    ``berth_<model folder>_app<n>``, with characters CMake does not allow turned into ``_``;
+    when that is longer than 100 characters (a long model name), the folder is cut to its first
+    70 characters followed by ``_`` and the first 8 hex digits of the model's SHA-1:
+    ``berth_<cut>_<hash>_app<n>``, the same on every configure.
 
   At the end of configure (``cmake_language(DEFER)``), every declared app is reserved by one
   ``berth plan`` run in one store transaction, all or nothing. Configure then fails, naming
@@ -176,7 +179,7 @@ function(add_generated_app model n)
   else()
     set(extra "")
     set(out "${CMAKE_BINARY_DIR}/apps/${folder}/app${n}")
-    set(target "berth_${folder}_app${n}")  # the folder holds only characters targets allow
+    _berth_default_target()
   endif()
   # The entry, as JSON; the declaring file lets berth find the line (CMake does not tell a
   # function its caller's).
@@ -190,6 +193,20 @@ function(add_generated_app model n)
   endif()
   set_property(GLOBAL APPEND_STRING PROPERTY _BERTH_ENTRIES ",\n ${entry}")
 endfunction()
+
+# A default target name past 100 characters (a long model name) is cut, and keeps a hash of the
+# whole model so that two long names stay apart: berth_<first 70 of the folder>_<8 hex>_app<n>.
+# CMake builds a folder per target named after it, and names of 255 bytes are the limit.
+macro(_berth_default_target)
+  set(target "berth_${folder}_app${n}")  # the folder holds only characters targets allow
+  string(LENGTH "${target}" length)
+  if(length GREATER 100)
+    string(SHA1 hash "${model}")
+    string(SUBSTRING "${hash}" 0 8 hash)
+    string(SUBSTRING "${folder}" 0 70 cut)
+    set(target "berth_${cut}_${hash}_app${n}")
+  endif()
+endmacro()
 
 # The detailed refusal of a model name or app number (from add_generated_app).
 macro(_berth_bad_name)
@@ -209,7 +226,7 @@ endmacro()
 macro(_berth_keywords)
   set(extra "")
   set(out "${CMAKE_BINARY_DIR}/apps/${folder}/app${n}")
-  set(target "berth_${folder}_app${n}")
+  _berth_default_target()
   cmake_parse_arguments(PARSE_ARGV 2 arg "" "TEMPLATE;OUTPUT_DIR;SOURCES;POOL;TARGET" "PORTS;VARS")
   if(arg_UNPARSED_ARGUMENTS)
     list(JOIN arg_UNPARSED_ARGUMENTS " " extra)

@@ -1,6 +1,7 @@
 #include "store/store.hpp"
 
 #include <functional>
+#include <set>
 
 #include "store/keys.hpp"
 #include "store/lmdb_env.hpp"
@@ -26,9 +27,10 @@ class Checker {
   Checker(const Txn& t, State& state) : m_t(t), m_state(state) {}
 
   std::vector<std::string> run() {
+    meta();
     read_records();
     for (const auto& r : m_records) {
-      reservation(r);
+      guarded("apps", [&] { reservation(r); });
     }
     ports_index();
     names_index();
@@ -58,6 +60,17 @@ class Checker {
       bad(std::string("index ") + db + ": " + e.what());
     }
     return true;
+  }
+
+  // The meta records besides pools and excluded ports (which State read): the settings are a
+  // JSON object.
+  void meta() {
+    if (const auto settings = m_t.get(Db::meta, k_meta_settings)) {
+      const json j = json::parse(*settings, nullptr, false);
+      if (!j.is_object()) {
+        bad("store's settings record (berth config) is not a JSON object");
+      }
+    }
   }
 
   // Each record on its own, so one malformed record is a finding, not the end of the check.
@@ -160,6 +173,14 @@ class Checker {
     const Pool& pool = pit->second;
     for (std::size_t i = 0; i < r.ports.size(); ++i) {
       port(r, pool, i);
+    }
+    std::set<std::string> names;
+    for (const auto& p : r.ports) {
+      if (!names.insert(p.name).second) {
+        bad(who + ": holds two ports named " + quote(p.name) +
+            " (its own pool's and an extra pool's, or two extra pools'); release it and reserve "
+            "it again");
+      }
     }
     const std::size_t own = r.ports.size() - r.extra.size();
     if (own != pool.ports.size()) {

@@ -1,5 +1,8 @@
 #include "store/json_read.hpp"
 
+#include <optional>
+#include <set>
+
 #include <algorithm>
 #include <climits>
 
@@ -122,6 +125,34 @@ std::map<std::string, std::string> JsonFields::string_map(const char* key) const
     out[k] = v.get<std::string>();
   }
   return out;
+}
+
+nlohmann::json parse_json(const std::string& text, const std::string& what) {
+  using json = nlohmann::json;
+  std::vector<std::set<std::string>> objects;  // the keys seen in each open object
+  std::optional<std::string> twice;
+  const json::parser_callback_t track = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) {
+      objects.emplace_back();
+    } else if (event == json::parse_event_t::object_end && !objects.empty()) {
+      objects.pop_back();
+    } else if (event == json::parse_event_t::key && !twice && !objects.empty() &&
+               !objects.back().insert(parsed.get<std::string>()).second) {
+      twice = parsed.get<std::string>();
+    }
+    return true;
+  };
+  json doc;
+  try {
+    doc = json::parse(text, track);
+  } catch (const json::parse_error& e) {
+    throw usage_error(what + " is not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  }
+  if (twice) {
+    throw usage_error(what + ": key " + quote(*twice) +
+                      " appears twice in one object; give each key once");
+  }
+  return doc;
 }
 
 }  // namespace berth

@@ -57,4 +57,8 @@ long long json_integer(const nlohmann::json& value, long long min, long long max
 // A JSON value, shortened for messages.
 std::string json_shown(const nlohmann::json& value);
 
+// Parses JSON text as every file berth reads is parsed: a syntax error or a key given twice in
+// one object (which JSON readers disagree on) is a usage error naming `what` and the place.
+nlohmann::json parse_json(const std::string& text, const std::string& what);
+
 }  // namespace berth

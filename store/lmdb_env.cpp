@@ -1,9 +1,12 @@
 #include "store/lmdb_env.hpp"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -103,12 +106,115 @@ std::size_t Txn::count(Db db) const {
   return st.ms_entries;
 }
 
+namespace {
+
+// LMDB's own consistency checks fail only on a damaged data file. It would abort() after this
+// callback; berth says what happened and how to get back instead, and exits (continuing is not
+// safe: the page it was reading is not what LMDB expects).
+void on_lmdb_assert(MDB_env* env, const char* msg) {
+  const char* path = nullptr;
+  mdb_env_get_path(env, &path);
+  const std::string dir = path ? path : "?";
+  std::fprintf(stderr,
+               "berth: error: store %s is damaged (LMDB: %s); nothing more was read or written. "
+               "Restore it from a `berth export` (berth --store NEW import FILE), or save what "
+               "can still be read with `mdb_dump -a %s` (lmdb-utils) before moving it away\n",
+               quote(dir).c_str(), msg ? msg : "?", dir.c_str());
+  std::fflush(stderr);
+  std::_Exit(static_cast<int>(ErrorKind::runtime));
+}
+
+// LMDB trusts the pages it maps: a damaged page can also send it past the map, a SIGSEGV or
+// SIGBUS rather than an assertion. While berth is inside a store transaction, such a signal is
+// reported as a damaged store (the message is written beforehand: a signal handler may only
+// write and exit); elsewhere it stays a crash, so berth's own bugs are not blamed on the store.
+volatile std::sig_atomic_t g_in_store = 0;
+char g_damaged_message[1024] = "berth: error: the store is damaged\n";
+
+extern "C" void on_store_signal(int sig) {
+  if (g_in_store) {
+    const ssize_t n = ::write(STDERR_FILENO, g_damaged_message, std::strlen(g_damaged_message));
+    (void)n;
+    std::_Exit(static_cast<int>(ErrorKind::runtime));
+  }
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+void guard_store_signals(const std::filesystem::path& dir) {
+  std::snprintf(g_damaged_message, sizeof g_damaged_message,
+                "berth: error: store %s is damaged: reading it crashed on a page that is not "
+                "what LMDB expects; nothing more was read or written. Restore it from a `berth "
+                "export` (berth --store NEW import FILE), or save what can still be read with "
+                "`mdb_dump -a` (lmdb-utils) before moving it away\n",
+                quote(dir.string()).c_str());
+  struct sigaction action {};
+  action.sa_handler = on_store_signal;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGSEGV, &action, nullptr);
+  ::sigaction(SIGBUS, &action, nullptr);
+}
+
+// While alive, a crash is the store's.
+struct InStore {
+  InStore() { g_in_store = 1; }
+  ~InStore() { g_in_store = 0; }
+  InStore(const InStore&) = delete;
+  InStore& operator=(const InStore&) = delete;
+};
+
+// A key of the main database that is not one of berth's named databases: the folder holds an
+// LMDB environment something else wrote.
+std::optional<std::string> foreign_key(MDB_txn* txn) {
+  MDB_dbi main = 0;
+  if (mdb_dbi_open(txn, nullptr, 0, &main) != 0) {
+    return std::nullopt;
+  }
+  MDB_cursor* cursor = nullptr;
+  if (mdb_cursor_open(txn, main, &cursor) != 0) {
+    return std::nullopt;
+  }
+  std::optional<std::string> out;
+  MDB_val k{}, v{};
+  for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0 && !out;
+       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    const std::string key(static_cast<const char*>(k.mv_data), k.mv_size);
+    const auto* end = k_db_names + static_cast<int>(Db::count_);
+    if (std::find_if(k_db_names, end, [&](const char* n) { return key == n; }) == end) {
+      out = key;
+    }
+  }
+  mdb_cursor_close(cursor);
+  return out;
+}
+
+}  // namespace
+
 void Env::open_env(std::size_t initial_map_size, bool read_only) {
   lmdb::env_create(&m_env);
+  mdb_env_set_assert(m_env, &on_lmdb_assert);
   lmdb::env_set_max_dbs(m_env, static_cast<MDB_dbi>(Db::count_));
   lmdb::env_set_mapsize(m_env, initial_map_size);
   lmdb::env_open(m_env, m_dir.c_str(), MDB_NOTLS | (read_only ? MDB_RDONLY : 0), 0644);
   m_read_only = read_only;
+}
+
+// A store that cannot be written (a read-only mount, a folder of another user's) is opened
+// read-only when it exists: every reading command works, and a write says why it cannot.
+void Env::open_read_write_or_not(std::size_t initial_map_size, bool read_only) {
+  try {
+    open_env(initial_map_size, read_only);
+  } catch (const lmdb::error& e) {
+    std::error_code ec;
+    if (read_only || (e.code() != EROFS && e.code() != EACCES) ||
+        !std::filesystem::is_regular_file(m_dir / "data.mdb", ec)) {
+      throw;
+    }
+    mdb_env_close(m_env);
+    m_env = nullptr;
+    open_env(initial_map_size, true);
+    m_read_only_reason = std::strerror(e.code());
+  }
 }
 
 // LMDB maps the data file: pages past its end fault with SIGBUS. Refuse a file shorter than the
@@ -145,6 +251,12 @@ void Env::open_databases(std::size_t initial_map_size) {
     }
     if (exist) {
       txn.commit();
+    } else if (const auto key = foreign_key(txn.handle())) {
+      throw runtime_error("store " + quote(m_dir.string()) +
+                          " holds an LMDB database that berth did not write (its main database "
+                          "names " +
+                          quote(*key) +
+                          "); nothing was changed. Give berth a folder of its own (--store)");
     }
   }
   if (exist) {
@@ -180,8 +292,10 @@ Env::Env(const std::filesystem::path& dir, std::size_t initial_map_size, bool re
   if (std::filesystem::exists(data, ec) && !std::filesystem::is_regular_file(data, ec)) {
     throw runtime_error("store " + quote(dir.string()) + ": data.mdb is not a regular file");
   }
+  guard_store_signals(dir);
+  const InStore in_store;
   try {
-    open_env(initial_map_size, read_only);
+    open_read_write_or_not(initial_map_size, read_only);
     check_length();
     int dead = 0;
     mdb_reader_check(m_env, &dead);  // clear reader slots left by killed processes
@@ -207,6 +321,19 @@ Env::~Env() {
 }
 
 void Env::fail(const std::string& action, const std::exception& e) const {
+  // A write that failed on a full disk reaches LMDB as ENOSPC or, from a short write, EIO: say
+  // what happened rather than "Input/output error".
+  const auto* lmdb_error = dynamic_cast<const lmdb::error*>(&e);
+  struct statvfs fs_stat;
+  if (lmdb_error && (lmdb_error->code() == ENOSPC || lmdb_error->code() == EIO) &&
+      ::statvfs(m_dir.c_str(), &fs_stat) == 0 &&
+      static_cast<std::uint64_t>(fs_stat.f_bavail) * fs_stat.f_frsize < (4u << 20)) {
+    throw runtime_error(
+        action + ": the disk that holds it is full (" +
+        std::to_string(static_cast<std::uint64_t>(fs_stat.f_bavail) * fs_stat.f_frsize) +
+        " bytes free); nothing was committed. Free some space and run the "
+        "command again");
+  }
   throw runtime_error(action + ": " + e.what());
 }
 
@@ -231,6 +358,7 @@ std::size_t Env::map_size() const {
 }
 
 void Env::run_read(const std::function<void(const Txn&)>& fn) const {
+  const InStore in_store;
   for (;;) {
     try {
       lmdb::txn txn = lmdb::txn::begin(m_env, nullptr, MDB_RDONLY);
@@ -278,6 +406,12 @@ void Env::cover_pages() {
 }
 
 void Env::run_write(const std::function<void(Txn&)>& fn, bool commit) {
+  if (m_read_only) {
+    throw runtime_error("store " + quote(m_dir.string()) + " is open read-only" +
+                        (m_read_only_reason.empty() ? "" : " (" + m_read_only_reason + ")") +
+                        ": this command needs to write it");
+  }
+  const InStore in_store;
   for (;;) {
     try {
       SafeTxn txn(lmdb::txn::begin(m_env));

@@ -97,6 +97,7 @@ class Env {
   // The constructor's steps: open the environment, refuse a truncated data file, open (or on a
   // store from an older berth, create) the named databases.
   void open_env(std::size_t initial_map_size, bool read_only);
+  void open_read_write_or_not(std::size_t initial_map_size, bool read_only);
   void check_length() const;
   void open_databases(std::size_t initial_map_size);
   [[noreturn]] void fail(const std::string& action, const std::exception& e) const;
@@ -107,6 +108,7 @@ class Env {
   bool m_stall_before_commit = false;
   bool m_stall_in_read = false;
   bool m_read_only = false;
+  std::string m_read_only_reason;  // why a store opened for writing could only be read
   std::size_t m_stale_readers = 0;
 };
 

@@ -12,23 +12,44 @@ namespace berth {
 using nlohmann::json;
 using namespace keys;
 
+Pool read_pool_record(std::string_view key, std::string_view value) {
+  const std::string where = "store pool record " + quote(std::string(key));
+  const json j = json::parse(value.begin(), value.end(), nullptr, false);
+  Pool p = pool_from_json(j, where, ErrorKind::runtime);
+  // The same rules `pool set` applies (ranges, names, one range for a lease or extra pool):
+  // allocation never meets a pool it cannot work with.
+  try {
+    validate_pool(p, true);
+  } catch (const Error& e) {
+    throw runtime_error(where + " is damaged: " + e.what());
+  }
+  if (p.name != key) {
+    throw runtime_error(where + " is damaged: it names pool " + quote(p.name));
+  }
+  return p;
+}
+
+std::set<std::uint16_t> read_excluded_record(std::string_view value) {
+  const json j = json::parse(value.begin(), value.end(), nullptr, false);
+  if (!j.is_array()) {
+    throw runtime_error("store's excluded ports record is not a JSON list");
+  }
+  std::set<std::uint16_t> out;
+  for (const auto& p : j) {
+    out.insert(static_cast<std::uint16_t>(
+        json_integer(p, 1, 65535, "port", "store's excluded ports", ErrorKind::runtime)));
+  }
+  return out;
+}
+
 State::State(const Txn& txn) : m_txn(const_cast<Txn&>(txn)) {
   m_txn.scan(Db::pools, "", "", [&](std::string_view k, std::string_view v) {
-    const std::string where = "store pool record " + quote(std::string(k));
-    const json j = json::parse(v.begin(), v.end(), nullptr, false);
-    Pool p = pool_from_json(j, where, ErrorKind::runtime);
+    Pool p = read_pool_record(k, v);
     m_pools.emplace(p.name, std::move(p));
     return true;
   });
   if (auto ex = m_txn.get(Db::meta, k_meta_excluded)) {
-    const json j = json::parse(*ex, nullptr, false);
-    if (!j.is_array()) {
-      throw runtime_error("store's excluded ports record is not a JSON list");
-    }
-    for (const auto& p : j) {
-      m_excluded.insert(static_cast<std::uint16_t>(
-          json_integer(p, 1, 65535, "port", "store's excluded ports", ErrorKind::runtime)));
-    }
+    m_excluded = read_excluded_record(*ex);
   }
 }
 

@@ -14,6 +14,12 @@
 
 namespace berth {
 
+// A pool record as the store holds it (key: its name), read and checked as `pool set` checks a
+// pool; a runtime error names a damaged one.
+Pool read_pool_record(std::string_view key, std::string_view value);
+// The excluded ports record: a JSON list of ports.
+std::set<std::uint16_t> read_excluded_record(std::string_view value);
+
 // The store's logic on one transaction: allocation, pins, names, slots and holes, extra pools,
 // pool changes and leases. Internal to store/; the Store facade (store.hpp) runs it inside LMDB
 // transactions. Pools and excluded ports are read once per transaction. Defined by concern:
@@ -91,6 +97,10 @@ class State {
     std::vector<bool> pinned;
     std::set<std::uint16_t> seen;  // every pinned port
   };
+  // Throws unless the request names each extra pool once and every extra port name differs
+  // from `own` (the app's port names) and from each other.
+  void check_extra_names(const Reservation& r, const std::vector<std::string>& own,
+                         const ReserveRequest& req);
   Reservation gain_extra(Reservation existing, const ReserveRequest& req);
   const Pool& own_pool(const ReserveRequest& req) const;
   Pins check_pins(const Pool& pool, const ReserveRequest& req);
@@ -138,6 +148,9 @@ class State {
 
   // The lowest port of a lease pool that nothing holds and that is not excluded.
   std::optional<std::uint16_t> free_lease_port(const Pool& pool) const;
+
+  // The leases (of `pool`, if given) that may be reclaimed at `now`, oldest activity first.
+  std::vector<Lease> reclaimable(const std::optional<std::string>& pool, std::int64_t now) const;
 
   // Frees the leases (of `pool`, if given) that may be reclaimed at `now`, oldest activity
   // first; returns them.

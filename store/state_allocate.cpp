@@ -45,7 +45,14 @@ std::uint32_t State::allocate_slot(const Pool& pool, const std::vector<std::size
     return *found;
   }
   const std::uint32_t cap = pool.capacity();
-  for (std::uint32_t s = high(pool.name); s < cap; ++s) {
+  const std::uint32_t mark = high(pool.name);
+  if (mark > cap) {
+    throw runtime_error("store's high-water mark of pool " + quote(pool.name) + " (" +
+                        std::to_string(mark) + ") is beyond its " + std::to_string(cap) +
+                        " slots: the store is damaged; `berth check` lists what else is wrong, "
+                        "and a `berth export` imported into a new store rebuilds it");
+  }
+  for (std::uint32_t s = mark; s < cap; ++s) {
     if (usable(pool, roles, s, taken)) {
       take_slot(pool.name, s);
       return s;
@@ -246,11 +253,38 @@ void State::place(Reservation& r, const Pool& pool, Pins& pins, const ReserveReq
   }
 }
 
+void State::check_extra_names(const Reservation& r, const std::vector<std::string>& own,
+                              const ReserveRequest& req) {
+  std::set<std::string> names(own.begin(), own.end());
+  std::set<std::string> asked;
+  for (const auto& name : req.extra) {
+    if (!asked.insert(name).second) {
+      throw usage_error("--extra " + quote(name) + " is given twice for " + describe(r.key) +
+                        "; an app holds one port of each extra pool");
+    }
+  }
+  for (const auto& name : missing_extra(r, req)) {
+    const std::string& port = extra_pool(name).ports[0].name;
+    if (!names.insert(port).second) {
+      throw usage_error("extra pool " + quote(name) + " names its port " + quote(port) +
+                        ", which " + describe(r.key) +
+                        " already has (from its own pool or another extra pool); an app's port "
+                        "names must differ: rename the range (berth pool set " +
+                        name + " --extra --range OTHER=FIRST-LAST)");
+    }
+  }
+}
+
 ReserveResult State::reserve(const ReserveRequest& req) {
   validate_model(req.key.model);
   validate_app(req.key.app);
   if (auto existing = load(req.key)) {
     check_compatible(*existing, req);
+    std::vector<std::string> held;
+    for (const auto& p : existing->ports) {
+      held.push_back(p.name);
+    }
+    check_extra_names(*existing, held, req);
     if (missing_extra(*existing, req).empty()) {
       return {std::move(*existing), false};
     }
@@ -260,10 +294,15 @@ ReserveResult State::reserve(const ReserveRequest& req) {
   const Pool& pool = own_pool(req);
   // Every check comes before the first write, so a refused request leaves the transaction
   // as it found it (import relies on this to report every conflict).
-  Pins pins = check_pins(pool, req);
   Reservation r;
   r.key = req.key;
   r.pool = pool.name;
+  std::vector<std::string> own;
+  for (const auto& range : pool.ports) {
+    own.push_back(range.name);
+  }
+  check_extra_names(r, own, req);
+  Pins pins = check_pins(pool, req);
   r.project = project_name(req);
   // Extra ports are chosen (and checked) before the slot, which is the first write.
   std::set<std::uint16_t> extra_taken = pins.seen;

@@ -76,7 +76,8 @@ std::optional<std::uint16_t> State::free_lease_port(const Pool& pool) const {
 
 // Frees the leases (of `pool`, if given) that may be reclaimed at `now`, oldest activity
 // first; returns them.
-std::vector<Lease> State::expire(const std::optional<std::string>& pool, std::int64_t now) {
+std::vector<Lease> State::reclaimable(const std::optional<std::string>& pool,
+                                      std::int64_t now) const {
   std::vector<Lease> gone;
   for (const auto& l : leases(pool)) {
     if (l.reclaimable(now)) {
@@ -85,6 +86,11 @@ std::vector<Lease> State::expire(const std::optional<std::string>& pool, std::in
   }
   std::stable_sort(gone.begin(), gone.end(),
                    [](const Lease& a, const Lease& b) { return a.last_active < b.last_active; });
+  return gone;
+}
+
+std::vector<Lease> State::expire(const std::optional<std::string>& pool, std::int64_t now) {
+  const std::vector<Lease> gone = reclaimable(pool, now);
   for (const auto& l : gone) {
     drop_lease(l);
   }

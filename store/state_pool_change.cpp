@@ -25,10 +25,35 @@ void check_overlaps(const Pool& pool, const std::map<std::string, Pool>& pools) 
     for (const auto& a : pool.ports) {
       for (const auto& b : other.ports) {
         if (a.first <= b.last && b.first <= a.last) {
-          throw usage_error("pool " + quote(pool.name) + ": range " + a.name + "=" +
-                            std::to_string(a.first) + "-" + std::to_string(a.last) +
-                            " overlaps pool " + quote(name) + "'s range " + b.name + "=" +
-                            std::to_string(b.first) + "-" + std::to_string(b.last));
+          throw conflict_error("pool " + quote(pool.name) + ": range " + a.name + "=" +
+                               std::to_string(a.first) + "-" + std::to_string(a.last) +
+                               " overlaps pool " + quote(name) + "'s range " + b.name + "=" +
+                               std::to_string(b.first) + "-" + std::to_string(b.last));
+        }
+      }
+    }
+  }
+}
+
+// An app's port names must differ across its own pool and its extra pools: an extra pool's
+// range name may not be a port name of an apps pool or of another extra pool (lease pools hold
+// no app ports).
+void check_port_names(const Pool& pool, const std::map<std::string, Pool>& pools) {
+  if (pool.lease) {
+    return;
+  }
+  for (const auto& [name, other] : pools) {
+    if (name == pool.name || other.lease || (!pool.extra && !other.extra)) {
+      continue;  // two apps pools never meet in one app
+    }
+    for (const auto& a : pool.ports) {
+      for (const auto& b : other.ports) {
+        if (a.name == b.name) {
+          throw conflict_error("pool " + quote(pool.name) + ": port name " + quote(a.name) +
+                               " is already a port name of " +
+                               (other.extra ? "extra pool " : "pool ") + quote(name) +
+                               "; an app holds its own pool's ports and one port of each extra "
+                               "pool, so their names must differ: choose another name");
         }
       }
     }
@@ -97,6 +122,7 @@ void strand_app(const Reservation& r, const Pool& pool, std::vector<std::string>
 void State::check_pool_change(const Pool& pool, bool allow_ephemeral) const {
   validate_pool(pool, allow_ephemeral);
   check_overlaps(pool, m_pools);
+  check_port_names(pool, m_pools);
   if (!m_pools.count(pool.name)) {
     return;
   }

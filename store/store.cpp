@@ -144,7 +144,12 @@ Store::~Store() = default;
 Store::Store(Store&&) noexcept = default;
 
 std::filesystem::path Store::default_dir() {
-  if (const char* s = std::getenv("BERTH_STORE"); s && *s) {
+  if (const char* s = std::getenv("BERTH_STORE")) {
+    if (!*s) {
+      throw usage_error(
+          "$BERTH_STORE is set but empty; give it the store folder, or unset it to use the "
+          "default store");
+    }
     return s;
   }
   if (const char* s = std::getenv("XDG_STATE_HOME"); s && *s) {
@@ -172,12 +177,17 @@ Pool Store::default_lease_pool() {
 
 std::int64_t Store::now() {
   if (const char* s = std::getenv("BERTH_NOW"); s && *s) {
-    char* end = nullptr;
-    const long long v = std::strtoll(s, &end, 10);
-    if (*end != '\0' || v < 0) {
-      throw usage_error("BERTH_NOW " + quote(s) + " is not a time in Unix seconds");
+    // Digits only, and no later than 9999-12-31: a lease's expiry (the time plus a TTL of at
+    // most 999,999,999 weeks) then never overflows.
+    constexpr long long k_last = 253402300799;
+    const std::string text = s;
+    const bool digits =
+        text.size() <= 12 && text.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || std::stoll(text) > k_last) {
+      throw usage_error("BERTH_NOW " + quote(text) +
+                        " is not a time in Unix seconds from 0 to 253402300799 (9999-12-31)");
     }
-    return v;
+    return std::stoll(text);
   }
   return static_cast<std::int64_t>(std::time(nullptr));
 }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -131,10 +132,16 @@ class Store {
   // reopened for writing only then). Apps no longer reserved are skipped. Returns how many
   // uses were written.
   std::size_t record_uses(const std::vector<std::pair<AppKey, Use>>& uses);
+  // Reserves as reserve() does and records `use` (when new or a day old) in the same write
+  // transaction, even for an app that exists: whoever writes the app's folder after this call
+  // is ordered against prune(), which looks at the folder again inside its own transaction.
+  ReserveResult reserve_in_use(const ReserveRequest& request, const Use& use);
   // In one transaction: releases each app of `apps` whose uses are still exactly those given
-  // (one that recorded a use meanwhile is kept, into `kept`), and with `leases` frees every
-  // expired lease. With `dry_run` nothing changes.
-  PruneResult prune(const std::map<AppKey, AppUses>& apps, bool leases, bool dry_run);
+  // and for which `still_unused` (asked inside the transaction, holding the writer lock) says
+  // yes; any other is kept, into `kept`. With `leases` it frees every expired lease. With
+  // `dry_run` nothing changes (and a read-only store does).
+  PruneResult prune(const std::map<AppKey, AppUses>& apps, bool leases, bool dry_run,
+                    const std::function<bool(const AppUses&)>& still_unused);
 
   // Verifies every invariant; returns one line per problem found (empty: healthy).
   std::vector<std::string> check() const;

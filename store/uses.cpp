@@ -48,6 +48,33 @@ std::map<AppKey, AppUses> Store::all_uses(const std::optional<std::string>& mode
   });
 }
 
+namespace {
+
+// Whether a use of a reserved app is missing or a day old (and so worth a write).
+bool use_needed(const Txn& t, const AppKey& key, const Use& use, std::int64_t now) {
+  if (!t.has(Db::apps, app_key(key))) {
+    return false;  // released meanwhile: nothing to record
+  }
+  const auto v = t.get(Db::uses, use_key(key, use.kind, use.path));
+  return !v ||
+         decode_time("seen", *v, "store use record of " + describe(key)) + k_refresh_seconds <= now;
+}
+
+}  // namespace
+
+ReserveResult Store::reserve_in_use(const ReserveRequest& request, const Use& use) {
+  validate_model(request.key.model);
+  validate_app(request.key.app);
+  const std::int64_t t_now = now();
+  return m_env->write([&](Txn& t) {
+    ReserveResult result = State(t).reserve(request);
+    if (use_needed(t, request.key, use, t_now)) {
+      t.put(Db::uses, use_key(request.key, use.kind, use.path), encode_time("seen", t_now));
+    }
+    return result;
+  });
+}
+
 std::size_t Store::record_uses(const std::vector<std::pair<AppKey, Use>>& uses) {
   if (uses.empty()) {
     return 0;
@@ -57,13 +84,7 @@ std::size_t Store::record_uses(const std::vector<std::pair<AppKey, Use>>& uses) 
   const auto needed = [&](const Txn& t) {
     std::vector<std::pair<AppKey, Use>> out;
     for (const auto& [key, use] : uses) {
-      if (!t.has(Db::apps, app_key(key))) {
-        continue;  // released meanwhile: nothing to record
-      }
-      const auto v = t.get(Db::uses, use_key(key, use.kind, use.path));
-      if (!v ||
-          decode_time("seen", *v, "store use record of " + describe(key)) + k_refresh_seconds <=
-              t_now) {
+      if (use_needed(t, key, use, t_now)) {
         out.emplace_back(key, use);
       }
     }
@@ -87,28 +108,49 @@ std::size_t Store::record_uses(const std::vector<std::pair<AppKey, Use>>& uses) 
   });
 }
 
-PruneResult Store::prune(const std::map<AppKey, AppUses>& apps, bool leases, bool dry_run) {
+PruneResult Store::prune(const std::map<AppKey, AppUses>& apps, bool leases, bool dry_run,
+                         const std::function<bool(const AppUses&)>& still_unused) {
   const std::int64_t t_now = now();
-  const auto fn = [&](Txn& t) {
-    State state(t);
-    PruneResult out;
+  // The same choice whether or not it is carried out; a dry run only reads.
+  const auto choose = [&](const State& state, PruneResult& out) {
+    std::vector<Reservation> chosen;
     for (const auto& [key, seen] : apps) {
-      if (!state.load(key)) {
+      auto r = state.load(key);
+      if (!r) {
         continue;  // released meanwhile
       }
-      // Recorded anew since the caller looked (a scaffold or a configure ran): kept.
-      if (!same_uses(state.load_uses(key), seen)) {
+      // Recorded anew since the caller looked (a scaffold or a configure ran), or its folder is
+      // back: kept.
+      if (!same_uses(state.load_uses(key), seen) || !still_unused(seen)) {
         out.kept.push_back(key);
         continue;
       }
-      out.released.push_back(state.release(key));
+      chosen.push_back(std::move(*r));
+    }
+    return chosen;
+  };
+  if (dry_run) {
+    return m_env->read([&](const Txn& t) {
+      const State state(t);
+      PruneResult out;
+      out.released = choose(state, out);
+      if (leases) {
+        out.leases = state.reclaimable(std::nullopt, t_now);
+      }
+      return out;
+    });
+  }
+  return m_env->write([&](Txn& t) {
+    State state(t);
+    PruneResult out;
+    for (const auto& r : choose(state, out)) {
+      out.released.push_back(state.release(r.key));
     }
     if (leases) {
       out.leases = state.expire(std::nullopt, t_now);
     }
     return out;
-  };
-  return dry_run ? m_env->write_dry(fn) : m_env->write(fn);
+  });
 }
 
 }  // namespace berth

@@ -83,6 +83,8 @@ std::optional<std::uint16_t> published_port(std::string item) {
 
 // A line scan of a compose file's usual layout: services: / <name>: / ports: / - "HOST:CONTAINER".
 struct ComposeScan {
+  explicit ComposeScan(const std::vector<std::string>& port_names) : names(port_names) {}
+
   const std::vector<std::string>& names;
   std::map<std::string, std::uint16_t> out;
   bool in_services = false;
@@ -152,7 +154,7 @@ std::map<std::string, std::uint16_t> find_app_ports(const fs::path& dir,
     if (!text) {
       continue;
     }
-    ComposeScan scan{names};
+    ComposeScan scan(names);
     std::istringstream lines(*text);
     for (std::string line; std::getline(lines, line);) {
       scan.line(line);

@@ -134,7 +134,9 @@ class Backfill {
     preview();
     plan_all();
     if (!m_problems.empty()) {
-      throw Error(ErrorKind::usage,
+      // One code for the run: the store's refusal when there is one (a conflict: 3, a full
+      // pool: 1), else a usage error.
+      throw Error(m_store_refusal.value_or(ErrorKind::usage),
                   "backfill refused, nothing reserved or written: " +
                       std::to_string(m_problems.size()) + " problem(s)",
                   m_problems);
@@ -362,6 +364,7 @@ class Backfill {
     } catch (const Error& e) {
       const auto lines = relabel(e, m_out.apps, m_order);
       m_problems.insert(m_problems.end(), lines.begin(), lines.end());
+      m_store_refusal = e.kind();
     }
   }
 
@@ -465,6 +468,7 @@ class Backfill {
   const Template m_tmpl;
   BackfillResult m_out;
   std::vector<std::string> m_problems;
+  std::optional<ErrorKind> m_store_refusal;  // the kind of the store's refusal of the batch
   std::set<std::string> m_models_seen;
   std::set<std::uint32_t> m_apps_seen;
   std::map<AppKey, std::string> m_keys;

@@ -48,6 +48,20 @@ ReserveResult expected_reservation(const Store& store, const ScaffoldArgs& a) {
   return planned;
 }
 
+// Creates the app folder; returns the highest folder this made (empty: it existed).
+fs::path create_folder(const fs::path& root) {
+  std::error_code ec;
+  fs::path created;
+  for (auto p = root; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+    created = p;
+  }
+  fs::create_directories(root, ec);
+  if (ec) {
+    throw runtime_error("cannot create " + quote(root.string()) + ": " + ec.message());
+  }
+  return created;
+}
+
 // Removes the folders a failed run created under `root`, if nothing landed in them.
 void remove_created(const fs::path& root, const fs::path& created) {
   std::error_code ec;
@@ -84,22 +98,16 @@ ScaffoldOutcome scaffold_app(Store& store, const Template& tmpl,
   // One writer per app folder at a time: the folder is created (and removed again if this run
   // fails and leaves it empty), locked, and planned again under the lock.
   const fs::path root = plan.root;
-  std::error_code ec;
-  fs::path created;
-  for (auto p = root; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
-    created = p;
-  }
-  fs::create_directories(root, ec);
-  if (ec) {
-    throw runtime_error("cannot create " + quote(root.string()) + ": " + ec.message());
-  }
+  const fs::path created = create_folder(root);
   ReserveResult result = planned;
   bool reserved_here = false;
   try {
     FolderLock lock(root);
     plan = plan_for(planned.reservation);
     if (!a.expected) {
-      result = store.reserve(a.request);
+      // The reservation and this folder's use in one write transaction, taken while the folder
+      // exists and is locked: a prune that would release the app sees the folder and keeps it.
+      result = store.reserve_in_use(a.request, {"app", use_path(a.out), 0});
       reserved_here = result.created;
     }
     if (to_json(result.reservation) != to_json(planned.reservation)) {

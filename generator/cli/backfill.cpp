@@ -134,6 +134,11 @@ BackfillOptions options_of(const Vars& v) {
         options.parts->push_back(part);
       }
     }
+    if (options.parts->empty()) {
+      throw usage_error("--parts " + quote(v.parts) +
+                        " names no part; give root and the "
+                        "template's parts, comma-separated (root,backend)");
+    }
   }
   if (!v.model_map.empty()) {
     options.model_map = read_model_map(v.model_map);
@@ -238,7 +243,9 @@ Command add_backfill(CLI::App& app, const Options& o) {
       "backfill",
       "Adopt a tree of existing apps (ROOT/<model>/app<N>/): reserve and scaffold around them");
   add_options(sub, *v);
-  const auto run = [&o, v]() -> int {
+  const auto run = [&o, v, sub]() -> int {
+    refuse_empty(sub, "--pool", v->options.pool);
+    refuse_empty(sub, "--template", v->options.template_name);
     BackfillOptions options = options_of(*v);
     Store store = open_store(o);  // a dry run previews in a transaction it aborts
     if (skip_busy(store, v->busy_on, v->busy_off)) {

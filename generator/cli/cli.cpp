@@ -1,5 +1,6 @@
 #include "generator/cli/cli.hpp"
 
+#include <cstdio>
 #include <iostream>
 
 #include "generator/cli/command.hpp"
@@ -7,6 +8,22 @@
 namespace berth {
 
 namespace {
+
+// A message as printed: control bytes a user's value may carry (an escape sequence, a carriage
+// return) are shown as \xNN, never sent to the terminal; newlines between lines stay.
+std::string printable(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
 
 // CLI11's parse errors, printed as berth's; a misspelt command (which CLI11 reports as a missing
 // one) is named.
@@ -20,7 +37,7 @@ int parse_error(const CLI::App& app, const CLI::ParseError& e) {
     }
     message = "unknown command " + quote(extras[0]) + "; commands: " + names;
   }
-  std::cerr << "berth: error: " << message << "\nRun 'berth --help' for usage.\n";
+  std::cerr << "berth: error: " << printable(message) << "\nRun 'berth --help' for usage.\n";
   return static_cast<int>(ErrorKind::usage);
 }
 
@@ -35,17 +52,17 @@ int run_command(const std::vector<Command>& commands) {
     }
     throw runtime_error("internal error: the command has no handler");
   } catch (const Error& e) {
-    std::cerr << "berth: error: " << e.what() << '\n';
+    std::cerr << "berth: error: " << printable(e.what()) << '\n';
     for (const auto& d : e.details()) {
-      std::cerr << "  " << d << '\n';
+      std::cerr << "  " << printable(d) << '\n';
     }
     return static_cast<int>(e.kind());
   } catch (const std::filesystem::filesystem_error& e) {
     std::cerr << "berth: error: " << e.code().message() << ": " << quote(e.path1().string())
-              << '\n';
+              << '\n';  // quote() escapes control bytes
     return static_cast<int>(ErrorKind::runtime);
   } catch (const std::exception& e) {
-    std::cerr << "berth: error: " << e.what() << '\n';
+    std::cerr << "berth: error: " << printable(e.what()) << '\n';
     return static_cast<int>(ErrorKind::runtime);
   }
 }
@@ -58,10 +75,10 @@ int run_cli(int argc, char** argv) {
   app.fallthrough();  // global options may follow the command
 
   Options o;
-  app.add_option("--store", o.store,
-                 "Store folder (default: $BERTH_STORE, $XDG_STATE_HOME/berth, "
-                 "~/.local/state/berth)")
-      ->type_name("DIR");
+  auto* store = app.add_option("--store", o.store,
+                               "Store folder (default: $BERTH_STORE, $XDG_STATE_HOME/berth, "
+                               "~/.local/state/berth)")
+                    ->type_name("DIR");
   app.add_flag("--json", o.json, "Print JSON instead of text");
 
   // One file per command family, in generator/cli/.
@@ -84,6 +101,7 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return parse_error(app, e);
   }
+  o.store_given = store->count() > 0;
   return run_command(commands);
 }
 

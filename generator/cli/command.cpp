@@ -7,10 +7,26 @@ namespace berth {
 
 using nlohmann::json;
 
+std::filesystem::path store_dir(const Options& o) {
+  if (o.store_given && o.store.empty()) {
+    throw usage_error(
+        "--store is empty; give the store folder, or leave --store out to use "
+        "the default store");
+  }
+  return o.store_given ? std::filesystem::path(o.store) : Store::default_dir();
+}
+
 Store open_store(const Options& o, bool read_only) {
   StoreOptions options;
   options.read_only = read_only;
-  return Store(o.store.empty() ? Store::default_dir() : std::filesystem::path(o.store), options);
+  return Store(store_dir(o), options);
+}
+
+void refuse_empty(const CLI::App* sub, const std::string& option, const std::string& value) {
+  if (sub->count(option) > 0 && value.empty()) {
+    throw usage_error(option + " is empty; give a value, or leave " + option +
+                      " out for the default");
+  }
 }
 
 bool skip_busy(const Store& store, bool on, bool off) {
@@ -92,7 +108,8 @@ std::map<std::string, std::uint16_t> parse_pins(const std::vector<std::string>& 
 PortRange parse_range(const std::string& text) {
   const auto eq = text.find('=');
   const auto dash = text.find('-', eq == std::string::npos ? 0 : eq);
-  if (eq == std::string::npos || eq == 0 || dash == std::string::npos) {
+  if (eq == std::string::npos || eq == 0 || dash == std::string::npos || dash == eq + 1 ||
+      dash + 1 == text.size()) {
     throw usage_error("--range " + quote(text) +
                       " is not NAME=FIRST-LAST (for example backend=5001-7999)");
   }

@@ -12,13 +12,13 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "generator/configure/build_app.hpp"
-#include "generator/io/fileio.hpp"
-#include "generator/host/host.hpp"
-#include "generator/io/inputs.hpp"
-#include "generator/configure/plan.hpp"
 #include "generator/app/folder.hpp"
 #include "generator/app/scaffold_app.hpp"
+#include "generator/configure/build_app.hpp"
+#include "generator/configure/plan.hpp"
+#include "generator/host/host.hpp"
+#include "generator/io/fileio.hpp"
+#include "generator/io/inputs.hpp"
 #include "store/error.hpp"
 #include "store/json_read.hpp"
 #include "store/store.hpp"
@@ -31,6 +31,7 @@ namespace berth {
 // The global options (--store, --json), filled by CLI11 before a command runs.
 struct Options {
   std::string store;
+  bool store_given = false;  // --store was given (an empty value is refused, never the default)
   bool json = false;
 };
 
@@ -62,6 +63,8 @@ Command add_doctor(CLI::App& app, const Options& o);
 Command add_show(CLI::App& app, const Options& o);
 Command add_prune(CLI::App& app, const Options& o);
 
+// The store folder: --store (refused when empty), else Store::default_dir().
+std::filesystem::path store_dir(const Options& o);
 // The store; `read_only` for commands that only read it.
 Store open_store(const Options& o, bool read_only = false);
 
@@ -70,6 +73,10 @@ Store open_store(const Options& o, bool read_only = false);
 bool skip_busy(const Store& store, bool on, bool off);
 // Adds the --skip-busy and --no-skip-busy flags to a command.
 void add_skip_busy(CLI::App* sub, bool& on, bool& off);
+
+// Throws a usage error when `option` was given with an empty value (an empty --pool is never
+// the default pool).
+void refuse_empty(const CLI::App* sub, const std::string& option, const std::string& value);
 
 // Parsing helpers: every one names the bad value.
 long long parse_int(const std::string& text, const std::string& what);

@@ -32,6 +32,7 @@ struct Subs {
   CLI::App* renew;
   CLI::App* release;
   CLI::App* expire;
+  std::vector<CLI::Option*> ttl;  // --ttl of acquire and renew: given, even empty, is parsed
 };
 
 Subs add_subcommands(CLI::App* lease, Vars& v) {
@@ -39,14 +40,16 @@ Subs add_subcommands(CLI::App* lease, Vars& v) {
       "acquire", "Print the port of ID's lease, renewing it, or lease the lowest free port");
   acquire->add_option("id", v.id, "Lease id (any UTF-8, up to 200 bytes)")->required();
   acquire->add_option("--pool", v.pool, "Lease pool (default: preview)");
-  acquire
-      ->add_option("--ttl", v.ttl, "Idle time before it may be reclaimed (default 15m; 0: never)")
-      ->type_name("DURATION");
+  auto* acquire_ttl =
+      acquire
+          ->add_option("--ttl", v.ttl,
+                       "Idle time before it may be reclaimed (default 15m; 0: never)")
+          ->type_name("DURATION");
   acquire->add_option("--owner-pid", v.owner_pid, "Reclaimable once this process is gone")
       ->type_name("PID");
   auto* renew = lease->add_subcommand("renew", "Mark ID's lease active (and change its --ttl)");
   renew->add_option("id", v.id, "Lease id")->required();
-  renew->add_option("--ttl", v.ttl, "A new idle time")->type_name("DURATION");
+  auto* renew_ttl = renew->add_option("--ttl", v.ttl, "A new idle time")->type_name("DURATION");
   auto* release = lease->add_subcommand("release", "Free ID's lease");
   release->add_option("id", v.id, "Lease id")->required();
   auto* expire = lease->add_subcommand(
@@ -55,7 +58,7 @@ Subs add_subcommands(CLI::App* lease, Vars& v) {
   expire->add_flag("--dry-run", v.dry_run, "List them; free nothing");
   auto* list = lease->add_subcommand("list", "Show leases (--json: seed 004's view of a pool)");
   list->add_option("--pool", v.pool, "Only this lease pool (--json: default preview)");
-  return {acquire, renew, release, expire};
+  return {acquire, renew, release, expire, {acquire_ttl, renew_ttl}};
 }
 
 int acquire_lease(Store& store, const Options& o, const Vars& v,
@@ -146,9 +149,12 @@ Command add_lease(CLI::App& app, const Options& o) {
   lease->require_subcommand(1);
   const auto run = [&o, v, subs]() -> int {
     Store store = open_store(o);
-    const std::optional<std::int64_t> ttl =
-        v->ttl.empty() ? std::nullopt
-                       : std::optional<std::int64_t>(parse_duration(v->ttl, "--ttl"));
+    std::optional<std::int64_t> ttl;
+    for (const auto* option : subs.ttl) {
+      if (option->count() > 0) {
+        ttl = parse_duration(v->ttl, "--ttl");
+      }
+    }
     if (*subs.acquire) {
       return acquire_lease(store, o, *v, ttl);
     }

@@ -50,7 +50,8 @@ void print_prune(const PruneResult& result, const PruneChoice& choice, bool dry_
               << ")\n";
   }
   for (const auto& k : result.kept) {
-    std::cout << "kept " << describe(k) << ": a use was recorded while pruning\n";
+    std::cout << "kept " << describe(k)
+              << ": used again while pruning (a use was recorded, or its folder is back)\n";
   }
   if (result.released.empty() && result.leases.empty()) {
     std::cout << "nothing to prune\n";
@@ -93,13 +94,15 @@ Command add_prune(CLI::App& app, const Options& o) {
       validate_model(v->model);
       filter.model = v->model;
     }
-    filter.older = v->older_than.empty() ? 0 : parse_duration(v->older_than, "--older-than");
+    filter.older =
+        prune->count("--older-than") > 0 ? parse_duration(v->older_than, "--older-than") : 0;
     filter.unused = v->unused;
-    Store store = open_store(o);
+    Store store = open_store(o, v->dry_run);
     const PruneChoice choice = choose_prune(store, filter, Store::now(), [](const std::string& w) {
       std::cerr << "berth: warning: " << w << '\n';
     });
-    const PruneResult result = store.prune(choice.chosen, !filter.model, v->dry_run);
+    fault_stall_before_prune();
+    const PruneResult result = store.prune(choice.chosen, !filter.model, v->dry_run, still_gone);
     if (o.json) {
       print_prune_json(result, choice, v->dry_run, v->unused);
     } else {

@@ -59,6 +59,7 @@ Command add_reserve(CLI::App& app, const Options& o) {
   auto* reserve = app.add_subcommand("reserve", "Get or allocate the ports of MODEL app N");
   add_reserve_options(reserve, *v);
   const auto run = [&o, v, reserve]() -> int {
+    refuse_empty(reserve, "--pool", v->r_pool);
     Store store = open_store(o);
     const std::set<std::uint16_t> avoid =
         skip_busy(store, v->busy_on, v->busy_off) ? busy_ports() : std::set<std::uint16_t>{};

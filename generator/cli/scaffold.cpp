@@ -109,7 +109,9 @@ Command add_scaffold(CLI::App& app, const Options& o) {
   auto* scaffold =
       app.add_subcommand("scaffold", "Reserve MODEL app N and render a template into --out DIR");
   add_options(scaffold, *v);
-  const auto run = [&o, v]() -> int {
+  const auto run = [&o, v, scaffold]() -> int {
+    refuse_empty(scaffold, "--pool", v->sc_pool);
+    refuse_empty(scaffold, "--template", v->sc_template);
     ScaffoldArgs args = args_of(*v);
     const Template tmpl = load_template(v->sc_template, template_search_path());
     const auto overlay =
@@ -120,9 +122,6 @@ Command add_scaffold(CLI::App& app, const Options& o) {
     }
     args.request.extra = extra_pools(tmpl, args.sets);
     const ScaffoldOutcome outcome = scaffold_app(store, tmpl, overlay, args);
-    if (!args.dry_run) {
-      store.record_uses({{args.request.key, {"app", use_path(args.out), 0}}});
-    }
     print_scaffold(o, args, tmpl.name, outcome, v->sc_quiet);
     return 0;
   };
@@ -152,8 +151,7 @@ Command add_build_app(CLI::App& app, const Options& o) {
     BuildOptions options;
     options.depfile = v->ba_depfile;
     options.depfile_base = v->ba_depfile_base;
-    return build_apps(o.store.empty() ? Store::default_dir() : std::filesystem::path(o.store),
-                      v->ba_stamps, options);
+    return build_apps(store_dir(o), v->ba_stamps, options);
   };
   return {build_app, run};
 }

@@ -13,6 +13,24 @@ namespace fs = std::filesystem;
 
 namespace configure {
 
+namespace {
+
+// An app folder inside its overlay (or the reverse) would copy itself deeper each build.
+void check_overlay_out(std::size_t i, const PlanEntry& e, std::vector<std::string>& problems) {
+  if (e.out.empty() || e.overlay.empty()) {
+    return;
+  }
+  std::error_code ec;
+  const auto out = fs::weakly_canonical(fs::absolute(e.out), ec);
+  const auto lay = fs::weakly_canonical(fs::absolute(e.overlay), ec);
+  if (within(out, lay) || within(lay, out)) {
+    problems.push_back(where(i, e) + ": SOURCES " + quote(e.overlay) + " and OUTPUT_DIR " +
+                       quote(e.out) + " overlap; the app folder must lie outside its overlay");
+  }
+}
+
+}  // namespace
+
 void check_entries(const std::vector<PlanEntry>& entries, const PlanOptions& options,
                    std::vector<std::string>& problems) {
   std::map<AppKey, std::size_t> keys;
@@ -31,6 +49,7 @@ void check_entries(const std::vector<PlanEntry>& entries, const PlanOptions& opt
                            "; give one of them another TARGET");
       }
     }
+    check_overlay_out(i, e, problems);
     if (!e.out.empty()) {
       const std::string out = fs::absolute(e.out).lexically_normal().string();
       if (auto [it, added] = outs.emplace(out, i); !added) {

@@ -17,8 +17,11 @@ std::map<AppKey, LockEntry> read_lock(const fs::path& path) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return lock;  // an empty file starts a lock
   }
-  const json doc = json::parse(text, nullptr, false);
   const std::string at = "lock file " + quote(path.string());
+  json doc = json::parse(text, nullptr, false);
+  if (!doc.is_discarded()) {
+    doc = parse_json(text, at);  // valid JSON: refuse a key given twice
+  }
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("berth_lock")) {
     throw usage_error(at + " is not a berth lock (expected {\"berth_lock\": 1, \"apps\": [...]})");
   }

@@ -1,9 +1,13 @@
 #include "generator/health/prune.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <set>
+#include <thread>
 
 #include "generator/configure/plan.hpp"
 #include "store/error.hpp"
@@ -61,6 +65,23 @@ std::optional<PruneReason> gone_reason(const AppUses& uses, std::int64_t older, 
 }
 
 }  // namespace
+
+bool still_gone(const AppUses& uses) {
+  return std::all_of(uses.uses.begin(), uses.uses.end(), [](const Use& u) { return gone(u.path); });
+}
+
+void fault_stall_before_prune() {
+  const char* fault = std::getenv("BERTH_FAULT");
+  if (!fault || std::string(fault) != "stall-before-prune") {
+    return;
+  }
+  std::fprintf(stderr, "berth: fault: stalling before prune\n");
+  std::fflush(stderr);
+  const char* resume = std::getenv("BERTH_FAULT_RESUME");
+  for (int i = 0; i < 6000 && !(resume && !gone(resume)); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
 
 PruneChoice choose_prune(const Store& store, const PruneFilter& filter, std::int64_t now,
                          const std::function<void(const std::string&)>& warn) {

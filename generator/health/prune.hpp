@@ -37,4 +37,13 @@ struct PruneChoice {
 PruneChoice choose_prune(const Store& store, const PruneFilter& filter, std::int64_t now,
                          const std::function<void(const std::string&)>& warn);
 
+// Whether every path an app's uses name is still gone from this host (asked again by
+// Store::prune inside its transaction: a folder scaffolded meanwhile keeps its app).
+bool still_gone(const AppUses& uses);
+
+// BERTH_FAULT=stall-before-prune: prune stops between choosing and releasing, printing
+// "berth: fault: stalling before prune", until the file $BERTH_FAULT_RESUME exists (at most 60
+// seconds); the test suite runs a scaffold in that gap.
+void fault_stall_before_prune();
+
 }  // namespace berth

@@ -13,6 +13,7 @@
 #include <random>
 
 #include "store/error.hpp"
+#include "store/json_read.hpp"
 
 namespace berth {
 
@@ -89,13 +90,7 @@ std::string read_file(const fs::path& path) {
 }
 
 nlohmann::json read_json_file(const fs::path& path) {
-  const std::string text = read_file(path);
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw usage_error(quote(path.string()) + " is not valid JSON (at byte " +
-                      std::to_string(e.byte) + ")");
-  }
+  return parse_json(read_file(path), quote(path.string()));
 }
 
 void write_atomic(const fs::path& p, const std::string& content, unsigned mode) {

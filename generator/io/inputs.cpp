@@ -192,7 +192,7 @@ using Stmt = std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>;
 Db open_sqlite(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
-    throw usage_error("--sqlite " + quote(path) + " is not a file");
+    throw runtime_error("--sqlite " + quote(path) + " is not a file that can be read");
   }
   sqlite3* raw = nullptr;
   const int opened = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);

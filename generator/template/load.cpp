@@ -50,11 +50,7 @@ json read_manifest_json(const Template& t, const fs::path& manifest_path) {
   if (!fs::is_regular_file(manifest_path, ec)) {
     throw usage_error(quote(manifest_path.string()) + " is not a regular file");
   }
-  json m = json::parse(read_file(manifest_path), nullptr, false);
-  if (m.is_discarded()) {
-    throw usage_error(quote(manifest_path.string()) + " is not valid JSON");
-  }
-  return m;
+  return parse_json(read_file(manifest_path), quote(manifest_path.string()));
 }
 
 // The globs of template.json that sort a template's files.
@@ -101,22 +97,51 @@ class Loader {
       return;
     }
     for (const auto& [key, v] : m_f.object("variables").items()) {
-      const JsonFields var(v, m_where + ": variable " + quote(key));
-      var.only({"default", "description"});
-      TemplateVariable tv;
-      if (var.has("default")) {
-        tv.default_value = var.string("default");
+      if (!is_placeholder_key(key)) {
+        m_f.fail("variable " + quote(key) +
+                 " is not a placeholder key: letters, digits and '_', not starting with a digit "
+                 "(a placeholder {{" +
+                 key + "}} could never name it)");
       }
-      tv.description = var.string_or("description", "");
-      try {
-        if (tv.default_value) {
-          check_text(*tv.default_value, "variable " + quote(key) + "'s default");
-        }
-      } catch (const Error& e) {
-        m_f.fail(e.what());
-      }
-      m_t.variables[key] = tv;
+      m_t.variables[key] = variable(key, v);
     }
+  }
+
+  // A path the manifest names (`needs`) follows the rules of every template path: relative,
+  // inside the app folder.
+  void check_path(const std::string& path, const std::string& what) const {
+    try {
+      check_relative(path, what);
+    } catch (const Error& e) {
+      m_f.fail(e.what());
+    }
+  }
+
+  TemplateVariable variable(const std::string& key, const json& v) const {
+    const JsonFields var(v, m_where + ": variable " + quote(key));
+    var.only({"default", "description", "pattern"});
+    TemplateVariable tv;
+    if (var.has("default")) {
+      tv.default_value = var.string("default");
+    }
+    tv.description = var.string_or("description", "");
+    tv.pattern = var.string_or("pattern", "");
+    if (!tv.pattern.empty()) {
+      try {
+        tv.matcher = std::make_shared<const std::regex>(tv.pattern, std::regex::ECMAScript);
+      } catch (const std::regex_error& e) {
+        var.fail("\"pattern\" " + quote(tv.pattern) + " is not a regular expression: " + e.what());
+      }
+    }
+    try {
+      if (tv.default_value) {
+        check_text(*tv.default_value, "variable " + quote(key) + "'s default");
+        check_variable(key, tv, *tv.default_value);
+      }
+    } catch (const Error& e) {
+      m_f.fail(e.what());
+    }
+    return tv;
   }
 
   void check_glob(const std::string& glob) const {
@@ -143,7 +168,8 @@ class Loader {
       const std::string text = mode.is_string() ? mode.get<std::string>() : "";
       char* end = nullptr;
       const unsigned long value = std::strtoul(text.c_str(), &end, 8);
-      if (text.empty() || *end != '\0' || value > 0777) {
+      if (text.empty() || text.find_first_not_of("01234567") != std::string::npos || *end != '\0' ||
+          value > 0777) {
         m_f.fail("mode " + json_shown(mode) + " for " + quote(glob) +
                  " is not an octal mode such as \"0755\"");
       }
@@ -171,7 +197,9 @@ class Loader {
     if (m_f.has("needs")) {
       for (const auto& [file, by] : m_f.object("needs").items()) {
         const JsonFields need(by, m_where + ": needs " + quote(file));
+        check_path(file, "needs file");
         for (const auto& [manifest_file, deps] : by.items()) {
+          check_path(manifest_file, "needs dependency list");
           m_t.needs[file][manifest_file] = need.strings_or(manifest_file.c_str(), {});
         }
       }
@@ -387,7 +415,9 @@ Template load_template(const std::string& name_or_dir, const std::vector<fs::pat
     const PlaceholderScan scan = scan_placeholders(t.files);
     t.ports = scan.ports;
     for (const auto& [key, use] : scan.variables) {
-      t.variables[key] = TemplateVariable{std::nullopt, "found in " + use.files.front()};
+      TemplateVariable found;
+      found.description = "found in " + use.files.front();
+      t.variables[key] = found;
     }
   }
   return t;

@@ -58,6 +58,7 @@ Context make_context(const Reservation& reservation, const Template& tmpl,
                         quote(tmpl.name) + "; its variables: " + (names.empty() ? "none" : names));
     }
     check_text(value, "variable " + quote(key) + " value");
+    check_variable(key, tmpl.variables.at(key), value);
     ctx[key] = value;
   }
   // JSON string literals with every non-ASCII character escaped: safe inside JSON, JavaScript,
@@ -170,6 +171,7 @@ std::vector<Source> part_sources(const Template& tmpl, const Named& named) {
 template <typename Named>
 void add_variant_sources(const Template& tmpl, const Context& context, const Named& named,
                          std::vector<Source>& sources) {
+  std::map<std::string, std::string> provided;  // path -> the variant that gives it
   for (const auto& [name, variant] : tmpl.variants) {
     const auto value = context.find(variant.variable);
     if (value == context.end() || value->second != variant.value) {
@@ -179,6 +181,12 @@ void add_variant_sources(const Template& tmpl, const Context& context, const Nam
     for (const auto& f : variant.files) {
       if (!named(f.part.empty() ? "root" : f.part)) {
         continue;
+      }
+      if (auto [it, added] = provided.emplace(f.path, name); !added) {
+        throw usage_error("template " + quote(tmpl.name) + ": variants " + quote(it->second) +
+                          " and " + quote(name) + " both apply and both provide " + quote(f.path) +
+                          "; a file comes from one variant (change one's "
+                          "\"when\", or move the file)");
       }
       const auto same = std::find_if(sources.begin(), sources.end(),
                                      [&](const Source& s) { return s.file->path == f.path; });
@@ -305,6 +313,10 @@ std::vector<OutputFile> read_overlay(const fs::path& dir) {
     }
     if (it->is_directory()) {
       continue;
+    }
+    if (it->is_symlink() && !fs::exists(it->path(), ec)) {
+      throw usage_error("overlay entry " + quote(rel) + " in " + quote(dir.string()) +
+                        " is a dangling symlink; remove it or point it at a file");
     }
     if (!it->is_regular_file()) {
       throw usage_error("overlay entry " + quote(rel) + " in " + quote(dir.string()) +

@@ -5,6 +5,15 @@
 
 namespace berth {
 
+bool is_placeholder_key(const std::string& key) {
+  const auto start = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+  };
+  return !key.empty() && start(key[0]) && std::all_of(key.begin(), key.end(), [&](char c) {
+    return start(c) || (c >= '0' && c <= '9');
+  });
+}
+
 std::string RenderError::to_string() const {
   return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
 }
@@ -60,17 +69,20 @@ std::optional<Placeholder> parse_at(std::string_view text, std::size_t pos, Stop
   while (i < text.size() && text[i] == ' ') {
     ++i;
   }
+  std::optional<std::size_t> def_begin;
   if (i < text.size() && text[i] == '|') {
-    const std::size_t def_begin = ++i;
-    if (!(cache.from <= def_begin && def_begin <= cache.stop)) {
-      cache.from = def_begin;
-      cache.stop = std::min(text.find_first_of("}\n", def_begin), text.size());
+    def_begin = ++i;
+    if (!(cache.from <= *def_begin && *def_begin <= cache.stop)) {
+      cache.from = *def_begin;
+      cache.stop = std::min(text.find_first_of("}\n", *def_begin), text.size());
     }
     i = cache.stop;
-    p.fallback = std::string(trim(text.substr(def_begin, i - def_begin)));
   }
   if (i + 1 >= text.size() || text[i] != '}' || text[i + 1] != '}') {
-    return std::nullopt;
+    return std::nullopt;  // not a placeholder: nothing copied, so a run of these stays linear
+  }
+  if (def_begin) {
+    p.fallback = std::string(trim(text.substr(*def_begin, i - *def_begin)));
   }
   p.end = i + 2;
   return p;

@@ -46,6 +46,9 @@ struct Rendered {
 // closest known key when one is near. `file` only labels errors. Time is linear in the text.
 Rendered render(std::string_view text, const Context& context, const std::string& file);
 
+// Whether `key` can be a placeholder's key: [A-Za-z_][A-Za-z0-9_]*.
+bool is_placeholder_key(const std::string& key);
+
 // One placeholder as written: its key and its inline default, if any.
 struct PlaceholderUse {
   std::string key;

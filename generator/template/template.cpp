@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "store/error.hpp"
+
 namespace berth {
 
 namespace fs = std::filesystem;
@@ -76,6 +78,14 @@ bool is_binary(std::string_view b) {
     i += n;
   }
   return false;
+}
+
+void check_variable(const std::string& key, const TemplateVariable& var, const std::string& value) {
+  if (var.matcher && !std::regex_match(value, *var.matcher)) {
+    throw usage_error("variable " + quote(key) + " value " + quote(value) +
+                      " does not match its pattern " + quote(var.pattern) +
+                      (var.description.empty() ? "" : " (" + var.description + ")"));
+  }
 }
 
 std::vector<const TemplateVariant*> selected_variants(

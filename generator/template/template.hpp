@@ -2,7 +2,9 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,10 @@ struct TemplateVariable {
   // Without a default, only a --set value or a placeholder's own `{{key|default}}` fills it.
   std::optional<std::string> default_value;
   std::string description;
+  // `pattern`: an ECMAScript regular expression every value must match whole (the default
+  // too), for values that land where only some text is safe (an image tag in YAML, say).
+  std::string pattern;
+  std::shared_ptr<const std::regex> matcher;  // the pattern, compiled once
 };
 
 // A variant: when a variable has a given value, the files of variants/<name>/ are used instead
@@ -62,6 +68,10 @@ struct Template {
   // The manifest file, when there is one.
   std::optional<std::filesystem::path> manifest() const;
 };
+
+// Throws a usage error unless `value` matches the variable's `pattern` (when it has one),
+// naming the variable, the value and the pattern.
+void check_variable(const std::string& key, const TemplateVariable& var, const std::string& value);
 
 // Loads a template by name (searched in `search`, in order: the first folder of that name is
 // used, with or without a manifest) or by folder (a value holding '/' or naming an existing

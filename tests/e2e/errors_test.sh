@@ -127,7 +127,7 @@ expect_fail 2 "pool name 'P!' is invalid" --store "$S" pool set 'P!' --range web
 expect_fail 2 "port name 'Web' is invalid" --store "$S" pool set p --range Web=20001-20010
 expect_fail 2 'range web=20010-20001 is empty' --store "$S" pool set p --range web=20010-20001
 expect_fail 2 'ranges a and b overlap' --store "$S" pool set p --range a=20001-20010 --range b=20005-20020
-expect_fail 2 "overlaps pool 'apps''s range backend=5001-7999" --store "$S" pool set p --range web=7000-7100
+expect_fail 3 "overlaps pool 'apps''s range backend=5001-7999" --store "$S" pool set p --range web=7000-7100
 expect_fail 2 'enters the ephemeral range 32768-60999; move it or allow it explicitly \(--allow-ephemeral\)' --store "$S" pool set p --range web=32000-33000
 expect_fail 2 '--step 0 must be 1 to 65535' --store "$S" pool set p --range web=20001-20010 --step 0
 expect_fail 3 "changing pool 'apps' would strand 1 reservation" --store "$S" pool set apps --range backend=5101-7999 --range frontend=8001-10999 --step 2

@@ -76,7 +76,7 @@ sqlite_bad "bad.db: row 1: model name" "CREATE TABLE port_configurations (model,
 [ ! -e "$TMP/s4/data.mdb" ] || expect_eq "a refused database import reserved nothing" "$("$BERTH" --store "$TMP/s4" list | tail -n +2)" ""
 echo "not a database at all, just text" >"$TMP/text.db"
 expect_fail 2 "--sqlite '$TMP/text.db': file is not a database" --store "$TMP/s4" import --sqlite "$TMP/text.db"
-expect_fail 2 "--sqlite '$TMP/none.db' is not a file" --store "$TMP/s4" import --sqlite "$TMP/none.db"
+expect_fail 1 "--sqlite '$TMP/none.db' is not a file that can be read" --store "$TMP/s4" import --sqlite "$TMP/none.db"
 expect_fail 2 "give the file to import, or --sqlite DB" --store "$TMP/s4" import
 expect_fail 2 "excludes" --store "$TMP/s4" import "$TMP/shapes.json" --sqlite "$TMP/ports.db"
 

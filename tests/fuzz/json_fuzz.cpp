@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <string>
 
+#include "generator/configure/plan.hpp"
 #include "generator/io/fileio.hpp"
 #include "generator/io/inputs.hpp"
-#include "generator/configure/plan.hpp"
 #include "generator/template/template.hpp"
 #include "store/error.hpp"
 #include "store/store.hpp"

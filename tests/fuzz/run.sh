@@ -11,7 +11,7 @@ CXX=clang++-14 cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug >/
 cmake --build "$build" -j2
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/berth-fuzz-corpus-XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
-for target in render glob json; do
+for target in render glob json store manifest; do
   mkdir -p "$scratch/$target"
   echo "fuzz: $target for ${seconds}s"
   "$build/${target}_fuzz" -max_total_time="$seconds" -max_len=65536 -timeout=10 \

@@ -113,4 +113,25 @@ my_app(w 1)'
 "$BERTH" --store "$S" reserve holder 1 --port backend=5001 >/dev/null 2>&1
 refused wrapper "entry 1 \('w' app 1, declared at CMakeLists.txt\)"
 
+# --- 13. SOURCES that hold OUTPUT_DIR (or the reverse): refused at configure, nothing reserved ---
+mkdir -p "$TMP/overlap/gen"
+echo x >"$TMP/overlap/gen/keep.txt"
+project overlap 'add_generated_app(o 1 SOURCES ${CMAKE_SOURCE_DIR}/gen OUTPUT_DIR ${CMAKE_SOURCE_DIR}/gen)'
+refused overlap "SOURCES '.*/gen' and OUTPUT_DIR '.*/gen' overlap; the app folder must lie outside its overlay"
+mkdir -p "$TMP/inner/gen"
+project inner 'add_generated_app(o 2 SOURCES ${CMAKE_SOURCE_DIR}/gen OUTPUT_DIR ${CMAKE_SOURCE_DIR}/gen/app)'
+refused inner "overlap; the app folder must lie outside its overlay"
+[ ! -e "$TMP/inner/gen/app" ] && pass || fail "inner: the app folder was written inside its overlay"
+
+# --- 13. The longest model berth accepts can be declared: its default target name is shortened ---
+long=$(printf 'm%.0s' {1..200})
+project longname "add_generated_app($long 1000000)
+add_generated_app(${long:0:199}x 1000000)"
+configure longname && build longname
+expect_eq "longname: configure and build" "$RC" 0
+targets=$(grep -o '"target": "[^"]*"' "$TMP/longname-build/berth/apps.json" | sort -u)
+expect_eq "longname: two distinct targets" "$(echo "$targets" | wc -l)" 2
+echo "$targets" | grep -qE "\"berth_${long:0:70}_[0-9a-f]{8}_app1000000\"" && pass ||
+  fail "longname: the target is not berth_<70>_<hash>_app<n>: $targets"
+
 finish

@@ -627,11 +627,11 @@ TEST_CASE("prune releases what it was shown, keeps an app used meanwhile, frees 
   const auto seen = store.all_uses();
   // app 2 is scaffolded somewhere new after prune looked.
   store.record_uses({{{"m", 2}, {"app", "/w/elsewhere", 0}}});
-  const PruneResult dry = store.prune(seen, true, true);
+  const PruneResult dry = store.prune(seen, true, true, [](const AppUses&) { return true; });
   CHECK(dry.released.size() == 2);
   CHECK(store.list().size() == 3);  // a dry run changes nothing
   CHECK(store.leases(std::nullopt).size() == 1);
-  const PruneResult done = store.prune(seen, true, false);
+  const PruneResult done = store.prune(seen, true, false, [](const AppUses&) { return true; });
   REQUIRE(done.released.size() == 2);
   CHECK(done.released[0].key.app == 1);
   CHECK(done.released[1].key.app == 3);
@@ -642,6 +642,70 @@ TEST_CASE("prune releases what it was shown, keeps an app used meanwhile, frees 
   CHECK(store.all_uses().at({"m", 2}).uses.size() == 2);
   CHECK(store.check().empty());
   unsetenv("BERTH_NOW");
+}
+
+TEST_CASE("prune keeps an app its recheck finds in use again, inside its transaction") {
+  TempDir dir;
+  Store store(dir.path());
+  for (std::uint32_t app = 1; app <= 2; ++app) {
+    store.reserve_in_use(req("m", app), {"app", "/w/app" + std::to_string(app), 0});
+  }
+  const auto seen = store.all_uses();
+  // app 1's folder is back (a scaffold wrote it after prune looked, within the day).
+  const auto back = [](const AppUses& u) { return u.uses.at(0).path != "/w/app1"; };
+  const PruneResult dry = store.prune(seen, false, true, back);
+  CHECK(dry.released.size() == 1);
+  CHECK(dry.kept.size() == 1);
+  const PruneResult done = store.prune(seen, false, false, back);
+  REQUIRE(done.released.size() == 1);
+  CHECK(done.released[0].key.app == 2);
+  REQUIRE(done.kept.size() == 1);
+  CHECK(done.kept[0].app == 1);
+  CHECK(store.get({"m", 1}).has_value());
+  CHECK(!store.get({"m", 2}).has_value());
+}
+
+TEST_CASE("reserve_in_use reserves and records the use in one transaction") {
+  TempDir dir;
+  Store store(dir.path());
+  setenv("BERTH_NOW", "1000", 1);
+  const ReserveResult first = store.reserve_in_use(req("m", 1), {"app", "/w/a", 0});
+  CHECK(first.created);
+  REQUIRE(store.uses({"m", 1}).uses.size() == 1);
+  CHECK(store.uses({"m", 1}).uses[0].seen == 1000);
+  setenv("BERTH_NOW", "2000", 1);  // within the day: the use is left as it is
+  const ReserveResult again = store.reserve_in_use(req("m", 1), {"app", "/w/a", 0});
+  CHECK(!again.created);
+  CHECK(to_json(again.reservation) == to_json(first.reservation));
+  CHECK(store.uses({"m", 1}).uses[0].seen == 1000);
+  CHECK(store.check().empty());
+  unsetenv("BERTH_NOW");
+}
+
+TEST_CASE("an app's port names differ across its own pool and its extra pools") {
+  TempDir dir;
+  Store store(dir.path());
+  // Twice the same extra pool.
+  ReserveRequest twice = req("x", 1);
+  twice.extra = {"nodeport", "nodeport"};
+  CHECK_THROWS_WITH(store.reserve(twice), Catch::Matchers::Contains("is given twice"));
+  CHECK(store.list().empty());
+  // An extra pool named like an app port: refused at pool set.
+  Pool z{"z", {{"backend", 20000, 20010}}, 1};
+  z.extra = true;
+  CHECK_THROWS_WITH(store.set_pool(z, false),
+                    Catch::Matchers::Contains("is already a port name of pool 'apps'"));
+  // Two extra pools whose ranges share a name: refused at pool set too.
+  Pool y{"y", {{"node", 21000, 21010}}, 1};
+  y.extra = true;
+  store.reserve([] {
+    ReserveRequest r = req("x", 2);
+    r.extra = {"nodeport"};
+    return r;
+  }());
+  CHECK_THROWS_WITH(store.set_pool(y, false),
+                    Catch::Matchers::Contains("is already a port name of extra pool 'nodeport'"));
+  CHECK(store.check().empty());
 }
 
 TEST_CASE("a schema 2 store gains the uses database and creation times when opened") {
@@ -785,7 +849,7 @@ TEST_CASE("a store emptied by a large prune opens again") {
       uses.push_back({{"m" + std::to_string(app % 30), app}, {"build", "/gone/build", 0}});
     }
     store.record_uses(uses);
-    store.prune(store.all_uses(), false, false);
+    store.prune(store.all_uses(), false, false, [](const AppUses&) { return true; });
   }
   Store again(dir.path());
   CHECK(again.list().empty());
