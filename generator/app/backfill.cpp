@@ -76,6 +76,7 @@ ScaffoldPlan plan_one(const Template& tmpl, const BackfillApp& app, const Reserv
       render_template(tmpl, make_context(r, tmpl, {}), {}, true, app.parts);
   const auto held = hold_back_unmet(tmpl, app.dir, files);
   ScaffoldPlan plan = plan_app(app.dir, files, tmpl.name, o.force, o.force);
+  claim_folder(plan, app.key, o.force);
   plan.parts = app.parts;
   plan.report.kept.insert(plan.report.kept.end(), held.begin(), held.end());
   return plan;

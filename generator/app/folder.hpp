@@ -9,6 +9,7 @@
 
 #include "generator/template/output.hpp"
 #include "generator/template/template.hpp"
+#include "store/model.hpp"
 
 namespace berth {
 
@@ -31,6 +32,7 @@ struct ScaffoldPlan {
   std::map<std::string, std::string> manifest;  // path -> content hash, after the plan is applied
   std::vector<std::string> backups;  // files saved as <path>.berth-orig before they are written
   std::optional<std::vector<std::string>> parts;  // the parts the app has, recorded
+  std::optional<AppKey> app;  // the app the folder belongs to: as recorded, then as claimed
   ScaffoldReport report;
 };
 
@@ -50,6 +52,11 @@ constexpr char k_orig_suffix[] = ".berth-orig";
 // kept instead. Nothing is ever lost.
 ScaffoldPlan plan_app(const std::filesystem::path& dir, const std::vector<OutputFile>& files,
                       const std::string& template_name, bool force, bool adopt = false);
+
+// Claims the planned folder for `key`: refused (a conflict naming the other app and the ways
+// out) when its manifest names another app, unless `force`, which re-targets the folder and
+// releases nothing. A folder whose manifest names no app (an older berth's) is simply claimed.
+void claim_folder(ScaffoldPlan& plan, const AppKey& key, bool force);
 
 // The parts recorded in `dir`'s manifest by an earlier backfill, if any.
 std::optional<std::vector<std::string>> recorded_parts(const std::filesystem::path& dir);

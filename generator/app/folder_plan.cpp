@@ -339,7 +339,18 @@ ScaffoldPlan plan_app(const fs::path& dir, const std::vector<OutputFile>& files,
   plan.report.removed = plan.removals;
   plan.report.replaced = plan.backups;
   plan.parts = old_manifest.parts;
+  plan.app = old_manifest.app;
   return plan;
+}
+
+void claim_folder(ScaffoldPlan& plan, const AppKey& key, bool force) {
+  if (plan.app && !(*plan.app == key) && !force) {
+    throw conflict_error(quote(plan.root.string()) + " is the folder of " + describe(*plan.app) +
+                         " (its " + k_scaffold_manifest + "), not of " + describe(key) +
+                         "; give this app a folder of its own, or --force to make it " +
+                         describe(key) + "'s (nothing is released)");
+  }
+  plan.app = key;
 }
 
 }  // namespace berth

@@ -72,12 +72,20 @@ AppManifest read_manifest(const fs::path& manifest_path) {
   if (m.contains("pending") && m["pending"].is_object()) {
     adopt_pending(m["pending"], manifest_path.parent_path(), out);
   }
+  if (m.contains("model") && m["model"].is_string() && m.contains("app") &&
+      m["app"].is_number_unsigned()) {
+    out.app = AppKey{m["model"].get<std::string>(), m["app"].get<std::uint32_t>()};
+  }
   return out;
 }
 
 void write_manifest(const fs::path& manifest_path, const std::string& template_name,
                     const AppManifest& manifest, const json& pending) {
   json m = {{"berth_scaffold", 1}, {"template", template_name}, {"files", manifest.files}};
+  if (manifest.app) {
+    m["model"] = manifest.app->model;
+    m["app"] = manifest.app->app;
+  }
   if (manifest.parts) {
     m["parts"] = *manifest.parts;
   }

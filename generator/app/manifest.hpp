@@ -8,12 +8,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/model.hpp"
+
 namespace berth {
 
 // What an app folder's `.berth-manifest.json` records.
 struct AppManifest {
   std::map<std::string, std::string> files;  // path -> hash of what berth wrote
   std::optional<std::vector<std::string>> parts;
+  std::optional<AppKey> app;  // the app the folder belongs to (absent in older manifests)
 };
 
 // The content hash the manifest records (FNV-1a, 16 hex digits).

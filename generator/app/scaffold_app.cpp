@@ -86,6 +86,7 @@ ScaffoldOutcome scaffold_app(Store& store, const Template& tmpl,
     auto files = render_template(tmpl, make_context(r, tmpl, a.sets), overlay, true, parts);
     const auto held = hold_back_unmet(tmpl, a.out, files);
     ScaffoldPlan plan = plan_app(a.out, files, tmpl.name, a.force);
+    claim_folder(plan, a.request.key, a.force);
     plan.report.kept.insert(plan.report.kept.end(), held.begin(), held.end());
     return plan;
   };

@@ -172,16 +172,40 @@ echo '{"berth_export":1,"pools":[{"name":"wide","step":65537,"ports":[{"name":"w
 expect_error 2 "pool 1: 'step' 65537 is out of range" --store "$S" import "$TMP/num.json"
 store_unchanged "family 8"
 
-# --- 9. Two scaffolds into one folder take turns --------------------------------------------------
-for round in 1 2 3 4 5 6; do
-  "$BERTH" --store "$S" scaffold race "$round" --out "$TMP/race" -q 2>/dev/null &
-  "$BERTH" --store "$S" scaffold race "$((round + 10))" --out "$TMP/race" -q 2>/dev/null &
+# --- 9. Two scaffolds into one folder take turns; a folder belongs to one app --------------------
+# Two scaffolds of one app race: both succeed, one after the other.
+for round in 1 2 3; do
+  "$BERTH" --store "$S" scaffold race 1 --out "$TMP/race" -q 2>/dev/null &
+  "$BERTH" --store "$S" scaffold race 1 --out "$TMP/race" -q 2>/dev/null &
   wait
-  expect_ok --store "$S" scaffold race "$round" --out "$TMP/race" --dry-run --json
+  expect_ok --store "$S" scaffold race 1 --out "$TMP/race" --dry-run --json
   expect_json '"kept":[]'
 done
+# Two different apps race for one folder, 20 rounds: one wins, the other is refused (exit 3,
+# nothing reserved for it), and the folder holds the winner's files only.
+for round in $(seq 20); do
+  dir="$TMP/race2-$round"
+  "$BERTH" --store "$S" scaffold racer "$round" --out "$dir" -q 2>"$TMP/r1.err" &
+  p1=$!
+  "$BERTH" --store "$S" scaffold other/racer "$round" --out "$dir" -q 2>"$TMP/r2.err" &
+  p2=$!
+  wait "$p1"; rc1=$?
+  wait "$p2"; rc2=$?
+  if [ "$rc1" -eq 0 ] && [ "$rc2" -eq 3 ]; then winner=racer; loser=other/racer; err="$TMP/r2.err"
+  elif [ "$rc1" -eq 3 ] && [ "$rc2" -eq 0 ]; then winner=other/racer; loser=racer; err="$TMP/r1.err"
+  else fail "family 9: round $round: exits $rc1 and $rc2, expected 0 and 3 in some order"; continue; fi
+  grep -q "is the folder of '$winner' app $round" "$err" && pass || fail "family 9: round $round: $(cat "$err")"
+  expect_ok --store "$S" scaffold "$winner" "$round" --out "$dir" --dry-run --json
+  expect_json '"kept":[]'
+  expect_json '"written":[]'
+  expect_fail 2 "is not reserved" --store "$S" show "$loser" "$round"
+done
+expect_fail 3 "is the folder of '(other/)?racer' app 1" --store "$S" scaffold intruder 1 --out "$TMP/race2-1"
+[ "$(grep -o '"model": "[^"]*"' "$TMP/race2-1/.berth-manifest.json")" != '"model": "intruder"' ] && pass || fail "family 9: the refused scaffold claimed the folder"
+"$BERTH" --store "$S" scaffold intruder 1 --out "$TMP/race2-1" --force -q 2>/dev/null
+grep -q '"model": "intruder"' "$TMP/race2-1/.berth-manifest.json" && pass || fail "family 9: --force did not re-target the folder"
 
-"$BERTH" --store "$S" release race --all >/dev/null
+for m in race racer other/racer intruder; do "$BERTH" --store "$S" release "$m" --all >/dev/null 2>&1; done
 before=$(snapshot)
 
 # --- 10. The store is never reset or half-imported ------------------------------------------------
