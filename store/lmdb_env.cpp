@@ -282,7 +282,17 @@ Env::Env(const std::filesystem::path& dir, std::size_t initial_map_size, bool re
   m_stall_in_read = fault && std::strcmp(fault, "stall-in-read") == 0;
   std::error_code ec;
   const std::filesystem::path data = dir / "data.mdb";
-  read_only = read_only && std::filesystem::is_regular_file(data, ec);
+  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec)) {
+    throw runtime_error("store " + quote(dir.string()) + " is not a folder");
+  }
+  if (read_only && std::filesystem::symlink_status(data, ec).type() ==
+                       std::filesystem::file_type::not_found) {
+    // A command that only reads never creates a store (a mistyped --store would otherwise
+    // print "no reservations" and leave a new store behind).
+    throw usage_error("no berth store in " + quote(dir.string()) +
+                      ": nothing has been reserved there (a command that reserves creates it); "
+                      "check --store or $BERTH_STORE");
+  }
   if (!read_only) {
     std::filesystem::create_directories(dir, ec);
     if (ec) {

@@ -148,7 +148,8 @@ Command add_lease(CLI::App& app, const Options& o) {
   const Subs subs = add_subcommands(lease, *v);
   lease->require_subcommand(1);
   const auto run = [&o, v, subs]() -> int {
-    Store store = open_store(o);
+    const bool changes = *subs.acquire || *subs.renew || *subs.release || *subs.expire;
+    Store store = open_store(o, !changes);  // `lease list` only reads
     std::optional<std::int64_t> ttl;
     for (const auto* option : subs.ttl) {
       if (option->count() > 0) {

@@ -122,7 +122,8 @@ Command add_pool(CLI::App& app, const Options& o) {
   const Subs subs = add_subcommands(pool, *v);
   pool->require_subcommand(0, 1);
   return {pool, [&o, v, subs]() -> int {
-            Store store = open_store(o);
+            const bool changes = *subs.set || *subs.remove || *subs.exclude || *subs.include;
+            Store store = open_store(o, !changes);  // `pool show` only reads
             if (*subs.set) {
               set_pool(store, *v);
             } else if (*subs.remove) {

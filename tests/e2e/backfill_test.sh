@@ -38,6 +38,7 @@ tree_state() {  # every file with size, mtime and mode, and the store
 }
 
 # --dry-run changes no store entry and no file, and says what would happen.
+"$BERTH" --store "$S" config skip-busy off >/dev/null  # the store exists: export can compare it
 before=$(tree_state "$TMP/gen")
 expect_ok --store "$S" backfill "$TMP/gen" --dry-run
 expect_out '^model_a/app1: backend=5001 frontend=8001; would add 19, kept 2, would replace 0, starter left 3; parts root,backend,frontend$'

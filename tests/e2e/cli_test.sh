@@ -90,6 +90,8 @@ expect_ok --store "$TMP/seed" check
 
 # Pools and excluded ports.
 P="$TMP/pools"
+expect_fail 2 "no berth store in '$P'" --store "$P" pool
+expect_ok --store "$P" config skip-busy off  # any command that writes creates the store
 expect_ok --store "$P" pool
 expect_out '^apps +backend=5001-7999 frontend=8001-10999 +2 +1500 +apps$'
 expect_out '^preview +port=32100-32200 +1 +101 +lease$'

@@ -151,7 +151,15 @@ expect_eq "store unchanged by refused commands" "$(snapshot)" "$before"
 
 # Store problems
 echo x >"$TMP/afile"
-expect_fail 1 "creating store folder '$TMP/afile'" --store "$TMP/afile" list
+expect_fail 1 "creating store folder '$TMP/afile/sub'" --store "$TMP/afile/sub" reserve m 1
+expect_fail 1 "store '$TMP/afile' is not a folder" --store "$TMP/afile" reserve m 1
+expect_fail 1 "store '$TMP/afile' is not a folder" --store "$TMP/afile" list
+# A command that only reads never creates a store: a mistyped --store is an error naming it.
+expect_fail 2 "no berth store in '$TMP/typo': nothing has been reserved there" --store "$TMP/typo" list
+for cmd in show\ m\ 1 check stats export doctor proxy "lease list" "pool show" "prune --dry-run"; do
+  expect_fail 2 "no berth store in '$TMP/typo'" --store "$TMP/typo" $cmd
+done
+[ ! -e "$TMP/typo" ] && pass || fail "a reading command created the store folder"
 expect_fail 1 "cannot create folder '$TMP/afile/sub'" --store "$S" export -o "$TMP/afile/sub/out.json"
 mkdir -p "$TMP/target/occupied"   # a folder where the file should go: the rename fails
 expect_fail 1 "cannot write '$TMP/target': Is a directory" --store "$S" export -o "$TMP/target"
@@ -159,7 +167,7 @@ expect_eq "export left no temporary file" "$(ls -A "$TMP" | grep -c berth-tmp)" 
 
 # A store written by a newer berth.
 N="$TMP/newer"
-expect_ok --store "$N" list
+expect_ok --store "$N" reserve m 1
 printf 'schema\n\\00\\00\\00\\04\n' | mdb_load -T -s meta "$N"
 expect_fail 1 "has schema version 4, written by a newer berth; this berth reads up to 3" --store "$N" list
 

@@ -488,7 +488,7 @@ TEST_CASE("a store that is not an LMDB folder is a clear error") {
   TempDir dir;
   const auto file = dir.path() / "file";
   { std::ofstream(file) << "x"; }
-  CHECK_THROWS_WITH(Store(file), Catch::Contains("creating store folder"));
+  CHECK_THROWS_WITH(Store(file), Catch::Contains("is not a folder"));
 }
 
 TEST_CASE("a full map grows and the transaction is retried") {
