@@ -83,7 +83,10 @@ Cache variables
 ``BERTH_STORE``
   The store folder. Empty (default): the user's store (``$BERTH_STORE``, else
   ``$XDG_STATE_HOME/berth``, else ``~/.local/state/berth``), so separate build trees on one host
-  never collide.
+  never collide. The store a build tree uses is fixed at its first configure (an absolute path
+  in the cache): builds and later configures use it whatever the environment says then; a
+  later ``$BERTH_STORE`` naming another store fails configure, and ``-DBERTH_STORE=<dir>`` moves
+  the tree to another store.
 ``BERTH_LOCKFILE``
   The lock file. Default: ``berth.lock.json`` beside the top-level CMakeLists, used (and
   updated with new apps) when it exists; create it empty to start locking. Any other path is
@@ -207,6 +210,49 @@ macro(_berth_default_target)
     set(target "berth_${cut}_${hash}_app${n}")
   endif()
 endmacro()
+
+# The store this build tree uses, fixed at its first configure and kept in the cache as an
+# absolute path, so that builds and later configures use it whatever the environment says then:
+# BERTH_STORE, else $BERTH_STORE, else the user's default store (as `berth` resolves it:
+# $XDG_STATE_HOME/berth, else ~/.local/state/berth). Setting -DBERTH_STORE moves the tree to
+# another store; a $BERTH_STORE that names another store than the tree's is refused.
+function(_berth_store_folder out)
+  set(from "")
+  if(BERTH_STORE)
+    get_filename_component(wanted "${BERTH_STORE}" ABSOLUTE BASE_DIR "${CMAKE_BINARY_DIR}")
+    set(from "BERTH_STORE")
+  elseif(DEFINED ENV{BERTH_STORE})
+    if("$ENV{BERTH_STORE}" STREQUAL "")
+      message(FATAL_ERROR "add_generated_app: $BERTH_STORE is set but empty; give it the store "
+                          "folder, or unset it. Nothing was reserved.")
+    endif()
+    get_filename_component(wanted "$ENV{BERTH_STORE}" ABSOLUTE)
+    set(from "$BERTH_STORE")
+  elseif(NOT "$ENV{XDG_STATE_HOME}" STREQUAL "")
+    set(wanted "$ENV{XDG_STATE_HOME}/berth")
+  elseif(NOT "$ENV{HOME}" STREQUAL "")
+    set(wanted "$ENV{HOME}/.local/state/berth")
+  else()
+    message(FATAL_ERROR "add_generated_app: no store folder: set BERTH_STORE, $BERTH_STORE, "
+                        "$XDG_STATE_HOME or $HOME. Nothing was reserved.")
+  endif()
+  if(_BERTH_STORE_USED AND NOT wanted STREQUAL _BERTH_STORE_USED)
+    if(from STREQUAL "")
+      set(wanted "${_BERTH_STORE_USED}")  # the environment changed: the tree keeps its store
+    elseif(from STREQUAL "$BERTH_STORE")
+      message(FATAL_ERROR "add_generated_app: this build tree uses the store "
+                          "'${_BERTH_STORE_USED}' (fixed at its first configure), but "
+                          "$BERTH_STORE names '${wanted}'. Unset $BERTH_STORE to keep the tree on "
+                          "its store, or move the tree: cmake -DBERTH_STORE=${wanted} "
+                          "${CMAKE_BINARY_DIR}. Nothing was reserved.")
+    else()
+      message(STATUS "berth: this build tree now uses the store '${wanted}' (it used "
+                     "'${_BERTH_STORE_USED}')")
+    endif()
+  endif()
+  set(_BERTH_STORE_USED "${wanted}" CACHE INTERNAL "The store this build tree uses")
+  set(${out} "${wanted}" PARENT_SCOPE)
+endfunction()
 
 # The detailed refusal of a model name or app number (from add_generated_app).
 macro(_berth_bad_name)
@@ -345,10 +391,8 @@ function(_berth_generate)
     endif()
   endforeach()
 
-  set(store_args "")
-  if(BERTH_STORE)
-    set(store_args --store "${BERTH_STORE}")
-  endif()
+  _berth_store_folder(store)
+  set(store_args --store "${store}")
   set(lock_args "")
   if(BERTH_LOCKED)
     set(lock_args --lock "${BERTH_LOCKFILE}" --locked)

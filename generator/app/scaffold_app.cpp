@@ -41,6 +41,7 @@ ReserveResult expected_reservation(const Store& store, const ScaffoldArgs& a) {
     throw usage_error(
         describe(a.request.key) +
         (held ? " is no longer reserved as configure left it" : " is no longer reserved") +
+        " in the store " + quote(store.dir().string()) +
         " (see `berth list`); configure again to reserve it");
   }
   ReserveResult planned;
