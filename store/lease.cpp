@@ -12,12 +12,12 @@ using namespace keys;
 
 Lease Store::acquire_lease(const std::string& id, const std::string& pool,
                            std::optional<std::int64_t> ttl, std::optional<std::int64_t> owner_pid,
-                           std::vector<Lease>* reclaimed) {
+                           std::vector<Lease>* reclaimed, const std::set<std::uint16_t>& avoid) {
   const std::int64_t t_now = now();  // read once per transaction
   std::vector<Lease> gone;
   const Lease l = m_env->write([&](Txn& t) {
     gone.clear();
-    return State(t).acquire(id, pool, ttl, owner_pid, t_now, gone);
+    return State(t).acquire(id, pool, ttl, owner_pid, t_now, gone, avoid);
   });
   if (reclaimed) {
     *reclaimed = gone;

@@ -147,7 +147,8 @@ class State {
   void drop_lease(const Lease& l);
 
   // The lowest port of a lease pool that nothing holds and that is not excluded.
-  std::optional<std::uint16_t> free_lease_port(const Pool& pool) const;
+  std::optional<std::uint16_t> free_lease_port(const Pool& pool,
+                                                const std::set<std::uint16_t>& avoid = {}) const;
 
   // The leases (of `pool`, if given) that may be reclaimed at `now`, oldest activity first.
   std::vector<Lease> reclaimable(const std::optional<std::string>& pool, std::int64_t now) const;
@@ -161,7 +162,8 @@ class State {
   // (listed in `reclaimed`).
   Lease acquire(const std::string& id, const std::string& pool_name,
                 std::optional<std::int64_t> ttl, std::optional<std::int64_t> owner_pid,
-                std::int64_t now, std::vector<Lease>& reclaimed);
+                std::int64_t now, std::vector<Lease>& reclaimed,
+                const std::set<std::uint16_t>& avoid = {});
 
   static constexpr std::int64_t k_default_lease_ttl = 15 * 60;
 

@@ -63,11 +63,12 @@ void State::drop_lease(const Lease& l) {
 }
 
 // The lowest port of a lease pool that nothing holds and that is not excluded.
-std::optional<std::uint16_t> State::free_lease_port(const Pool& pool) const {
+std::optional<std::uint16_t> State::free_lease_port(const Pool& pool,
+                                                    const std::set<std::uint16_t>& avoid) const {
   const PortRange& r = pool.ports[0];
   for (std::uint32_t p = r.first; p <= r.last; p += pool.step) {
     const auto port = static_cast<std::uint16_t>(p);
-    if (!m_excluded.count(port) && !m_txn.has(Db::ports, port_key(port))) {
+    if (!m_excluded.count(port) && !avoid.count(port) && !m_txn.has(Db::ports, port_key(port))) {
       return port;
     }
   }
@@ -102,7 +103,8 @@ std::vector<Lease> State::expire(const std::optional<std::string>& pool, std::in
 // (listed in `reclaimed`).
 Lease State::acquire(const std::string& id, const std::string& pool_name,
                      std::optional<std::int64_t> ttl, std::optional<std::int64_t> owner_pid,
-                     std::int64_t now, std::vector<Lease>& reclaimed) {
+                     std::int64_t now, std::vector<Lease>& reclaimed,
+                     const std::set<std::uint16_t>& avoid) {
   validate_lease_id(id);
   if (auto existing = load_lease(id)) {
     if (!pool_name.empty() && pool_name != existing->pool) {
@@ -116,10 +118,10 @@ Lease State::acquire(const std::string& id, const std::string& pool_name,
     return *existing;
   }
   const Pool& pool = lease_pool(pool_name.empty() ? k_default_lease_pool : pool_name);
-  auto port = free_lease_port(pool);
+  auto port = free_lease_port(pool, avoid);
   if (!port) {
     reclaimed = expire(pool.name, now);
-    port = free_lease_port(pool);
+    port = free_lease_port(pool, avoid);
   }
   if (!port) {
     const auto held = leases(pool.name);

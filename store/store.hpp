@@ -112,9 +112,11 @@ class Store {
   // Leases (one transaction each). acquire: the id's lease, renewed, or a new one on the lowest
   // free port of the pool (default: preview); `ttl` defaults to 15 minutes (0: never expires).
   // When the pool is full, reclaimable leases of the pool are freed first (into `reclaimed`).
+  // A new lease steps over the ports in `avoid` (those something listens on now).
   Lease acquire_lease(const std::string& id, const std::string& pool,
                       std::optional<std::int64_t> ttl, std::optional<std::int64_t> owner_pid,
-                      std::vector<Lease>* reclaimed = nullptr);
+                      std::vector<Lease>* reclaimed = nullptr,
+                      const std::set<std::uint16_t>& avoid = {});
   // Marks activity (and changes the ttl when given); a usage error when there is no such lease.
   Lease renew_lease(const std::string& id, std::optional<std::int64_t> ttl);
   Lease release_lease(const std::string& id);

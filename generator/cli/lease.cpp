@@ -23,7 +23,7 @@ void print_leases(const std::vector<Lease>& leases, const char* verb) {
 
 struct Vars {
   std::string id, pool, ttl, owner_pid;
-  bool dry_run = false;
+  bool dry_run = false, busy_on = false, busy_off = false;
 };
 
 // The lease subcommands, each with its options.
@@ -47,6 +47,11 @@ Subs add_subcommands(CLI::App* lease, Vars& v) {
           ->type_name("DURATION");
   acquire->add_option("--owner-pid", v.owner_pid, "Reclaimable once this process is gone")
       ->type_name("PID");
+  // Leases are runtime ports: a port something listens on now is stepped over unless the store's
+  // skip-busy setting is off or --no-skip-busy says so.
+  acquire->add_flag("--skip-busy", v.busy_on,
+                    "Step over ports something on this host listens on now (the default)");
+  acquire->add_flag("--no-skip-busy", v.busy_off, "Do not step over them");
   auto* renew = lease->add_subcommand("renew", "Mark ID's lease active (and change its --ttl)");
   renew->add_option("id", v.id, "Lease id")->required();
   auto* renew_ttl = renew->add_option("--ttl", v.ttl, "A new idle time")->type_name("DURATION");
@@ -70,8 +75,15 @@ int acquire_lease(Store& store, const Options& o, const Vars& v,
       throw usage_error("--owner-pid " + quote(v.owner_pid) + " is not a process id");
     }
   }
+  if (v.busy_on && v.busy_off) {
+    throw usage_error("give --skip-busy or --no-skip-busy, not both");
+  }
+  const auto settings = store.settings();
+  const bool skip = v.busy_on || (!v.busy_off && !(settings.contains("skip-busy") &&
+                                                   settings["skip-busy"] == false));
   std::vector<Lease> reclaimed;
-  const Lease l = store.acquire_lease(v.id, v.pool, ttl, owner, &reclaimed);
+  const Lease l = store.acquire_lease(v.id, v.pool, ttl, owner, &reclaimed,
+                                      skip ? busy_ports() : std::set<std::uint16_t>{});
   if (!o.json) {
     print_leases(reclaimed, "berth: reclaimed");
   }

@@ -40,13 +40,30 @@ int reserve_batch(Store& store, const Options& o, const std::string& file,
   }
   const auto results = store.apply(ops);
   if (o.json) {
-    print_json(results_json(results));
-  } else {
-    std::vector<Reservation> list;
-    for (const auto& r : results) {
-      list.push_back(r.reservation);
+    json out = json::array();
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      json j = result_json(results[i]);
+      j["op"] = ops[i].kind == BatchOp::Kind::release ? "release" : "reserve";
+      out.push_back(j);
     }
-    print_reservations(std::cout, list);
+    print_json(out);
+    return 0;
+  }
+  // The reservations as a table, then each release as `berth release` says it.
+  std::vector<Reservation> reserved;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (ops[i].kind == BatchOp::Kind::reserve) {
+      reserved.push_back(results[i].reservation);
+    }
+  }
+  if (!reserved.empty()) {
+    print_reservations(std::cout, reserved);
+  }
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (ops[i].kind == BatchOp::Kind::release) {
+      const Reservation& r = results[i].reservation;
+      std::cout << "released " << describe(r.key) << " (" << r.project << ")\n";
+    }
   }
   return 0;
 }

@@ -127,6 +127,18 @@ BERTH_STORE="$TMP/env-store" XDG_STATE_HOME="$TMP/xdg" "$BERTH" reserve env 1 >/
 [ -f "$TMP/env-store/data.mdb" ] && pass || fail "\$BERTH_STORE not used"
 expect_eq "\$BERTH_STORE wins over XDG" "$(BERTH_STORE="$TMP/env-store" "$BERTH" list --model xdg)" "no reservations"
 
+# A batch prints its releases as releases, not as reservation rows.
+echo '[{"model": "batch", "app": 1}, {"model": "batch", "app": 2}]' >"$TMP/b1.json"
+expect_ok --store "$TMP/bs" reserve --batch "$TMP/b1.json"
+echo '[{"model": "batch", "app": 3}, {"model": "batch", "app": 1, "op": "release"}]' >"$TMP/b2.json"
+expect_ok --store "$TMP/bs" reserve --batch "$TMP/b2.json"
+expect_out '^batch +3 '
+expect_out "^released 'batch' app 1 \(batch-app1\)$"
+! grep -q '^batch +1 ' "$OUT" && pass || fail "a released entry is shown as a reservation"
+echo '[{"model": "batch", "app": 2, "op": "release"}]' >"$TMP/b3.json"
+expect_ok --store "$TMP/bs" --json reserve --batch "$TMP/b3.json"
+expect_json '"op":"release"'
+
 expect_ok --help
 expect_out 'reserve'
 expect_ok --version

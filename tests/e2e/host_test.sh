@@ -86,6 +86,22 @@ expect_fail 2 "give --skip-busy or --no-skip-busy, not both" --store "$S" reserv
 kill "$LISTENER" 2>/dev/null
 wait 2>/dev/null
 
+# Leases are runtime ports: a new lease steps over a port something listens on, by default.
+L="$TMP/leases"
+expect_ok --store "$L" pool set pv --lease --range port=27101-27105
+listen 127.0.0.1:27101
+expect_ok --store "$L" lease acquire a --pool pv
+expect_out '^27102$'
+expect_ok --store "$L" lease acquire b --pool pv --no-skip-busy
+expect_out '^27101$'
+expect_ok --store "$L" lease release b
+expect_ok --store "$L" config skip-busy off
+expect_ok --store "$L" lease acquire c --pool pv
+expect_out '^27101$'
+expect_fail 2 "give --skip-busy or --no-skip-busy, not both" --store "$L" lease acquire d --pool pv --skip-busy --no-skip-busy
+kill "$LISTENER" 2>/dev/null
+wait 2>/dev/null
+
 # Pools against the kernel's ephemeral range (read from /proc/sys/net/ipv4/ip_local_port_range).
 read -r eph_first eph_last </proc/sys/net/ipv4/ip_local_port_range
 "$BERTH" --store "$S" pool set eph --range web=$((eph_first + 10))-$((eph_first + 20)) --allow-ephemeral >/dev/null
