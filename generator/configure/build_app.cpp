@@ -109,6 +109,19 @@ std::vector<std::string> inputs_of(const Template& tmpl, const std::string& over
   return inputs;
 }
 
+// A kept file's reason, with advice that works under `cmake --build` (which has no --force).
+std::string build_advice(std::string why) {
+  const std::pair<const char*, const char*> advice[] = {
+      {"--force overwrites it", "delete it and build again to get the template's version"},
+      {"--force removes it", "delete it yourself once you no longer need it"}};
+  for (const auto& [cli, cmake] : advice) {
+    if (const auto at = why.find(cli); at != std::string::npos) {
+      why.replace(at, std::string(cli).size(), cmake);
+    }
+  }
+  return why;
+}
+
 // What `berth scaffold` would be asked, from a stamp: everything comes from the stamp, never
 // from the command line, so model names and values that hold `$`, quotes or backslashes reach
 // berth exactly as declared.
@@ -151,7 +164,7 @@ class Builder {
     const ScaffoldOutcome outcome = scaffold_app(store(), tmpl, overlay, args);
     m_uses.push_back({args.request.key, {"app", use_path(args.out), 0}});
     for (const auto& [path, why] : outcome.report.kept) {
-      std::cerr << "berth: warning: kept " << quote(path) << ": " << why << '\n';
+      std::cerr << "berth: warning: kept " << quote(path) << ": " << build_advice(why) << '\n';
     }
     // What this app was made from: the next run compares `done` with these.
     const std::vector<std::string> inputs = inputs_of(tmpl, args.overlay, overlay);

@@ -194,4 +194,12 @@ grep -q "A to-do API, as a model wrote it" "$TMP/ob/apps/openai_gpt-5-mini/app1/
 grep -q "The to-do list, as a model wrote it" "$TMP/ob/apps/openai_gpt-5-mini/app1/frontend/src/App.jsx" && pass || fail "overlay App.jsx"
 (cd "$TMP/ob/apps/openai_gpt-5-mini/app1" && docker-compose config >/dev/null 2>&1) && pass || fail "overlay app compose file"
 
+# 7. A warning under the build gives advice that works there (cmake --build has no --force).
+echo "# mine" >>"$TMP/ob/apps/openai_gpt-5-mini/app1/README.md"
+rm -f "$TMP/ob/berth/apps/"*.done
+"${BUILD[@]}" "$TMP/ob" >"$OUT" 2>&1
+grep -q "kept 'README.md': edited since berth wrote it; delete it and build again to get the template's version" "$OUT" &&
+  pass || fail "build warning advice: $(grep warning "$OUT")"
+grep -q -- "--force" "$OUT" && fail "a build warning names --force" || pass
+
 finish
