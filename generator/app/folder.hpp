@@ -33,6 +33,7 @@ struct ScaffoldPlan {
   std::vector<std::string> backups;  // files saved as <path>.berth-orig before they are written
   std::optional<std::vector<std::string>> parts;  // the parts the app has, recorded
   std::optional<AppKey> app;  // the app the folder belongs to: as recorded, then as claimed
+  std::map<std::string, std::string> vars;  // the variables it is scaffolded with, recorded
   ScaffoldReport report;
 };
 
@@ -57,6 +58,17 @@ ScaffoldPlan plan_app(const std::filesystem::path& dir, const std::vector<Output
 // out) when its manifest names another app, unless `force`, which re-targets the folder and
 // releases nothing. A folder whose manifest names no app (an older berth's) is simply claimed.
 void claim_folder(ScaffoldPlan& plan, const AppKey& key, bool force);
+
+// The variables `berth scaffold` uses for `key` in `dir`: those recorded in its manifest by an
+// earlier scaffold of the same app (only those `tmpl` still declares, less `unset`), overridden
+// by `sets`. Each `unset` key must be a variable of `tmpl`.
+std::map<std::string, std::string> remembered_sets(const std::filesystem::path& dir,
+                                                   const AppKey& key, const Template& tmpl,
+                                                   const std::map<std::string, std::string>& sets,
+                                                   const std::vector<std::string>& unset);
+
+// The variables recorded in `dir`'s manifest (empty when none, or no manifest).
+std::map<std::string, std::string> recorded_vars(const std::filesystem::path& dir);
 
 // The parts recorded in `dir`'s manifest by an earlier backfill, if any.
 std::optional<std::vector<std::string>> recorded_parts(const std::filesystem::path& dir);

@@ -86,7 +86,7 @@ void write_outputs(ScaffoldPlan& plan, AppManifest& manifest, json& pending) {
 void apply_plan(ScaffoldPlan plan, bool touch) {
   const fs::path& root = plan.root;
   const fs::path manifest_path = root / k_scaffold_manifest;
-  AppManifest manifest{std::move(plan.manifest), plan.parts, plan.app};
+  AppManifest manifest{std::move(plan.manifest), plan.parts, plan.app, plan.vars};
   std::error_code ec;
   fs::create_directories(root, ec);
   if (ec) {

@@ -28,6 +28,45 @@ std::optional<std::vector<std::string>> recorded_parts(const fs::path& dir) {
   return read_manifest(dir / k_scaffold_manifest).parts;
 }
 
+std::map<std::string, std::string> recorded_vars(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_regular_file(dir / k_scaffold_manifest, ec)) {
+    return {};
+  }
+  try {
+    return read_manifest(dir / k_scaffold_manifest).vars;
+  } catch (const Error&) {
+    return {};  // not a berth manifest: nothing recorded
+  }
+}
+
+std::map<std::string, std::string> remembered_sets(const fs::path& dir, const AppKey& key,
+                                                   const Template& tmpl,
+                                                   const std::map<std::string, std::string>& sets,
+                                                   const std::vector<std::string>& unset) {
+  for (const auto& k : unset) {
+    if (!tmpl.variables.count(k)) {
+      throw usage_error("--unset " + quote(k) + ": template " + quote(tmpl.name) +
+                        " has no variable " + quote(k));
+    }
+  }
+  std::error_code ec;
+  std::map<std::string, std::string> out;
+  if (fs::is_directory(dir, ec)) {
+    const AppManifest m = read_manifest(dir / k_scaffold_manifest);
+    for (const auto& [k, v] : m.vars) {
+      const bool dropped = std::find(unset.begin(), unset.end(), k) != unset.end();
+      if (m.app && *m.app == key && tmpl.variables.count(k) && !dropped) {
+        out[k] = v;
+      }
+    }
+  }
+  for (const auto& [k, v] : sets) {
+    out[k] = v;
+  }
+  return out;
+}
+
 namespace {
 
 // Whether a dependency list names `dep`: a package.json's dependency objects, or a line of a
@@ -340,6 +379,7 @@ ScaffoldPlan plan_app(const fs::path& dir, const std::vector<OutputFile>& files,
   plan.report.replaced = plan.backups;
   plan.parts = old_manifest.parts;
   plan.app = old_manifest.app;
+  plan.vars = old_manifest.vars;
   return plan;
 }
 

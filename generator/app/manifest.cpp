@@ -76,6 +76,13 @@ AppManifest read_manifest(const fs::path& manifest_path) {
       m["app"].is_number_unsigned()) {
     out.app = AppKey{m["model"].get<std::string>(), m["app"].get<std::uint32_t>()};
   }
+  if (m.contains("vars") && m["vars"].is_object()) {
+    for (const auto& [key, value] : m["vars"].items()) {
+      if (value.is_string()) {
+        out.vars[key] = value;
+      }
+    }
+  }
   return out;
 }
 
@@ -85,6 +92,9 @@ void write_manifest(const fs::path& manifest_path, const std::string& template_n
   if (manifest.app) {
     m["model"] = manifest.app->model;
     m["app"] = manifest.app->app;
+  }
+  if (!manifest.vars.empty()) {
+    m["vars"] = manifest.vars;
   }
   if (manifest.parts) {
     m["parts"] = *manifest.parts;

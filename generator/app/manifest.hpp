@@ -17,6 +17,7 @@ struct AppManifest {
   std::map<std::string, std::string> files;  // path -> hash of what berth wrote
   std::optional<std::vector<std::string>> parts;
   std::optional<AppKey> app;  // the app the folder belongs to (absent in older manifests)
+  std::map<std::string, std::string> vars;  // the variables it was scaffolded with (`vars`)
 };
 
 // The content hash the manifest records (FNV-1a, 16 hex digits).

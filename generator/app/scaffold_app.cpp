@@ -88,6 +88,7 @@ ScaffoldOutcome scaffold_app(Store& store, const Template& tmpl,
     const auto held = hold_back_unmet(tmpl, a.out, files);
     ScaffoldPlan plan = plan_app(a.out, files, tmpl.name, a.force);
     claim_folder(plan, a.request.key, a.force);
+    plan.vars = a.sets;  // remembered for the next `berth scaffold` of this app
     plan.report.kept.insert(plan.report.kept.end(), held.begin(), held.end());
     return plan;
   };

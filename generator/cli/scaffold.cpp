@@ -27,7 +27,8 @@ void print_scaffold(const Options& o, const ScaffoldArgs& a, const std::string& 
                 {"unchanged", report.unchanged},
                 {"removed", report.removed},
                 {"kept", kept},
-                {"starter_kept", report.started}});
+                {"starter_kept", report.started},
+                {"vars", a.sets}});
   } else if (!quiet) {
     print_reservations(std::cout, {outcome.result.reservation});
     const char* verb = a.dry_run ? "would write" : "wrote";
@@ -49,7 +50,7 @@ void print_scaffold(const Options& o, const ScaffoldArgs& a, const std::string& 
 
 struct Vars {
   std::string sc_template = "react-flask", sc_model, sc_app, sc_out, sc_pool, sc_overlay;
-  std::vector<std::string> sc_sets, sc_pins;
+  std::vector<std::string> sc_sets, sc_pins, sc_unset;
   bool sc_dry = false, sc_force = false, sc_touch = false, sc_quiet = false;
   bool busy_on = false, busy_off = false;
 };
@@ -62,6 +63,11 @@ void add_options(CLI::App* scaffold, Vars& v) {
   scaffold->add_option("--out", v.sc_out, "The app folder to write")->required()->type_name("DIR");
   scaffold->add_option("--set", v.sc_sets, "Set a template variable: KEY=VALUE (repeatable)")
       ->type_name("KEY=VALUE");
+  scaffold
+      ->add_option("--unset", v.sc_unset,
+                   "Forget a variable this app's folder remembers from an earlier --set "
+                   "(repeatable)")
+      ->type_name("KEY");
   scaffold->add_option("--pool", v.sc_pool, "Pool to allocate from (default: apps)");
   scaffold->add_option("--port", v.sc_pins, "Pin a port: NAME=PORT (repeatable)")
       ->type_name("NAME=PORT");
@@ -114,6 +120,8 @@ Command add_scaffold(CLI::App& app, const Options& o) {
     refuse_empty(scaffold, "--template", v->sc_template);
     ScaffoldArgs args = args_of(*v);
     const Template tmpl = load_template(v->sc_template, template_search_path());
+    // Values given once are kept: a re-run without --set uses them (--unset forgets one).
+    args.sets = remembered_sets(args.out, args.request.key, tmpl, args.sets, v->sc_unset);
     const auto overlay =
         v->sc_overlay.empty() ? std::vector<OutputFile>{} : read_overlay(v->sc_overlay);
     Store store = open_store(o);

@@ -14,6 +14,9 @@ void print_show_json(const Reservation& r, const AppUses& uses) {
     json use = to_json(u);
     std::error_code ec;
     use["exists"] = std::filesystem::exists(u.path, ec);
+    if (u.kind == "app") {
+      use["vars"] = recorded_vars(u.path);
+    }
     j["uses"].push_back(use);
   }
   print_json(j);
@@ -47,6 +50,17 @@ void print_show(const Reservation& r, const AppUses& uses) {
         {"  " + u.kind, u.path, exists ? "exists" : "gone", "seen " + iso_utc(u.seen)});
   }
   print_table(std::cout, use_rows);
+  for (const Use& u : uses.uses) {
+    const auto vars =
+        u.kind == "app" ? recorded_vars(u.path) : std::map<std::string, std::string>{};
+    if (!vars.empty()) {
+      std::string shown;
+      for (const auto& [k, value] : vars) {
+        shown += (shown.empty() ? "" : " ") + k + "=" + value;
+      }
+      std::cout << "vars of " << u.path << ": " << shown << '\n';
+    }
+  }
 }
 
 }  // namespace

@@ -193,4 +193,22 @@ echo "not json" >"$TMP/bad-manifest.json"
 mkdir -p "$TMP/badm" && cp "$TMP/bad-manifest.json" "$TMP/badm/.berth-manifest.json"
 expect_fail 2 "is not a berth manifest; move it away" --store "$S" scaffold "$A" 1 --template "$TEMPLATE" --out "$TMP/badm"
 
+
+# Values given with --set are remembered by the app's folder: a re-run without --set keeps them,
+# --unset forgets one, another app in another folder starts afresh, `show` lists them.
+R="$TMP/remember"
+expect_ok --store "$TMP/rs" scaffold m 1 --out "$R" --set python_image=python:3.12-slim --set k8s_tag=v3 -q
+expect_ok --store "$TMP/rs" scaffold m 1 --out "$R"
+expect_out '^0 written'
+grep -q '^FROM python:3.12-slim' "$R/backend/Dockerfile" && pass || fail "a remembered --set was dropped"
+grep -q 'm-app1-backend:v3' "$R/docker-compose.yml" && pass || fail "the remembered tag was dropped"
+expect_ok --store "$TMP/rs" show m 1
+expect_out "^vars of $R: k8s_tag=v3 python_image=python:3.12-slim$"
+expect_ok --store "$TMP/rs" scaffold m 1 --out "$R" --unset k8s_tag -q
+grep -q 'm-app1-backend:latest' "$R/docker-compose.yml" && pass || fail "--unset did not forget the tag"
+grep -q '^FROM python:3.12-slim' "$R/backend/Dockerfile" && pass || fail "--unset forgot another value"
+expect_fail 2 "--unset 'nope': template 'react-flask' has no variable 'nope'" --store "$TMP/rs" scaffold m 1 --out "$R" --unset nope
+expect_ok --store "$TMP/rs" scaffold m 2 --out "$TMP/remember2" -q
+grep -q '^FROM python:3.11-slim' "$TMP/remember2/backend/Dockerfile" && pass || fail "another app took remembered values"
+
 finish
