@@ -87,7 +87,8 @@ int run_cli(int argc, char** argv) {
       add_stats(app, o),   add_import(app, o),    add_export(app, o),   add_scaffold(app, o),
       add_plan(app, o),    add_build_app(app, o), add_pool(app, o),     add_lease(app, o),
       add_proxy(app, o),   add_templates(app, o), add_template(app, o), add_backfill(app, o),
-      add_config(app, o),  add_doctor(app, o),    add_show(app, o),     add_prune(app, o)};
+      add_config(app, o),  add_doctor(app, o),    add_show(app, o),     add_prune(app, o),
+      add_who(app, o)};
   app.require_subcommand(1);
 
   try {

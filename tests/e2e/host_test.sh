@@ -102,6 +102,30 @@ expect_fail 2 "give --skip-busy or --no-skip-busy, not both" --store "$L" lease 
 kill "$LISTENER" 2>/dev/null
 wait 2>/dev/null
 
+# berth who: what holds each port, its folders, and who listens now.
+W="$TMP/who"
+expect_ok --store "$W" pool set wp --range web=27201-27210
+expect_ok --store "$W" reserve w 1 --pool wp
+expect_ok --store "$W" pool exclude 27205
+listen 127.0.0.1:27201 127.0.0.1:27203
+expect_ok --store "$W" who 27201
+expect_out "^27201: web of 'w' app 1, project w-app1, pool 'wp'; listened on by python3 \(pid $LISTENER\) on 127.0.0.1$"
+expect_ok --store "$W" who 27205
+expect_out "^27205: excluded in this store"
+# Free in a pool but listened on, or in no pool: exit 3, for scripts.
+berth --store "$W" who 27203 27202
+expect_eq "who: a free port something listens on" "$RC" 3
+expect_out "^27203: free in pool 'wp' \(web\); listened on by python3"
+expect_out "^27202: free in pool 'wp' \(web\); nothing listens on it now$"
+berth --store "$W" who 40404
+expect_eq "who: a port in no pool" "$RC" 3
+expect_ok --store "$W" --json who 27201
+expect_json '"holder":"app"'
+expect_json "\"pid\":$LISTENER"
+expect_fail 2 "port '70000'|not a port|is not" --store "$W" who 70000
+kill "$LISTENER" 2>/dev/null
+wait 2>/dev/null
+
 # Pools against the kernel's ephemeral range (read from /proc/sys/net/ipv4/ip_local_port_range).
 read -r eph_first eph_last </proc/sys/net/ipv4/ip_local_port_range
 "$BERTH" --store "$S" pool set eph --range web=$((eph_first + 10))-$((eph_first + 20)) --allow-ephemeral >/dev/null
