@@ -87,6 +87,12 @@ Cache variables
   in the cache): builds and later configures use it whatever the environment says then; a
   later ``$BERTH_STORE`` naming another store fails configure, and ``-DBERTH_STORE=<dir>`` moves
   the tree to another store.
+``BERTH_OWNER``
+  The project the apps belong to, recorded with each reservation. Empty (default): the
+  top-level project's name (``CMAKE_PROJECT_NAME``). An app another project owns fails
+  configure at its declaration, naming that project and where it uses the app; an app with no
+  owner yet (reserved on the command line, imported) is adopted, and configure says so. The same
+  project from two checkouts or build trees shares its apps.
 ``BERTH_LOCKFILE``
   The lock file. Default: ``berth.lock.json`` beside the top-level CMakeLists, used (and
   updated with new apps) when it exists; create it empty to start locking. Any other path is
@@ -124,6 +130,8 @@ if(NOT BERTH_EXECUTABLE)
 endif()
 set(BERTH_EXECUTABLE "${BERTH_EXECUTABLE}" CACHE FILEPATH "The berth program")
 set(BERTH_STORE "" CACHE PATH "berth store folder (empty: the user's store)")
+set(BERTH_OWNER "" CACHE STRING
+    "The project the apps belong to in the store (empty: the top-level project's name)")
 set(BERTH_LOCKFILE "${CMAKE_SOURCE_DIR}/berth.lock.json" CACHE FILEPATH
     "berth lock file (the default is used when it exists)")
 option(BERTH_LOCKED "Take every app from the lock file; allocate nothing" OFF)
@@ -393,6 +401,11 @@ function(_berth_generate)
 
   _berth_store_folder(store)
   set(store_args --store "${store}")
+  # Apps belong to a project: another project's app is refused, an unowned one adopted.
+  set(owner "${BERTH_OWNER}")
+  if(owner STREQUAL "")
+    set(owner "${CMAKE_PROJECT_NAME}")
+  endif()
   set(lock_args "")
   if(BERTH_LOCKED)
     set(lock_args --lock "${BERTH_LOCKFILE}" --locked)
@@ -408,6 +421,7 @@ function(_berth_generate)
   endif()
   execute_process(
     COMMAND "${BERTH_EXECUTABLE}" ${store_args} plan "${dir}/plan.json" ${lock_args}
+            --owner "${owner}"
             --source-dir "${CMAKE_SOURCE_DIR}" --binary-dir "${CMAKE_BINARY_DIR}"
             --cmake "${dir}/plan.cmake" --summary "${dir}/apps.json" --stamps "${dir}/apps"
             ${table_args}

@@ -77,7 +77,8 @@ std::string meta_high(const std::string& pool) {
   return std::string("high") + '\0' + pool;
 }
 
-// apps value: compact JSON {pool, slot, ports: [[name, port]...], pinned, project}.
+// apps value: compact JSON {pool, slot, ports: [[name, port]...], pinned, project, extra?,
+// owner?}.
 std::string encode_record(const Reservation& r) {
   json ports = json::array();
   for (const auto& p : r.ports) {
@@ -90,6 +91,9 @@ std::string encode_record(const Reservation& r) {
             {"project", r.project}};
   if (!r.extra.empty()) {
     j["extra"] = r.extra;
+  }
+  if (!r.owner.empty()) {
+    j["owner"] = r.owner;  // only when there is one: records of unowned apps stay as they were
   }
   return j.dump();
 }
@@ -122,6 +126,7 @@ Reservation decode_record(const AppKey& key, std::string_view value) {
   r.pinned = f.strings_or("pinned", {});
   r.project = f.string("project");
   r.extra = f.strings_or("extra", {});
+  r.owner = f.string_or("owner", "");
   if (r.extra.size() > r.ports.size()) {
     f.fail("names more extra pools than it has ports");
   }

@@ -302,7 +302,18 @@ nlohmann::json to_json(const Reservation& r) {
   if (!r.extra.empty()) {
     j["extra"] = r.extra;
   }
+  if (!r.owner.empty()) {
+    j["owner"] = r.owner;
+  }
   return j;
+}
+
+void validate_owner(const std::string& owner) {
+  if (owner.empty() || owner.size() > 200) {
+    throw usage_error("owner " + quote(owner.substr(0, 60)) +
+                      " must be a project name of 1 to 200 bytes");
+  }
+  check_text(owner, "owner");
 }
 
 }  // namespace berth

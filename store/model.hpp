@@ -126,6 +126,10 @@ struct Reservation {
   // Extra pools the app holds a port of, in order: its last extra.size() ports are theirs, each
   // named by its pool's range.
   std::vector<std::string> extra;
+  // The project the app belongs to (a CMake configure records its project's name); empty: none
+  // yet (CLI reservations, the earlier system's imports), and the first project to declare it
+  // adopts it.
+  std::string owner;
 
   std::optional<std::uint16_t> port(const std::string& name) const;
 };
@@ -142,6 +146,9 @@ struct ReserveRequest {
   // Extra pools to hold one port of (pins by the pool's range name). An existing reservation
   // lacking one gains its port, keeping every other.
   std::vector<std::string> extra;
+  // The project asking (empty: none). An app owned by another project is refused; one with no
+  // owner is adopted.
+  std::string owner;
 };
 
 // One step of a batch.
@@ -153,7 +160,12 @@ struct BatchOp {
 struct ReserveResult {
   Reservation reservation;
   bool created = false;
+  bool adopted = false;  // it had no owner, and the request's project adopted it
 };
+
+// Throws a usage error unless `owner` is a project name berth can record: non-empty UTF-8 text
+// of at most 200 bytes without control characters.
+void validate_owner(const std::string& owner);
 
 // Where a reservation is used on this host: an app folder it was scaffolded into ("app"), a
 // build tree that declared it ("build"), or a lock file that pins it ("lock"). Paths are

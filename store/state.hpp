@@ -97,6 +97,9 @@ class State {
     std::vector<bool> pinned;
     std::set<std::uint16_t> seen;  // every pinned port
   };
+  // Throws a conflict, naming the owner and where it uses the app, when another project owns
+  // `r` (an app with no owner, or a request without one, passes).
+  void check_owner(const Reservation& r, const ReserveRequest& req) const;
   // Throws unless the request names each extra pool once and every extra port name differs
   // from `own` (the app's port names) and from each other.
   void check_extra_names(const Reservation& r, const std::vector<std::string>& own,

@@ -253,6 +253,27 @@ void State::place(Reservation& r, const Pool& pool, Pins& pins, const ReserveReq
   }
 }
 
+void State::check_owner(const Reservation& r, const ReserveRequest& req) const {
+  if (req.owner.empty() || r.owner.empty() || r.owner == req.owner) {
+    return;
+  }
+  std::vector<std::string> where;
+  for (const auto& u : load_uses(r.key).uses) {
+    if (u.kind != "app") {
+      where.push_back(u.kind + " " + u.path);
+    }
+  }
+  throw conflict_error(describe(r.key) + " belongs to project " + quote(r.owner) +
+                       (where.empty() ? "" : " (" + join(where, ", ") + ")") + ", not to " +
+                       quote(req.owner) +
+                       ": two projects never share an app by accident. Declare other apps in "
+                       "this project (another model name or app number), or hand the app over: "
+                       "`berth release " +
+                       r.key.model + " " + std::to_string(r.key.app) +
+                       "` frees it (its ports go back to the pool), and the next configure "
+                       "reserves it for this project");
+}
+
 void State::check_extra_names(const Reservation& r, const std::vector<std::string>& own,
                               const ReserveRequest& req) {
   std::set<std::string> names(own.begin(), own.end());
@@ -279,7 +300,16 @@ ReserveResult State::reserve(const ReserveRequest& req) {
   validate_model(req.key.model);
   validate_app(req.key.app);
   if (auto existing = load(req.key)) {
+    check_owner(*existing, req);
     check_compatible(*existing, req);
+    if (!req.owner.empty() && existing->owner.empty()) {
+      // Nobody's yet (reserved on the command line, imported): the asking project adopts it.
+      existing->owner = req.owner;
+      write(*existing);
+      ReserveResult adopted = reserve(req);
+      adopted.adopted = true;
+      return adopted;
+    }
     std::vector<std::string> held;
     for (const auto& p : existing->ports) {
       held.push_back(p.name);
@@ -297,6 +327,7 @@ ReserveResult State::reserve(const ReserveRequest& req) {
   Reservation r;
   r.key = req.key;
   r.pool = pool.name;
+  r.owner = req.owner;
   std::vector<std::string> own;
   for (const auto& range : pool.ports) {
     own.push_back(range.name);

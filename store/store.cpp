@@ -231,8 +231,9 @@ ReserveResult Store::reserve(const ReserveRequest& request, bool commit) {
   validate_app(request.key.app);
   if (auto existing = get(request.key)) {
     State::check_compatible(*existing, request);
-    if (State::missing_extra(*existing, request).empty()) {
-      return {std::move(*existing), false};
+    const bool owned = request.owner.empty() || existing->owner == request.owner;
+    if (owned && State::missing_extra(*existing, request).empty()) {
+      return {std::move(*existing), false};  // read-only: nothing to change
     }
   }
   const auto fn = [&](Txn& t) { return State(t).reserve(request); };

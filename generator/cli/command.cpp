@@ -168,6 +168,8 @@ void print_reservations(std::ostream& out, const std::vector<Reservation>& list)
     }
   }
   const bool show_pool = pools.size() > 1;
+  const bool show_owner =
+      std::any_of(list.begin(), list.end(), [](const Reservation& r) { return !r.owner.empty(); });
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header = {"Model", "App"};
   if (show_pool) {
@@ -177,6 +179,9 @@ void print_reservations(std::ostream& out, const std::vector<Reservation>& list)
     header.push_back(capitalize(n));
   }
   header.push_back("Project");
+  if (show_owner) {
+    header.push_back("Owner");
+  }
   rows.push_back(header);
   for (const auto& r : list) {
     std::vector<std::string> row = {r.key.model, std::to_string(r.key.app)};
@@ -188,6 +193,9 @@ void print_reservations(std::ostream& out, const std::vector<Reservation>& list)
       row.push_back(p ? std::to_string(*p) : "-");
     }
     row.push_back(r.project);
+    if (show_owner) {
+      row.push_back(r.owner.empty() ? "-" : r.owner);
+    }
     rows.push_back(row);
   }
   print_table(out, rows);

@@ -8,6 +8,7 @@ namespace {
 
 struct Vars {
   std::string pl_file, pl_lock, pl_cmake, pl_summary, pl_stamps, pl_source_dir, pl_binary_dir;
+  std::string pl_owner;
   bool pl_locked = false, pl_relock = false;
   int pl_table_limit = -1;
 };
@@ -35,9 +36,17 @@ void add_options(CLI::App* plan, Vars& v) {
                    "Print a summary line, and the table only up to N apps (the pools' fill "
                    "levels beyond)")
       ->type_name("N");
+  plan->add_option("--owner", v.pl_owner,
+                   "The project the apps belong to: an app another project owns is refused, one "
+                   "with no owner is adopted")
+      ->type_name("PROJECT");
   plan->add_option("--stamps", v.pl_stamps,
                    "Write DIR/<target>.reservation per app, only when it changes")
       ->type_name("DIR");
+}
+
+bool plan_given_owner(const Vars& v) {
+  return !v.pl_owner.empty();
 }
 
 PlanOptions options_of(const Vars& v, bool json) {
@@ -123,9 +132,16 @@ Command add_plan(CLI::App& app, const Options& o) {
       "Reserve every app of a plan file in one transaction and list what each scaffold "
       "writes (the CMake module's configure step)");
   add_options(plan, *v);
-  const auto run = [&o, v]() -> int {
+  const auto run = [&o, v, plan]() -> int {
+    refuse_empty(plan, "--owner", v->pl_owner);
     const PlanOptions options = options_of(*v, o.json);
     auto entries = read_plan(v->pl_file);
+    if (plan_given_owner(*v)) {
+      validate_owner(v->pl_owner);
+      for (auto& e : entries) {
+        e.request.owner = v->pl_owner;
+      }
+    }
     locate_declarations(entries, v->pl_source_dir.empty()
                                      ? std::filesystem::current_path()
                                      : std::filesystem::path(v->pl_source_dir));
@@ -149,6 +165,10 @@ Command add_plan(CLI::App& app, const Options& o) {
     }
     for (const auto& line : result.relocked) {
       std::cout << "relocked " << line << '\n';
+    }
+    for (const auto& key : result.adopted) {
+      std::cout << "berth: " << describe(key) << " had no owner: project " << quote(v->pl_owner)
+                << " adopts it\n";
     }
     if (result.lock_written) {
       std::cout << "lock file updated: " << v->pl_lock << '\n';

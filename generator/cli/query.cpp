@@ -7,19 +7,28 @@ using nlohmann::json;
 // berth list [--model M]
 Command add_list(CLI::App& app, const Options& o) {
   struct Vars {
-    std::string l_model;
+    std::string l_model, l_owner;
   };
   const auto v = std::make_shared<Vars>();
   auto* list = app.add_subcommand("list", "Show reservations");
   list->add_option("--model", v->l_model, "Only this model's apps");
+  list->add_option("--owner", v->l_owner, "Only the apps this project owns")->type_name("PROJECT");
   const auto run = [&o, v, list]() -> int {
     std::optional<std::string> model;
     if (list->count("--model") > 0) {
       validate_model(v->l_model);
       model = v->l_model;
     }
+    if (list->count("--owner") > 0) {
+      validate_owner(v->l_owner);
+    }
     const Store store = open_store(o, true);
-    const auto all = store.list(model);
+    auto all = store.list(model);
+    if (list->count("--owner") > 0) {
+      all.erase(std::remove_if(all.begin(), all.end(),
+                               [&](const Reservation& r) { return r.owner != v->l_owner; }),
+                all.end());
+    }
     if (o.json) {
       const auto uses = store.all_uses(model);
       json j = json::array();

@@ -9,6 +9,7 @@ namespace {
 struct ReserveVars {
   std::string r_model, r_app, r_pool, r_batch;
   std::vector<std::string> r_pins, r_extra;
+  std::string r_owner;
   bool busy_on = false, busy_off = false;
 };
 
@@ -16,6 +17,10 @@ void add_reserve_options(CLI::App* reserve, ReserveVars& v) {
   reserve->add_option("model", v.r_model, "Model name (any UTF-8, up to 200 bytes)");
   reserve->add_option("app", v.r_app, "App number, 1 to 1000000");
   reserve->add_option("--pool", v.r_pool, "Pool to allocate from (default: apps)");
+  reserve
+      ->add_option("--owner", v.r_owner,
+                   "The project the app belongs to (refused when another project owns it)")
+      ->type_name("PROJECT");
   reserve->add_option("--port", v.r_pins, "Pin a port: NAME=PORT (repeatable)")
       ->type_name("NAME=PORT");
   reserve
@@ -97,6 +102,10 @@ Command add_reserve(CLI::App& app, const Options& o) {
     req.pins = parse_pins(v->r_pins);
     req.extra = v->r_extra;
     req.avoid = avoid;
+    if (reserve->count("--owner") > 0) {
+      validate_owner(v->r_owner);
+      req.owner = v->r_owner;
+    }
     const ReserveResult result = store.reserve(req);
     if (o.json) {
       print_json(result_json(result));

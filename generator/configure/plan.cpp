@@ -138,7 +138,16 @@ class Plan {
       out.reservations.push_back(r.reservation);
       out.created += r.created;
     }
+    add_adopted(results, out);
     return out;
+  }
+
+  static void add_adopted(const std::vector<ReserveResult>& results, PlanResult& out) {
+    for (const auto& r : results) {
+      if (r.adopted) {
+        out.adopted.push_back(r.reservation.key);
+      }
+    }
   }
 
   // Every app rendered against the preview, the batch committed (rendered again if another
@@ -176,6 +185,7 @@ class Plan {
     }
     PlanResult out = write_results(m_entries, m_options, results, m_sources, outputs);
     out.relocked = relocked(m_entries, m_lock, m_moved, results);
+    add_adopted(results, out);
     if (m_cache) {
       // The preview's fingerprint stands unless the store changed between preview and commit.
       write_if_changed(*m_cache, same && !m_print.empty()

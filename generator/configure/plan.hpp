@@ -70,6 +70,7 @@ struct PlanResult {
   std::size_t created = 0;                // apps reserved by this run
   std::vector<Reservation> reservations;  // in plan order
   std::vector<std::string> relocked;      // "'m' app 2: backend 5003 -> 5007 (...)", per app moved
+  std::vector<AppKey> adopted;            // apps with no owner that this project adopted
 };
 
 // Reserves every app of the plan in one transaction, after rendering each app's template in

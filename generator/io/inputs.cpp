@@ -172,13 +172,21 @@ void parse_import(const std::string& path, std::vector<Pool>& pools,
   const json reservations = top.has("reservations") ? top.array("reservations") : json::array();
   for (std::size_t i = 0; i < reservations.size(); ++i) {
     const JsonFields e(reservations[i], path + ": reservation " + std::to_string(i + 1));
-    e.only({"model", "app", "pool", "ports", "project", "extra"});
+    e.only({"model", "app", "pool", "ports", "project", "extra", "owner"});
     ReserveRequest r;
     r.key = entry_key(e, "app");
     r.pool = e.string("pool");
     r.pins = entry_ports(e);
     r.project = e.string("project");
     r.extra = e.strings_or("extra", {});
+    r.owner = e.string_or("owner", "");
+    if (e.has("owner")) {
+      try {
+        validate_owner(r.owner);
+      } catch (const Error& err) {
+        e.fail(err.what());
+      }
+    }
     requests.push_back(std::move(r));
   }
 }
