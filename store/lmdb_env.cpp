@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <csignal>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -285,8 +285,8 @@ Env::Env(const std::filesystem::path& dir, std::size_t initial_map_size, bool re
   if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec)) {
     throw runtime_error("store " + quote(dir.string()) + " is not a folder");
   }
-  if (read_only && std::filesystem::symlink_status(data, ec).type() ==
-                       std::filesystem::file_type::not_found) {
+  if (read_only &&
+      std::filesystem::symlink_status(data, ec).type() == std::filesystem::file_type::not_found) {
     // A command that only reads never creates a store (a mistyped --store would otherwise
     // print "no reservations" and leave a new store behind).
     throw usage_error("no berth store in " + quote(dir.string()) +

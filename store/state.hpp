@@ -151,7 +151,7 @@ class State {
 
   // The lowest port of a lease pool that nothing holds and that is not excluded.
   std::optional<std::uint16_t> free_lease_port(const Pool& pool,
-                                                const std::set<std::uint16_t>& avoid = {}) const;
+                                               const std::set<std::uint16_t>& avoid = {}) const;
 
   // The leases (of `pool`, if given) that may be reclaimed at `now`, oldest activity first.
   std::vector<Lease> reclaimable(const std::optional<std::string>& pool, std::int64_t now) const;

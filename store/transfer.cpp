@@ -109,6 +109,9 @@ json Store::export_json() const {
       if (!r.extra.empty()) {
         j["extra"] = r.extra;
       }
+      if (!r.owner.empty()) {
+        j["owner"] = r.owner;  // only when there is one: exports of unowned apps stay the same
+      }
       reservations.push_back(j);
     }
     json out = {{"berth_export", 1},

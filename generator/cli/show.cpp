@@ -35,6 +35,7 @@ void print_show(const Reservation& r, const AppUses& uses) {
       {"pool:", r.pool + (r.slot ? " (slot " + std::to_string(*r.slot) + ")" : "")},
       {"ports:", ports},
       {"project:", r.project},
+      {"owner:", r.owner.empty() ? "none (the first project to declare it adopts it)" : r.owner},
       {"created:", uses.created ? iso_utc(uses.created) : "unknown"}};
   print_table(std::cout, rows);
   if (uses.uses.empty()) {

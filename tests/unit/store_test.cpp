@@ -682,6 +682,29 @@ TEST_CASE("reserve_in_use reserves and records the use in one transaction") {
   unsetenv("BERTH_NOW");
 }
 
+TEST_CASE("an app belongs to the project that reserved it; an unowned one is adopted") {
+  TempDir dir;
+  Store store(dir.path());
+  ReserveRequest a = req("m", 1);
+  a.owner = "taska";
+  CHECK(store.reserve(a).reservation.owner == "taska");
+  ReserveRequest b = a;
+  b.owner = "taskb";
+  CHECK_THROWS_WITH(store.reserve(b), Catch::Matchers::Contains("belongs to project 'taska'"));
+  CHECK(store.reserve(req("m", 1)).reservation.owner == "taska");  // no owner asked: no check
+  store.reserve(req("m", 2));
+  ReserveRequest adopt = req("m", 2);
+  adopt.owner = "taskb";
+  const ReserveResult adopted = store.reserve(adopt);
+  CHECK(adopted.adopted);
+  CHECK(!adopted.created);
+  CHECK(store.get({"m", 2})->owner == "taskb");
+  CHECK(!store.reserve(adopt).adopted);  // the second time it is simply its own
+  const auto exported = store.export_json().dump();
+  CHECK(exported.find("\"owner\":\"taska\"") != std::string::npos);
+  CHECK(store.check().empty());
+}
+
 TEST_CASE("an app's port names differ across its own pool and its extra pools") {
   TempDir dir;
   Store store(dir.path());
