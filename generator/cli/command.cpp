@@ -29,7 +29,7 @@ void refuse_empty(const CLI::App* sub, const std::string& option, const std::str
   }
 }
 
-bool skip_busy(const Store& store, bool on, bool off) {
+bool skip_busy(const Store& store, bool on, bool off, bool by_default) {
   if (on && off) {
     throw usage_error("give --skip-busy or --no-skip-busy, not both");
   }
@@ -37,7 +37,7 @@ bool skip_busy(const Store& store, bool on, bool off) {
     return on;
   }
   const auto settings = store.settings();
-  return settings.contains("skip-busy") && settings["skip-busy"] == true;
+  return settings.contains("skip-busy") ? settings["skip-busy"] == true : by_default;
 }
 
 void add_skip_busy(CLI::App* sub, bool& on, bool& off) {

@@ -70,8 +70,8 @@ std::filesystem::path store_dir(const Options& o);
 Store open_store(const Options& o, bool read_only = false);
 
 // Whether a new allocation steps over ports something listens on now: on with --skip-busy, off
-// with --no-skip-busy, else the store's `skip-busy` setting (`berth config`).
-bool skip_busy(const Store& store, bool on, bool off);
+// with --no-skip-busy, else the store's `skip-busy` setting (`berth config`), else `by_default`.
+bool skip_busy(const Store& store, bool on, bool off, bool by_default = false);
 // Adds the --skip-busy and --no-skip-busy flags to a command.
 void add_skip_busy(CLI::App* sub, bool& on, bool& off);
 

@@ -75,13 +75,7 @@ int acquire_lease(Store& store, const Options& o, const Vars& v,
       throw usage_error("--owner-pid " + quote(v.owner_pid) + " is not a process id");
     }
   }
-  if (v.busy_on && v.busy_off) {
-    throw usage_error("give --skip-busy or --no-skip-busy, not both");
-  }
-  const auto settings = store.settings();
-  const bool skip =
-      v.busy_on ||
-      (!v.busy_off && !(settings.contains("skip-busy") && settings["skip-busy"] == false));
+  const bool skip = skip_busy(store, v.busy_on, v.busy_off, true);  // leases: on by default
   std::vector<Lease> reclaimed;
   const Lease l = store.acquire_lease(v.id, v.pool, ttl, owner, &reclaimed,
                                       skip ? busy_ports() : std::set<std::uint16_t>{});

@@ -15,6 +15,7 @@
 #include "generator/template/template.hpp"
 #include "store/error.hpp"
 #include "store/store.hpp"
+#include "tests/fuzz/expect_error.hpp"
 
 namespace fs = std::filesystem;
 
@@ -28,14 +29,6 @@ const fs::path& work_dir() {
     return d;
   }();
   return dir;
-}
-
-template <class F>
-void expect_berth_error_only(F&& fn) {
-  try {
-    fn();
-  } catch (const berth::Error&) {
-  }
 }
 
 }  // namespace

@@ -9,18 +9,7 @@
 #include "store/error.hpp"
 #include "store/keys.hpp"
 #include "store/state.hpp"
-
-namespace {
-
-template <class F>
-void expect_berth_error_only(F&& fn) {
-  try {
-    fn();
-  } catch (const berth::Error&) {
-  }
-}
-
-}  // namespace
+#include "tests/fuzz/expect_error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string bytes(reinterpret_cast<const char*>(data), size);

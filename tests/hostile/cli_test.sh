@@ -3,19 +3,7 @@
 # promise itself (nothing written outside the app folder, nothing of the user's lost, a clear
 # `berth: error:` and its exit code instead of a crash, the store unchanged by a refused command).
 #   bash cli_test.sh <berth>
-TEMPLATE="$(cd "$(dirname "$0")/../../templates/react-flask" && pwd)"
-source "$(dirname "$0")/../e2e/lib.sh" "$1"
-S="$TMP/store"
-expect_ok --store "$S" reserve owner 1
-snapshot() { "$BERTH" --store "$S" export; }
-before=$(snapshot)
-store_unchanged() { expect_eq "$1: store unchanged" "$(snapshot)" "$before"; }
-
-# expect_error CODE REGEX ARGS...: exits CODE (never a signal) with a berth error.
-expect_error() {
-  expect_fail "$@"
-  [ "$RC" -lt 128 ] && pass || fail "berth ${*:3} died with signal $((RC - 128))"
-}
+source "$(dirname "$0")/lib.sh" "$1"
 
 # --- 1. Temporary files never follow a symlink; stray ones of dead runs are removed -------------
 mkdir "$TMP/t1"

@@ -5,21 +5,7 @@
 # and injected values: each answers with `berth: error:` and its documented exit code, never a
 # signal, and leaves the store as it was.
 #   bash round2_test.sh <berth>
-TEMPLATE="$(cd "$(dirname "$0")/../../templates/react-flask" && pwd)"
-source "$(dirname "$0")/../e2e/lib.sh" "$1"
-S="$TMP/store"
-expect_ok --store "$S" reserve owner 1
-snapshot() { "$BERTH" --store "$S" export; }
-before=$(snapshot)
-store_unchanged() { expect_eq "$1: store unchanged" "$(snapshot)" "$before"; }
-
-# expect_error CODE REGEX ARGS...: exits CODE (never a signal) with a berth error whose text
-# carries no raw control byte.
-expect_error() {
-  expect_fail "$@"
-  [ "$RC" -lt 128 ] && pass || fail "berth ${*:3} died with signal $((RC - 128))"
-  ! grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$ERR" && pass || fail "berth ${*:3}: raw control bytes in stderr"
-}
+source "$(dirname "$0")/lib.sh" "$1"
 
 # The backend port an app folder's .env names, and the one its reservation holds.
 env_port() { sed -n 's/^BACKEND_PORT=//p' "$1/.env"; }
