@@ -81,9 +81,9 @@ Cache variables
   The ``berth`` program. Set by ``find_package(Berth)`` and by ``add_subdirectory`` of berth;
   otherwise looked up on ``PATH``.
 ``BERTH_STORE``
-  The store folder. Empty (default): the user's store (``$BERTH_STORE``, else
-  ``$XDG_STATE_HOME/berth``, else ``~/.local/state/berth``), so separate build trees on one host
-  never collide. The store a build tree uses is fixed at its first configure (an absolute path
+  The store folder. Empty (default): ``$BERTH_STORE``, else the host store when one exists
+  (``berth init --host``: ``/var/lib/berth``, or ``$BERTH_HOST_STORE``), else the user's own
+  store (``$XDG_STATE_HOME/berth``, else ``~/.local/state/berth``). The store a build tree uses is fixed at its first configure (an absolute path
   in the cache): builds and later configures use it whatever the environment says then; a
   later ``$BERTH_STORE`` naming another store fails configure, and ``-DBERTH_STORE=<dir>`` moves
   the tree to another store.
@@ -93,6 +93,13 @@ Cache variables
   configure at its declaration, naming that project and where it uses the app; an app with no
   owner yet (reserved on the command line, imported) is adopted, and configure says so. The same
   project from two checkouts or build trees shares its apps.
+``BERTH_NAMESPACE``
+  Empty (default): the apps are in no namespace. Otherwise (1 to 24 of ``a-z``, ``0-9`` and
+  ``-``), this project's apps are keyed by (namespace, model, app number): two projects that
+  declare the same model and number each get their own ports, and the namespace prefixes the
+  compose project name (so container names, the front door's host name and the Kubernetes
+  namespace). Changing it gives the apps new reservations (the old ones stay until released or
+  pruned).
 ``BERTH_LOCKFILE``
   The lock file. Default: ``berth.lock.json`` beside the top-level CMakeLists, used (and
   updated with new apps) when it exists; create it empty to start locking. Any other path is
@@ -129,9 +136,11 @@ if(NOT BERTH_EXECUTABLE)
   find_program(BERTH_EXECUTABLE berth)
 endif()
 set(BERTH_EXECUTABLE "${BERTH_EXECUTABLE}" CACHE FILEPATH "The berth program")
-set(BERTH_STORE "" CACHE PATH "berth store folder (empty: the user's store)")
+set(BERTH_STORE "" CACHE PATH "berth store folder (empty: the host store, else the user's)")
 set(BERTH_OWNER "" CACHE STRING
     "The project the apps belong to in the store (empty: the top-level project's name)")
+set(BERTH_NAMESPACE "" CACHE STRING
+    "The namespace of this project's apps in the store (empty: none)")
 set(BERTH_LOCKFILE "${CMAKE_SOURCE_DIR}/berth.lock.json" CACHE FILEPATH
     "berth lock file (the default is used when it exists)")
 option(BERTH_LOCKED "Take every app from the lock file; allocate nothing" OFF)
@@ -221,8 +230,9 @@ endmacro()
 
 # The store this build tree uses, fixed at its first configure and kept in the cache as an
 # absolute path, so that builds and later configures use it whatever the environment says then:
-# BERTH_STORE, else $BERTH_STORE, else the user's default store (as `berth` resolves it:
-# $XDG_STATE_HOME/berth, else ~/.local/state/berth). Setting -DBERTH_STORE moves the tree to
+# BERTH_STORE, else $BERTH_STORE, else the default store as `berth` resolves it: the host store
+# when one exists ($BERTH_HOST_STORE, else /var/lib/berth), else $XDG_STATE_HOME/berth, else
+# ~/.local/state/berth. Setting -DBERTH_STORE moves the tree to
 # another store; a $BERTH_STORE that names another store than the tree's is refused.
 function(_berth_store_folder out)
   set(from "")
@@ -236,6 +246,10 @@ function(_berth_store_folder out)
     endif()
     get_filename_component(wanted "$ENV{BERTH_STORE}" ABSOLUTE)
     set(from "$BERTH_STORE")
+  elseif(DEFINED ENV{BERTH_HOST_STORE} AND EXISTS "$ENV{BERTH_HOST_STORE}/data.mdb")
+    get_filename_component(wanted "$ENV{BERTH_HOST_STORE}" ABSOLUTE)
+  elseif(NOT DEFINED ENV{BERTH_HOST_STORE} AND EXISTS "/var/lib/berth/data.mdb")
+    set(wanted "/var/lib/berth")
   elseif(NOT "$ENV{XDG_STATE_HOME}" STREQUAL "")
     set(wanted "$ENV{XDG_STATE_HOME}/berth")
   elseif(NOT "$ENV{HOME}" STREQUAL "")
@@ -405,6 +419,9 @@ function(_berth_generate)
   set(owner "${BERTH_OWNER}")
   if(owner STREQUAL "")
     set(owner "${CMAKE_PROJECT_NAME}")
+  endif()
+  if(NOT BERTH_NAMESPACE STREQUAL "")
+    list(APPEND store_args --namespace "${BERTH_NAMESPACE}")
   endif()
   set(lock_args "")
   if(BERTH_LOCKED)

@@ -358,13 +358,13 @@ std::vector<PoolStats> Store::stats() const {
   return m_env->read([](const Txn& t) {
     State state(t);
     std::map<std::string, std::uint32_t> held;
-    for (const auto& r : state.list(std::nullopt)) {
+    for (const auto& r : state.list({})) {
       ++held[r.pool];
     }
     for (const auto& l : state.leases(std::nullopt)) {
       ++held[l.pool];
     }
-    for (const auto& r : state.list(std::nullopt)) {
+    for (const auto& r : state.list({})) {
       for (const auto& x : r.extra) {
         ++held[x];
       }

@@ -30,14 +30,21 @@ std::uint32_t read_be32(std::string_view s) {
 // apps, and the value of ports / names / slots: model bytes, NUL, app number (big-endian), so
 // keys sort by model, then numerically by app.
 std::string app_key(const AppKey& key) {
-  return key.model + '\0' + be32(key.app);
+  std::string out = key.ns.empty() ? std::string() : key.ns + k_namespace_end;
+  return out + key.model + '\0' + be32(key.app);
 }
 
 AppKey decode_app_key(std::string_view s) {
   if (s.size() < 5 || s[s.size() - 5] != '\0') {
     throw runtime_error("store holds a malformed app key");
   }
-  return AppKey{std::string(s.substr(0, s.size() - 5)), read_be32(s.substr(s.size() - 4))};
+  AppKey key{std::string(s.substr(0, s.size() - 5)), read_be32(s.substr(s.size() - 4)), {}};
+  const auto end = key.model.find(k_namespace_end);
+  if (end != std::string::npos) {
+    key.ns = key.model.substr(0, end);
+    key.model.erase(0, end + 1);
+  }
+  return key;
 }
 
 // ports: the port, big-endian (2 bytes).

@@ -17,8 +17,11 @@ std::string be32(std::uint32_t v);
 std::uint32_t read_be32(std::string_view s);
 
 // apps, and the value of ports / names / slots: model bytes, NUL, app number (big-endian), so
-// keys sort by model, then numerically by app. The decoders throw a runtime error on malformed
-// input.
+// keys sort by model, then numerically by app. An app in a namespace has the namespace and 0x02
+// in front (neither a model nor a namespace holds control bytes); the empty namespace adds
+// nothing, so stores written before namespaces read the same. The decoders throw a runtime error
+// on malformed input.
+constexpr char k_namespace_end = '\x02';
 std::string app_key(const AppKey& key);
 AppKey decode_app_key(std::string_view s);
 // ports: the port, big-endian (2 bytes).

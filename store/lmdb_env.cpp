@@ -1,5 +1,7 @@
 #include "store/lmdb_env.hpp"
 
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -344,7 +346,25 @@ void Env::fail(const std::string& action, const std::exception& e) const {
         " bytes free); nothing was committed. Free some space and run the "
         "command again");
   }
-  throw runtime_error(action + ": " + e.what());
+  throw runtime_error(action + ": " + e.what() + shared_hint(e));
+}
+
+// For a store shared by a group (a setgid folder, as `berth init --host` makes it) that this user
+// may not open: who may, and how to join them.
+std::string Env::shared_hint(const std::exception& e) const {
+  const auto* lmdb_error = dynamic_cast<const lmdb::error*>(&e);
+  struct stat st;
+  if (!lmdb_error || lmdb_error->code() != EACCES || ::stat(m_dir.c_str(), &st) != 0 ||
+      !(st.st_mode & S_ISGID)) {
+    return "";
+  }
+  const struct group* g = ::getgrgid(st.st_gid);
+  const std::string group = g ? g->gr_name : std::to_string(st.st_gid);
+  const struct passwd* me = ::getpwuid(::geteuid());
+  const std::string user = me ? me->pw_name : std::to_string(::geteuid());
+  return " (this store is shared by the group " + quote(group) +
+         ", which you are not in: ask for `usermod -aG " + group + " " + user +
+         "`, then log in again)";
 }
 
 EnvUse Env::use() const {

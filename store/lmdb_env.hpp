@@ -101,6 +101,7 @@ class Env {
   void check_length() const;
   void open_databases(std::size_t initial_map_size);
   [[noreturn]] void fail(const std::string& action, const std::exception& e) const;
+  std::string shared_hint(const std::exception& e) const;
 
   std::filesystem::path m_dir;
   MDB_env* m_env = nullptr;

@@ -12,7 +12,22 @@
 namespace berth {
 
 std::string describe(const AppKey& key) {
-  return quote(key.model) + " app " + std::to_string(key.app);
+  std::string text = quote(key.model) + " app " + std::to_string(key.app);
+  return key.ns.empty() ? text : text + " in namespace " + quote(key.ns);
+}
+
+void validate_namespace(const std::string& ns) {
+  bool ok =
+      !ns.empty() && ns.size() <= k_max_namespace_bytes && ns.front() != '-' && ns.back() != '-';
+  for (char c : ns) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
+  }
+  if (!ok) {
+    throw usage_error("namespace " + quote(ns.substr(0, 60)) +
+                      " must be 1 to 24 lowercase letters, digits and '-', starting and ending "
+                      "with a letter or digit (it prefixes compose project names and host "
+                      "names), e.g. 'task-b'");
+  }
 }
 
 namespace {
@@ -305,7 +320,23 @@ nlohmann::json to_json(const Reservation& r) {
   if (!r.owner.empty()) {
     j["owner"] = r.owner;
   }
+  if (!r.key.ns.empty()) {
+    j["namespace"] = r.key.ns;
+  }
   return j;
+}
+
+bool AppFilter::matches(const Reservation& r) const {
+  return (!model || r.key.model == *model) && (!ns || r.key.ns == *ns) &&
+         (!owner || r.owner == *owner);
+}
+
+void validate_key(const AppKey& key) {
+  validate_model(key.model);
+  validate_app(key.app);
+  if (!key.ns.empty()) {
+    validate_namespace(key.ns);
+  }
 }
 
 void validate_owner(const std::string& owner) {

@@ -23,17 +23,32 @@ constexpr char k_default_pool[] = "apps";
 constexpr std::uint16_t k_ephemeral_first = 32768;
 constexpr std::uint16_t k_ephemeral_last = 60999;
 
-// A reservation's identity: (model, app number).
+constexpr std::size_t k_max_namespace_bytes = 24;
+
+// A reservation's identity: (namespace, model, app number). The empty namespace is the one every
+// app had before namespaces existed; a project gives its apps another to keep them apart from
+// another project's apps of the same model and number.
 struct AppKey {
   std::string model;
   std::uint32_t app = 0;
+  std::string ns;
 
-  bool operator<(const AppKey& o) const { return model != o.model ? model < o.model : app < o.app; }
-  bool operator==(const AppKey& o) const { return model == o.model && app == o.app; }
+  bool operator<(const AppKey& o) const {
+    if (ns != o.ns) {
+      return ns < o.ns;
+    }
+    return model != o.model ? model < o.model : app < o.app;
+  }
+  bool operator==(const AppKey& o) const { return model == o.model && app == o.app && ns == o.ns; }
+  bool operator!=(const AppKey& o) const { return !(*this == o); }
 };
 
-// "model/app N", for messages.
+// "'model' app N", and " in namespace 'ns'" when it has one, for messages.
 std::string describe(const AppKey& key);
+// Throws a usage error unless `ns` is a namespace: [a-z0-9][a-z0-9-]*, at most 24 bytes, not
+// ending in '-' (it prefixes compose project names, Docker names, host names and Kubernetes
+// namespaces). The empty namespace is not checked here: it is the default, never given.
+void validate_namespace(const std::string& ns);
 
 // Throws a usage error unless `model` is non-empty UTF-8 of at most 200 bytes without control
 // characters or the line separators U+2028 and U+2029 (YAML 1.1 and old JavaScript take them
@@ -151,6 +166,19 @@ struct ReserveRequest {
   std::string owner;
 };
 
+// Which reservations a listing shows: each field given narrows it (no namespace given: every
+// namespace; an empty one: the apps of no namespace).
+struct AppFilter {
+  std::optional<std::string> model;
+  std::optional<std::string> ns;
+  std::optional<std::string> owner;
+
+  bool matches(const Reservation& r) const;
+};
+
+// Throws a usage error unless the key's model, app number and namespace are valid.
+void validate_key(const AppKey& key);
+
 // One step of a batch.
 struct BatchOp {
   enum class Kind { reserve, release } kind = Kind::reserve;
@@ -212,7 +240,8 @@ nlohmann::json to_json(const Pool& pool);
 // Reads a pool through the checked reader; errors name `where` and are of `kind`.
 Pool pool_from_json(const nlohmann::json& j, const std::string& where,
                     ErrorKind kind = ErrorKind::usage);
-// {model, app, pool, slot, ports: {name: port}, pinned, project, extra (only when it has any)}
+// {model, app, pool, slot, ports: {name: port}, pinned, project, extra, owner and namespace (each
+// only when it has one)}
 nlohmann::json to_json(const Reservation& r);
 // {id, pool, port, acquired, last_active, ttl, owner_pid, expires}
 nlohmann::json to_json(const Lease& l);

@@ -47,12 +47,14 @@ std::uint64_t fnv1a64(const std::string& data) {
 }
 
 std::string project_candidate(const AppKey& key, unsigned k) {
-  const std::string slug = model_slug(key.model);
+  const std::string ns = key.ns.empty() ? std::string() : key.ns + "-";
+  const std::string slug = ns + model_slug(key.model);
   const std::string suffix = "-app" + std::to_string(key.app);
   if (k == 0 && slug.size() + suffix.size() <= k_max_project_bytes) {
     return slug + suffix;
   }
-  const std::string input = k <= 1 ? key.model : key.model + "#" + std::to_string(k);
+  const std::string model = key.ns.empty() ? key.model : key.ns + '\x02' + key.model;
+  const std::string input = k <= 1 ? model : model + "#" + std::to_string(k);
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a64(input)));
   const std::string tail = std::string(hex, 8) + suffix;

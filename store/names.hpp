@@ -21,7 +21,8 @@ bool is_valid_project_name(const std::string& name);
 //           (k = 1) or over "<model>#<k>" (k >= 2), and slug' is the slug cut so the name
 //           fits in 63 bytes (trailing '-' dropped).
 // So a model whose seed name is taken by another model, or is too long, gets a distinct, valid
-// and stable name.
+// and stable name. An app in a namespace puts "<namespace>-" in front of the slug (kept whole
+// when the slug is cut: a namespace is at most 24 bytes) and hashes "<namespace>\x02<model>".
 std::string project_candidate(const AppKey& key, unsigned k);
 
 // FNV-1a, 64 bits: small, stable across platforms and releases.

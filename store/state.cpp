@@ -163,11 +163,24 @@ std::int64_t State::now() {
   return *m_now;
 }
 
-std::vector<Reservation> State::list(const std::optional<std::string>& model) const {
+std::vector<Reservation> State::list(const AppFilter& filter) const {
+  // The keys of one namespace share a prefix, and those of one model within it a longer one.
+  std::string prefix;
+  if (filter.ns && !filter.ns->empty()) {
+    prefix = *filter.ns + k_namespace_end;
+  }
+  if (filter.ns && filter.model) {
+    prefix += *filter.model + '\0';
+  }
   std::vector<Reservation> out;
-  const std::string prefix = model ? *model + '\0' : std::string();
   m_txn.scan(Db::apps, prefix, prefix, [&](std::string_view k, std::string_view v) {
-    out.push_back(decode_record(decode_app_key(k), v));
+    const AppKey key = decode_app_key(k);
+    if ((!filter.ns || key.ns == *filter.ns) && (!filter.model || key.model == *filter.model)) {
+      Reservation r = decode_record(key, v);
+      if (filter.matches(r)) {
+        out.push_back(std::move(r));
+      }
+    }
     return true;
   });
   return out;

@@ -125,7 +125,8 @@ class State {
   // The clock for created and seen times: $BERTH_NOW in tests, read once per transaction.
   std::int64_t now();
 
-  std::vector<Reservation> list(const std::optional<std::string>& model) const;
+  // Reservations in key order, those the filter matches.
+  std::vector<Reservation> list(const AppFilter& filter) const;
 
   void put_pool(const Pool& pool);
 

@@ -266,9 +266,11 @@ void State::check_owner(const Reservation& r, const ReserveRequest& req) const {
   throw conflict_error(describe(r.key) + " belongs to project " + quote(r.owner) +
                        (where.empty() ? "" : " (" + join(where, ", ") + ")") + ", not to " +
                        quote(req.owner) +
-                       ": two projects never share an app by accident. Declare other apps in "
-                       "this project (another model name or app number), or hand the app over: "
-                       "`berth release " +
+                       ": two projects never share an app by accident. Give this project a "
+                       "namespace of its own (-DBERTH_NAMESPACE=<name> in CMake, --namespace on "
+                       "the command line): its apps then get their own ports and names; or hand "
+                       "the app over: `berth " +
+                       (r.key.ns.empty() ? "" : "--namespace " + r.key.ns + " ") + "release " +
                        r.key.model + " " + std::to_string(r.key.app) +
                        "` frees it (its ports go back to the pool), and the next configure "
                        "reserves it for this project");
@@ -297,8 +299,7 @@ void State::check_extra_names(const Reservation& r, const std::vector<std::strin
 }
 
 ReserveResult State::reserve(const ReserveRequest& req) {
-  validate_model(req.key.model);
-  validate_app(req.key.app);
+  validate_key(req.key);
   if (auto existing = load(req.key)) {
     check_owner(*existing, req);
     check_compatible(*existing, req);

@@ -135,7 +135,7 @@ void State::check_pool_change(const Pool& pool, bool allow_ephemeral) const {
                          " would be outside the pool");
     }
   }
-  for (const auto& r : list(std::nullopt)) {
+  for (const auto& r : list({})) {
     strand_extra(r, pool, stranded);
     if (r.pool == pool.name) {
       strand_app(r, pool, stranded);

@@ -152,6 +152,13 @@ std::filesystem::path Store::default_dir() {
     }
     return s;
   }
+  if (const auto host = host_dir(); exists_in(host)) {
+    return host;
+  }
+  return user_dir();
+}
+
+std::filesystem::path Store::user_dir() {
   if (const char* s = std::getenv("XDG_STATE_HOME"); s && *s) {
     return std::filesystem::path(s) / "berth";
   }
@@ -227,8 +234,7 @@ ReserveResult Store::preview(const ReserveRequest& request) {
 }
 
 ReserveResult Store::reserve(const ReserveRequest& request, bool commit) {
-  validate_model(request.key.model);
-  validate_app(request.key.app);
+  validate_key(request.key);
   if (auto existing = get(request.key)) {
     State::check_compatible(*existing, request);
     const bool owned = request.owner.empty() || existing->owner == request.owner;
@@ -288,13 +294,15 @@ Reservation Store::release(const AppKey& key) {
   return m_env->write([&](Txn& t) { return State(t).release(key); });
 }
 
-std::vector<Reservation> Store::release_model(const std::string& model) {
-  validate_model(model);
+std::vector<Reservation> Store::release_model(const std::string& model, const std::string& ns) {
+  validate_key(AppKey{model, 1, ns});
   return m_env->write([&](Txn& t) {
     State state(t);
-    auto held = state.list(model);
+    auto held = state.list(AppFilter{model, ns, std::nullopt});
     if (held.empty()) {
-      throw usage_error("model " + quote(model) + " holds no reservation; see `berth list`");
+      throw usage_error("model " + quote(model) +
+                        (ns.empty() ? std::string() : " in namespace " + quote(ns)) +
+                        " holds no reservation; see `berth list`");
     }
     for (const auto& r : held) {
       state.release(r.key);
@@ -303,8 +311,8 @@ std::vector<Reservation> Store::release_model(const std::string& model) {
   });
 }
 
-std::vector<Reservation> Store::list(const std::optional<std::string>& model) const {
-  return m_env->read([&](const Txn& t) { return State(t).list(model); });
+std::vector<Reservation> Store::list(const AppFilter& filter) const {
+  return m_env->read([&](const Txn& t) { return State(t).list(filter); });
 }
 
 std::vector<Pool> Store::pools() const {
@@ -359,11 +367,11 @@ void Store::remove_pool(const std::string& name) {
     State state(t);
     state.pool(name);  // throws when there is no such pool
     std::size_t held = 0;
-    for (const auto& r : state.list(std::nullopt)) {
+    for (const auto& r : state.list({})) {
       held += r.pool == name;
     }
     held += state.leases(name).size();
-    for (const auto& r : state.list(std::nullopt)) {
+    for (const auto& r : state.list({})) {
       held += std::count(r.extra.begin(), r.extra.end(), name);
     }
     if (held > 0) {

@@ -42,8 +42,22 @@ class Store {
   ~Store();
   Store(Store&&) noexcept;
 
-  // $BERTH_STORE, else $XDG_STATE_HOME/berth, else ~/.local/state/berth.
+  // $BERTH_STORE, else the host store when one exists (host_dir()), else the user's store
+  // (user_dir()). An empty $BERTH_STORE is a usage error, never the default.
   static std::filesystem::path default_dir();
+  // Where the host store is: $BERTH_HOST_STORE (tests and unusual hosts), else /var/lib/berth.
+  // It is used only when it holds a store (`berth init --host` made it).
+  static std::filesystem::path host_dir();
+  // The user's own store: $XDG_STATE_HOME/berth, else ~/.local/state/berth.
+  static std::filesystem::path user_dir();
+  // Whether `dir` holds a berth store (a data file), without opening or creating anything.
+  static bool exists_in(const std::filesystem::path& dir);
+  // Makes `dir` a store that every member of `group` can write whatever their umask: the
+  // folder setgid and group-writable (2775), the data and lock files group-read-write (0660),
+  // all of group `group`. Creates the store when it is missing; on an existing store it only
+  // mends the modes. Throws a usage error naming an unknown group (and how to create it), a
+  // runtime error naming what could not be changed (run it as root).
+  static void init_shared(const std::filesystem::path& dir, const std::string& group);
   // The ports never handed out in a new store.
   static const std::set<std::uint16_t>& default_excluded();
   // The default pool of a new store: backend 5001-7999, frontend 8001-10999, step 2.
@@ -79,11 +93,12 @@ class Store {
 
   // Frees the reservation's slot, ports and name; returns what was released.
   Reservation release(const AppKey& key);
-  // Releases every app of `model` in one transaction.
-  std::vector<Reservation> release_model(const std::string& model);
+  // Releases every app of `model` in namespace `ns` in one transaction.
+  std::vector<Reservation> release_model(const std::string& model, const std::string& ns = {});
 
-  // Reservations in key order (model bytes, then app number), optionally of one model.
-  std::vector<Reservation> list(const std::optional<std::string>& model = std::nullopt) const;
+  // Reservations in key order (namespace, model bytes, then app number), those the filter
+  // matches.
+  std::vector<Reservation> list(const AppFilter& filter = {}) const;
 
   // Imports reservations whose ports are all given (pins) and, for pools they use that the
   // store lacks, the pools. All or nothing: on any problem nothing changes and the thrown
@@ -128,7 +143,7 @@ class Store {
   // When the app was reserved and where it is used (empty when it is not reserved).
   AppUses uses(const AppKey& key) const;
   // The same for every reservation (of `model`), in key order.
-  std::map<AppKey, AppUses> all_uses(const std::optional<std::string>& model = std::nullopt) const;
+  std::map<AppKey, AppUses> all_uses(const AppFilter& filter = {}) const;
   // Records that each app is used there, seen now. Writes only uses that are new or were last
   // seen over a day ago, so a re-run opens no write transaction (a store opened read-only is
   // reopened for writing only then). Apps no longer reserved are skipped. Returns how many

@@ -96,7 +96,7 @@ json Store::export_json() const {
       pools.push_back(j);
     }
     json reservations = json::array();
-    for (const auto& r : state.list(std::nullopt)) {
+    for (const auto& r : state.list({})) {
       json ports = json::object();
       for (const auto& p : r.ports) {
         ports[p.name] = p.port;
@@ -111,6 +111,9 @@ json Store::export_json() const {
       }
       if (!r.owner.empty()) {
         j["owner"] = r.owner;  // only when there is one: exports of unowned apps stay the same
+      }
+      if (!r.key.ns.empty()) {
+        j["namespace"] = r.key.ns;  // likewise
       }
       reservations.push_back(j);
     }

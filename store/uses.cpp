@@ -37,11 +37,11 @@ AppUses Store::uses(const AppKey& key) const {
   return m_env->read([&](const Txn& t) { return State(t).load_uses(key); });
 }
 
-std::map<AppKey, AppUses> Store::all_uses(const std::optional<std::string>& model) const {
+std::map<AppKey, AppUses> Store::all_uses(const AppFilter& filter) const {
   return m_env->read([&](const Txn& t) {
     const State state(t);
     std::map<AppKey, AppUses> out;
-    for (const auto& r : state.list(model)) {
+    for (const auto& r : state.list(filter)) {
       out[r.key] = state.load_uses(r.key);
     }
     return out;
@@ -63,8 +63,7 @@ bool use_needed(const Txn& t, const AppKey& key, const Use& use, std::int64_t no
 }  // namespace
 
 ReserveResult Store::reserve_in_use(const ReserveRequest& request, const Use& use) {
-  validate_model(request.key.model);
-  validate_app(request.key.app);
+  validate_key(request.key);
   const std::int64_t t_now = now();
   return m_env->write([&](Txn& t) {
     ReserveResult result = State(t).reserve(request);

@@ -204,7 +204,7 @@ class Backfill {
     BackfillApp app;
     app.folder = app_dir.parent_path().filename().string() + "/" + leaf;
     app.dir = app_dir;
-    app.key = {model, *n};
+    app.key = {model, *n, m_o.ns};
     if (auto [it, added] = m_keys.emplace(app.key, app.folder); !added) {
       m_problems.push_back(app_dir.string() + ": " + describe(app.key) + " is also " +
                            quote(it->second) + "; map one folder to another model");

@@ -24,6 +24,7 @@ struct BackfillOptions {
   std::optional<std::vector<std::string>> parts;  // --parts; else each app's own
   std::map<std::string, std::string> model_map;   // folder name -> model
   std::string pool;                               // empty: the default pool
+  std::string ns;                                 // the apps' namespace (empty: none)
   bool dry_run = false;
   bool force = false;
   bool keep_ports = false;

@@ -75,6 +75,9 @@ AppManifest read_manifest(const fs::path& manifest_path) {
   if (m.contains("model") && m["model"].is_string() && m.contains("app") &&
       m["app"].is_number_unsigned()) {
     out.app = AppKey{m["model"].get<std::string>(), m["app"].get<std::uint32_t>()};
+    if (m.contains("namespace") && m["namespace"].is_string()) {
+      out.app->ns = m["namespace"].get<std::string>();
+    }
   }
   if (m.contains("vars") && m["vars"].is_object()) {
     for (const auto& [key, value] : m["vars"].items()) {
@@ -92,6 +95,9 @@ void write_manifest(const fs::path& manifest_path, const std::string& template_n
   if (manifest.app) {
     m["model"] = manifest.app->model;
     m["app"] = manifest.app->app;
+    if (!manifest.app->ns.empty()) {
+      m["namespace"] = manifest.app->ns;
+    }
   }
   if (!manifest.vars.empty()) {
     m["vars"] = manifest.vars;

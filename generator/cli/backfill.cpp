@@ -247,6 +247,7 @@ Command add_backfill(CLI::App& app, const Options& o) {
     refuse_empty(sub, "--pool", v->options.pool);
     refuse_empty(sub, "--template", v->options.template_name);
     BackfillOptions options = options_of(*v);
+    options.ns = namespace_of(o);
     Store store = open_store(o);  // a dry run previews in a transaction it aborts
     if (skip_busy(store, v->busy_on, v->busy_off)) {
       options.avoid = busy_ports();

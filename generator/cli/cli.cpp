@@ -76,9 +76,13 @@ int run_cli(int argc, char** argv) {
 
   Options o;
   auto* store = app.add_option("--store", o.store,
-                               "Store folder (default: $BERTH_STORE, $XDG_STATE_HOME/berth, "
-                               "~/.local/state/berth)")
+                               "Store folder (default: $BERTH_STORE, else the host store when "
+                               "one exists, else $XDG_STATE_HOME/berth or ~/.local/state/berth)")
                     ->type_name("DIR");
+  auto* ns = app.add_option("--namespace", o.ns,
+                            "The namespace of the apps a command names (default: none); list "
+                            "and prune look only at its apps")
+                 ->type_name("NS");
   app.add_flag("--json", o.json, "Print JSON instead of text");
 
   // One file per command family, in generator/cli/.
@@ -88,7 +92,7 @@ int run_cli(int argc, char** argv) {
       add_plan(app, o),    add_build_app(app, o), add_pool(app, o),     add_lease(app, o),
       add_proxy(app, o),   add_templates(app, o), add_template(app, o), add_backfill(app, o),
       add_config(app, o),  add_doctor(app, o),    add_show(app, o),     add_prune(app, o),
-      add_who(app, o)};
+      add_who(app, o),     add_init(app, o)};
   app.require_subcommand(1);
 
   try {
@@ -103,6 +107,7 @@ int run_cli(int argc, char** argv) {
     return parse_error(app, e);
   }
   o.store_given = store->count() > 0;
+  o.ns_given = ns->count() > 0;
   return run_command(commands);
 }
 

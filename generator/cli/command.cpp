@@ -22,6 +22,32 @@ Store open_store(const Options& o, bool read_only) {
   return Store(store_dir(o), options);
 }
 
+std::string namespace_of(const Options& o) {
+  if (o.ns_given && o.ns.empty()) {
+    throw usage_error(
+        "--namespace is empty; give a namespace, or leave --namespace out for the "
+        "apps of no namespace");
+  }
+  if (o.ns_given) {
+    validate_namespace(o.ns);
+  }
+  return o.ns_given ? o.ns : std::string();
+}
+
+AppKey app_key_of(const Options& o, const std::string& model, const std::string& app) {
+  AppKey key{model, parse_app(app), namespace_of(o)};
+  validate_key(key);
+  return key;
+}
+
+AppFilter namespace_filter(const Options& o) {
+  AppFilter filter;
+  if (o.ns_given) {
+    filter.ns = namespace_of(o);
+  }
+  return filter;
+}
+
 void refuse_empty(const CLI::App* sub, const std::string& option, const std::string& value) {
   if (sub->count(option) > 0 && value.empty()) {
     throw usage_error(option + " is empty; give a value, or leave " + option +
@@ -170,8 +196,13 @@ void print_reservations(std::ostream& out, const std::vector<Reservation>& list)
   const bool show_pool = pools.size() > 1;
   const bool show_owner =
       std::any_of(list.begin(), list.end(), [](const Reservation& r) { return !r.owner.empty(); });
+  const bool show_ns =
+      std::any_of(list.begin(), list.end(), [](const Reservation& r) { return !r.key.ns.empty(); });
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header = {"Model", "App"};
+  if (show_ns) {
+    header.insert(header.begin(), "Namespace");
+  }
   if (show_pool) {
     header.push_back("Pool");
   }
@@ -185,6 +216,9 @@ void print_reservations(std::ostream& out, const std::vector<Reservation>& list)
   rows.push_back(header);
   for (const auto& r : list) {
     std::vector<std::string> row = {r.key.model, std::to_string(r.key.app)};
+    if (show_ns) {
+      row.insert(row.begin(), r.key.ns.empty() ? "-" : r.key.ns);
+    }
     if (show_pool) {
       row.push_back(r.pool);
     }

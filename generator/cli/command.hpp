@@ -28,10 +28,12 @@
 // subcommands (`add_<name>`); `run_cli` (cli.cpp) wires them and reports errors.
 namespace berth {
 
-// The global options (--store, --json), filled by CLI11 before a command runs.
+// The global options (--store, --namespace, --json), filled by CLI11 before a command runs.
 struct Options {
   std::string store;
   bool store_given = false;  // --store was given (an empty value is refused, never the default)
+  std::string ns;
+  bool ns_given = false;  // --namespace was given (checked by namespace_of)
   bool json = false;
 };
 
@@ -63,6 +65,7 @@ Command add_doctor(CLI::App& app, const Options& o);
 Command add_show(CLI::App& app, const Options& o);
 Command add_prune(CLI::App& app, const Options& o);
 Command add_who(CLI::App& app, const Options& o);
+Command add_init(CLI::App& app, const Options& o);
 
 // The store folder: --store (refused when empty), else Store::default_dir().
 std::filesystem::path store_dir(const Options& o);
@@ -78,6 +81,14 @@ void add_skip_busy(CLI::App* sub, bool& on, bool& off);
 // Throws a usage error when `option` was given with an empty value (an empty --pool is never
 // the default pool).
 void refuse_empty(const CLI::App* sub, const std::string& option, const std::string& value);
+
+// The namespace of the apps a command names: --namespace (checked), else none.
+std::string namespace_of(const Options& o);
+// The app MODEL N in the namespace of --namespace; a usage error naming a bad model, number or
+// namespace.
+AppKey app_key_of(const Options& o, const std::string& model, const std::string& app);
+// What `list`, `prune` and `export`-like commands narrow to: --namespace when given.
+AppFilter namespace_filter(const Options& o);
 
 // Parsing helpers: every one names the bad value.
 long long parse_int(const std::string& text, const std::string& what);

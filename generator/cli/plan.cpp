@@ -45,10 +45,6 @@ void add_options(CLI::App* plan, Vars& v) {
       ->type_name("DIR");
 }
 
-bool plan_given_owner(const Vars& v) {
-  return !v.pl_owner.empty();
-}
-
 PlanOptions options_of(const Vars& v, bool json) {
   if (v.pl_locked && v.pl_lock.empty()) {
     throw usage_error("--locked needs --lock FILE");
@@ -135,8 +131,8 @@ Command add_plan(CLI::App& app, const Options& o) {
   const auto run = [&o, v, plan]() -> int {
     refuse_empty(plan, "--owner", v->pl_owner);
     const PlanOptions options = options_of(*v, o.json);
-    auto entries = read_plan(v->pl_file);
-    if (plan_given_owner(*v)) {
+    auto entries = read_plan(v->pl_file, namespace_of(o));
+    if (!v->pl_owner.empty()) {
       validate_owner(v->pl_owner);
       for (auto& e : entries) {
         e.request.owner = v->pl_owner;

@@ -29,7 +29,7 @@ Command add_proxy(CLI::App& app, const Options& o) {
       throw usage_error("--listen " + std::to_string(v->listen) + " is not a port");
     }
     Store store = open_store(o, true);
-    const auto apps = store.list(std::nullopt);
+    const auto apps = store.list();
     const auto leases = store.leases(std::nullopt);
     std::string text = nginx_http(apps, leases, v->listen);
     if (v->standalone) {

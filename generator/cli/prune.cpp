@@ -23,7 +23,11 @@ void print_prune_json(const PruneResult& result, const PruneChoice& choice, bool
   }
   json kept = json::array();
   for (const auto& k : result.kept) {
-    kept.push_back({{"model", k.model}, {"app", k.app}});
+    json one = {{"model", k.model}, {"app", k.app}};
+    if (!k.ns.empty()) {
+      one["namespace"] = k.ns;
+    }
+    kept.push_back(one);
   }
   print_json({{"dry_run", dry_run},
               {"released", released},
@@ -72,7 +76,7 @@ void print_prune(const PruneResult& result, const PruneChoice& choice, bool dry_
 Command add_prune(CLI::App& app, const Options& o) {
   struct Vars {
     bool dry_run = false, unused = false;
-    std::string older_than, model;
+    std::string older_than, model, owner;
   };
   const auto v = std::make_shared<Vars>();
   auto* prune = app.add_subcommand(
@@ -85,14 +89,23 @@ Command add_prune(CLI::App& app, const Options& o) {
                    "Only apps last seen (unused: created) longer ago than this (30d, 12h)")
       ->type_name("DURATION");
   prune->add_option("--model", v->model, "Only this model's apps (leases are then left alone)");
+  prune
+      ->add_option("--owner", v->owner,
+                   "Only the apps this project owns (leases are then left alone)")
+      ->type_name("PROJECT");
   prune->add_flag("--unused", v->unused,
                   "Also release reservations with no recorded use (made by `berth reserve`, or "
                   "before berth recorded uses)");
   const auto run = [&o, v, prune]() -> int {
     PruneFilter filter;
+    filter.apps = namespace_filter(o);
     if (prune->count("--model") > 0) {
       validate_model(v->model);
-      filter.model = v->model;
+      filter.apps.model = v->model;
+    }
+    if (prune->count("--owner") > 0) {
+      validate_owner(v->owner);
+      filter.apps.owner = v->owner;
     }
     filter.older =
         prune->count("--older-than") > 0 ? parse_duration(v->older_than, "--older-than") : 0;
@@ -102,7 +115,8 @@ Command add_prune(CLI::App& app, const Options& o) {
       std::cerr << "berth: warning: " << w << '\n';
     });
     fault_stall_before_prune();
-    const PruneResult result = store.prune(choice.chosen, !filter.model, v->dry_run, still_gone);
+    const PruneResult result =
+        store.prune(choice.chosen, filter.everything(), v->dry_run, still_gone);
     if (o.json) {
       print_prune_json(result, choice, v->dry_run, v->unused);
     } else {

@@ -14,23 +14,19 @@ Command add_list(CLI::App& app, const Options& o) {
   list->add_option("--model", v->l_model, "Only this model's apps");
   list->add_option("--owner", v->l_owner, "Only the apps this project owns")->type_name("PROJECT");
   const auto run = [&o, v, list]() -> int {
-    std::optional<std::string> model;
+    AppFilter filter = namespace_filter(o);
     if (list->count("--model") > 0) {
       validate_model(v->l_model);
-      model = v->l_model;
+      filter.model = v->l_model;
     }
     if (list->count("--owner") > 0) {
       validate_owner(v->l_owner);
+      filter.owner = v->l_owner;
     }
     const Store store = open_store(o, true);
-    auto all = store.list(model);
-    if (list->count("--owner") > 0) {
-      all.erase(std::remove_if(all.begin(), all.end(),
-                               [&](const Reservation& r) { return r.owner != v->l_owner; }),
-                all.end());
-    }
+    const auto all = store.list(filter);
     if (o.json) {
-      const auto uses = store.all_uses(model);
+      const auto uses = store.all_uses(filter);
       json j = json::array();
       for (const auto& r : all) {
         json one = to_json(r);

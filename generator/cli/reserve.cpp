@@ -39,7 +39,7 @@ void add_reserve_options(CLI::App* reserve, ReserveVars& v) {
 // --batch FILE: every entry in one transaction.
 int reserve_batch(Store& store, const Options& o, const std::string& file,
                   const std::set<std::uint16_t>& avoid) {
-  auto ops = parse_batch(file);
+  auto ops = parse_batch(file, namespace_of(o));
   for (auto& op : ops) {
     op.request.avoid = avoid;
   }
@@ -96,8 +96,7 @@ Command add_reserve(CLI::App& app, const Options& o) {
       throw usage_error("reserve needs MODEL and N (or --batch FILE)");
     }
     ReserveRequest req;
-    req.key = {v->r_model, parse_app(v->r_app)};
-    validate_model(v->r_model);
+    req.key = app_key_of(o, v->r_model, v->r_app);
     req.pool = v->r_pool;
     req.pins = parse_pins(v->r_pins);
     req.extra = v->r_extra;
@@ -134,11 +133,10 @@ Command add_release(CLI::App& app, const Options& o) {
                                    : "release needs an app number, or --all for every app of " +
                                          quote(v->rel_model));
     }
-    validate_model(v->rel_model);
-    AppKey key{v->rel_model, v->rel_all ? 0 : parse_app(v->rel_app)};
+    const AppKey key = app_key_of(o, v->rel_model, v->rel_all ? "1" : v->rel_app);
     Store store = open_store(o);
     const std::vector<Reservation> released = v->rel_all
-                                                  ? store.release_model(v->rel_model)
+                                                  ? store.release_model(key.model, key.ns)
                                                   : std::vector<Reservation>{store.release(key)};
     if (o.json) {
       json j = json::array();

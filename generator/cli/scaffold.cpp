@@ -83,10 +83,9 @@ void add_options(CLI::App* scaffold, Vars& v) {
 }
 
 // The scaffold's arguments, each checked and naming a bad value.
-ScaffoldArgs args_of(const Vars& v) {
+ScaffoldArgs args_of(const Vars& v, const Options& o) {
   ScaffoldArgs args;
-  validate_model(v.sc_model);
-  args.request.key = {v.sc_model, parse_app(v.sc_app)};
+  args.request.key = app_key_of(o, v.sc_model, v.sc_app);
   args.request.pool = v.sc_pool;
   args.request.pins = parse_pins(v.sc_pins);
   for (const auto& text : v.sc_sets) {
@@ -118,7 +117,7 @@ Command add_scaffold(CLI::App& app, const Options& o) {
   const auto run = [&o, v, scaffold]() -> int {
     refuse_empty(scaffold, "--pool", v->sc_pool);
     refuse_empty(scaffold, "--template", v->sc_template);
-    ScaffoldArgs args = args_of(*v);
+    ScaffoldArgs args = args_of(*v, o);
     const Template tmpl = load_template(v->sc_template, template_search_path());
     // Values given once are kept: a re-run without --set uses them (--unset forgets one).
     args.sets = remembered_sets(args.out, args.request.key, tmpl, args.sets, v->sc_unset);

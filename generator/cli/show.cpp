@@ -37,6 +37,9 @@ void print_show(const Reservation& r, const AppUses& uses) {
       {"project:", r.project},
       {"owner:", r.owner.empty() ? "none (the first project to declare it adopts it)" : r.owner},
       {"created:", uses.created ? iso_utc(uses.created) : "unknown"}};
+  if (!r.key.ns.empty()) {
+    rows.insert(rows.begin(), {"namespace:", r.key.ns});
+  }
   print_table(std::cout, rows);
   if (uses.uses.empty()) {
     std::cout << "uses:     none recorded (scaffold, backfill and the CMake module record them)\n";
@@ -77,8 +80,7 @@ Command add_show(CLI::App& app, const Options& o) {
   show->add_option("model", v->model, "Model name")->required();
   show->add_option("app", v->app, "App number")->required();
   const auto run = [&o, v]() -> int {
-    validate_model(v->model);
-    const AppKey key{v->model, parse_app(v->app)};
+    const AppKey key = app_key_of(o, v->model, v->app);
     const Store store = open_store(o, true);
     const auto r = store.get(key);
     if (!r) {

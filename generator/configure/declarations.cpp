@@ -92,7 +92,7 @@ void locate_declarations(std::vector<PlanEntry>& entries, const fs::path& source
   }
 }
 
-std::vector<PlanEntry> read_plan(const std::string& path) {
+std::vector<PlanEntry> read_plan(const std::string& path, const std::string& ns) {
   const json doc = read_json_file(path);
   if (!doc.is_array()) {
     throw usage_error(quote(path) + " must hold a JSON list of apps");
@@ -100,10 +100,10 @@ std::vector<PlanEntry> read_plan(const std::string& path) {
   std::vector<PlanEntry> entries;
   for (std::size_t i = 0; i < doc.size(); ++i) {
     const JsonFields j(doc[i], path + ": entry " + std::to_string(i + 1));
-    j.only({"model", "app", "pool", "ports", "template", "vars", "overlay", "out", "target",
-            "declared", "declared_in"});
+    j.only({"model", "app", "namespace", "pool", "ports", "template", "vars", "overlay", "out",
+            "target", "declared", "declared_in"});
     PlanEntry e;
-    e.request.key = entry_key(j, "app");
+    e.request.key = entry_key(j, "app", ns);
     e.request.pool = j.string_or("pool", "");
     if (j.has("ports")) {
       e.request.pins = entry_ports(j);

@@ -33,7 +33,7 @@ std::map<AppKey, LockEntry> read_lock(const fs::path& path) {
   const json& apps = top.array("apps");
   for (std::size_t i = 0; i < apps.size(); ++i) {
     const JsonFields a(apps[i], at + ": app " + std::to_string(i + 1));
-    a.only({"model", "app", "pool", "ports", "project", "extra"});
+    a.only({"model", "app", "namespace", "pool", "ports", "project", "extra"});
     const AppKey key = entry_key(a, "app");
     LockEntry e;
     e.pool = a.string("pool");
@@ -166,6 +166,9 @@ std::string lock_text(const std::vector<ReserveResult>& results) {
                      {"project", r.project}};
     if (!r.extra.empty()) {
       sorted[r.key]["extra"] = r.extra;
+    }
+    if (!r.key.ns.empty()) {
+      sorted[r.key]["namespace"] = r.key.ns;
     }
   }
   json apps = json::array();

@@ -30,9 +30,10 @@ struct PlanEntry {
 // wrappers) `declared` names the file alone.
 void locate_declarations(std::vector<PlanEntry>& entries, const std::filesystem::path& source_dir);
 
-// Reads a plan file: a JSON list of {"model", "app", "pool"?, "ports"?, "template"?, "vars"?,
-// "overlay"?, "out"?, "target"?, "declared"?}. Throws a usage error naming the bad entry.
-std::vector<PlanEntry> read_plan(const std::string& path);
+// Reads a plan file: a JSON list of {"model", "app", "namespace"?, "pool"?, "ports"?, "template"?,
+// "vars"?, "overlay"?, "out"?, "target"?, "declared"?}. Throws a usage error naming the bad entry.
+// An entry without a namespace is in `ns`.
+std::vector<PlanEntry> read_plan(const std::string& path, const std::string& ns = {});
 
 // One app of a lock file.
 struct LockEntry {

@@ -162,7 +162,11 @@ void check_build(const Store& store, const fs::path& build, DoctorReport& d) {
                       " is not a CMake build folder (no CMakeCache.txt)");
   }
   json b = {{"folder", fs::absolute(build).string()}};
-  const auto store_dir = cache_value(cache, "BERTH_STORE").value_or("");
+  // The store the tree was fixed to at its first configure (older trees: BERTH_STORE).
+  auto store_dir = cache_value(cache, "_BERTH_STORE_USED").value_or("");
+  if (store_dir.empty()) {
+    store_dir = cache_value(cache, "BERTH_STORE").value_or("");
+  }
   if (!store_dir.empty() && fs::weakly_canonical(store_dir) != fs::weakly_canonical(store.dir())) {
     d.warnings.push_back("build " + quote(shown) + " uses the store " + quote(store_dir) +
                          ", not this one; run `berth --store " + store_dir + " doctor --build " +
@@ -178,6 +182,40 @@ void check_build(const Store& store, const fs::path& build, DoctorReport& d) {
   d.report["build"] = b;
 }
 
+// The same folder, however it is spelt.
+bool same_folder(const fs::path& a, const fs::path& b) {
+  std::error_code ec;
+  return fs::equivalent(a, b, ec);
+}
+
+// Other berth stores on this host (the host store when this is not it, every user's own store):
+// their apps may hold the ports this store hands out.
+void check_other_stores(const Store& store, DoctorReport& d) {
+  std::vector<std::pair<std::string, fs::path>> found;  // (whose, folder)
+  if (const auto host = Store::host_dir();
+      Store::exists_in(host) && !same_folder(host, store.dir())) {
+    found.push_back({"the host store", host});
+  }
+  for (const auto& [user, home] : user_homes()) {
+    const fs::path dir = fs::path(home) / ".local" / "state" / "berth";
+    if (Store::exists_in(dir) && !same_folder(dir, store.dir())) {
+      found.push_back({"user " + quote(user) + "'s store", dir});
+    }
+  }
+  json other = json::array();
+  for (const auto& [whose, dir] : found) {
+    other.push_back({{"whose", whose}, {"path", dir.string()}});
+    d.warnings.push_back("another berth store on this host: " + whose + " " + quote(dir.string()) +
+                         "; its apps may be given the same ports as this store's. Share one "
+                         "store: `berth init --host` (as root), then move each store's apps into "
+                         "it with `berth export` and `berth import`");
+  }
+  d.report["other_stores"] = other;
+  if (found.empty()) {
+    d.lines.push_back("other stores: none found on this host");
+  }
+}
+
 }  // namespace
 
 DoctorReport doctor(const Store& store, const std::optional<fs::path>& build) {
@@ -185,6 +223,7 @@ DoctorReport doctor(const Store& store, const std::optional<fs::path>& build) {
   check_store(store, d);
   check_host_ports(store, d);
   check_pools(store, d);
+  check_other_stores(store, d);
   if (build) {
     check_build(store, *build, d);
   }

@@ -87,9 +87,13 @@ PruneChoice choose_prune(const Store& store, const PruneFilter& filter, std::int
                          const std::function<void(const std::string&)>& warn) {
   const auto all = store.all_uses();  // every app: a lock file may be any app's use
   const std::set<AppKey> locked = locked_apps(all, warn);
+  std::set<AppKey> wanted;
+  for (const auto& r : store.list(filter.apps)) {
+    wanted.insert(r.key);
+  }
   PruneChoice out;
   for (const auto& [key, uses] : all) {
-    if (locked.count(key) || (filter.model && key.model != *filter.model)) {
+    if (locked.count(key) || !wanted.count(key)) {
       continue;
     }
     if (uses.uses.empty()) {

@@ -11,12 +11,16 @@
 
 namespace berth {
 
-// Which apps `berth prune` looks at: one model's or all, those gone (or unused) longer ago than
-// `older` seconds (0: any time), and with `unused` also those with no recorded use.
+// Which apps `berth prune` looks at: those `apps` matches (one model's, one namespace's, one
+// owner's, or all), gone (or unused) longer ago than `older` seconds (0: any time), and with
+// `unused` also those with no recorded use.
 struct PruneFilter {
-  std::optional<std::string> model;
+  AppFilter apps;
   std::int64_t older = 0;
   bool unused = false;
+
+  // No model, namespace or owner given: prune looks at every app, and at leases.
+  bool everything() const { return !apps.model && !apps.ns && !apps.owner; }
 };
 
 // Why an app is pruned: "gone" (every recorded path is gone from this host, listed) or "unused".

@@ -1,6 +1,7 @@
 #include "generator/host/host.hpp"
 
 #include <arpa/inet.h>
+#include <pwd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -258,6 +259,18 @@ HostReport check_host(const Store& store) {
     }
   }
   return report;
+}
+
+std::vector<std::pair<std::string, std::string>> user_homes() {
+  std::vector<std::pair<std::string, std::string>> out;
+  ::setpwent();
+  while (const struct passwd* p = ::getpwent()) {
+    if (p->pw_name && p->pw_dir && *p->pw_dir) {
+      out.emplace_back(p->pw_name, p->pw_dir);
+    }
+  }
+  ::endpwent();
+  return out;
 }
 
 }  // namespace berth

@@ -35,6 +35,9 @@ std::optional<std::pair<std::uint16_t, std::uint16_t>> ephemeral_range();
 // /proc/sys/net/ipv4/ip_local_reserved_ports ("8080,9000-9010"), expanded.
 std::set<std::uint16_t> kernel_reserved_ports();
 
+// Every account's (name, home folder) from the passwd database, in its order.
+std::vector<std::pair<std::string, std::string>> user_homes();
+
 class Store;
 
 // berth check --host: every held port (reservations and leases) something listens on, and the

@@ -13,10 +13,13 @@ namespace berth {
 
 using nlohmann::json;
 
-AppKey entry_key(const JsonFields& e, const char* app_field) {
-  AppKey key{e.string("model"), 0};
+AppKey entry_key(const JsonFields& e, const char* app_field, const std::string& ns) {
+  AppKey key{e.string("model"), 0, e.string_or("namespace", ns)};
   try {
     validate_model(key.model);
+    if (e.has("namespace") || !key.ns.empty()) {
+      validate_namespace(key.ns);
+    }
   } catch (const Error& err) {
     e.fail(err.what());
   }
@@ -33,8 +36,7 @@ std::map<std::string, std::uint16_t> entry_ports(const JsonFields& e) {
   return out;
 }
 
-// A batch file: a JSON list of {"model", "app", "pool"?, "ports"?, "op"?: "reserve"|"release"}.
-std::vector<BatchOp> parse_batch(const std::string& path) {
+std::vector<BatchOp> parse_batch(const std::string& path, const std::string& ns) {
   const json doc = read_json_file(path);
   if (!doc.is_array()) {
     throw usage_error(quote(path) + " must hold a JSON list of {\"model\", \"app\"} objects");
@@ -42,9 +44,9 @@ std::vector<BatchOp> parse_batch(const std::string& path) {
   std::vector<BatchOp> ops;
   for (std::size_t i = 0; i < doc.size(); ++i) {
     const JsonFields e(doc[i], path + ": entry " + std::to_string(i + 1));
-    e.only({"model", "app", "pool", "ports", "project", "op", "extra"});
+    e.only({"model", "app", "namespace", "pool", "ports", "project", "op", "extra"});
     BatchOp op;
-    op.request.key = entry_key(e, "app");
+    op.request.key = entry_key(e, "app", ns);
     const std::string kind = e.string_or("op", "reserve");
     if (kind == "release") {
       op.kind = BatchOp::Kind::release;
@@ -121,6 +123,30 @@ ReserveRequest legacy_entry(const JsonFields& e) {
   return r;
 }
 
+namespace {
+
+// One reservation of a berth export: every port pinned, its project name kept.
+ReserveRequest export_reservation(const JsonFields& e) {
+  e.only({"model", "app", "namespace", "pool", "ports", "project", "extra", "owner"});
+  ReserveRequest r;
+  r.key = entry_key(e, "app");
+  r.pool = e.string("pool");
+  r.pins = entry_ports(e);
+  r.project = e.string("project");
+  r.extra = e.strings_or("extra", {});
+  r.owner = e.string_or("owner", "");
+  if (e.has("owner")) {
+    try {
+      validate_owner(r.owner);
+    } catch (const Error& err) {
+      e.fail(err.what());
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
 // import: seed 001's port_config.json (a list) or berth's export (an object).
 void parse_import(const std::string& path, std::vector<Pool>& pools,
                   std::vector<ReserveRequest>& requests, std::vector<Lease>* leases) {
@@ -171,23 +197,8 @@ void parse_import(const std::string& path, std::vector<Pool>& pools,
   }
   const json reservations = top.has("reservations") ? top.array("reservations") : json::array();
   for (std::size_t i = 0; i < reservations.size(); ++i) {
-    const JsonFields e(reservations[i], path + ": reservation " + std::to_string(i + 1));
-    e.only({"model", "app", "pool", "ports", "project", "extra", "owner"});
-    ReserveRequest r;
-    r.key = entry_key(e, "app");
-    r.pool = e.string("pool");
-    r.pins = entry_ports(e);
-    r.project = e.string("project");
-    r.extra = e.strings_or("extra", {});
-    r.owner = e.string_or("owner", "");
-    if (e.has("owner")) {
-      try {
-        validate_owner(r.owner);
-      } catch (const Error& err) {
-        e.fail(err.what());
-      }
-    }
-    requests.push_back(std::move(r));
+    requests.push_back(export_reservation(
+        JsonFields(reservations[i], path + ": reservation " + std::to_string(i + 1))));
   }
 }
 

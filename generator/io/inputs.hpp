@@ -11,13 +11,15 @@
 // the field; none ever wraps, truncates or guesses a value.
 namespace berth {
 
-// The entry's model (validated) and app number (field `app_field`, 1 to 1,000,000).
-AppKey entry_key(const JsonFields& entry, const char* app_field);
+// The entry's model (validated), app number (field `app_field`, 1 to 1,000,000) and namespace
+// (field "namespace", validated; `ns` when it has none).
+AppKey entry_key(const JsonFields& entry, const char* app_field, const std::string& ns = {});
 // The entry's "ports" object: name -> port (1 to 65535).
 std::map<std::string, std::uint16_t> entry_ports(const JsonFields& entry);
 
-// A batch file: a JSON list of {"model", "app", "pool"?, "ports"?, "project"?, "op"?}.
-std::vector<BatchOp> parse_batch(const std::string& path);
+// A batch file: a JSON list of {"model", "app", "namespace"?, "pool"?, "ports"?, "project"?,
+// "op"?: "reserve"|"release"}; an entry without a namespace is in `ns`.
+std::vector<BatchOp> parse_batch(const std::string& path, const std::string& ns = {});
 
 // One record of the earlier system (a port_config.json entry, a database row as JSON): the
 // model as "model" or "model_name", the app as "app_number" or "app_num", "backend_port" and

@@ -20,6 +20,7 @@ Context make_context(const Reservation& reservation, const Template& tmpl,
   ctx["model"] = reservation.key.model;
   ctx["model_slug"] = model_slug(reservation.key.model);
   ctx["app_num"] = std::to_string(reservation.key.app);
+  ctx["namespace"] = reservation.key.ns;
   ctx["project_name"] = reservation.project;
   // The earlier system's keys, so its templates render as they are.
   ctx["PROJECT_NAME"] = reservation.project;

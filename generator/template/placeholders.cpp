@@ -25,7 +25,8 @@ std::string strip_json_form(const std::string& key) {
 KeyKind classify_key(const std::string& key) {
   const std::string base = strip_json_form(key);
   static const std::set<std::string> fixed = {
-      "model", "model_slug", "app_num", "project_name", "PROJECT_NAME", "COMPOSE_PROJECT_NAME"};
+      "model",        "model_slug",          "app_num", "namespace", "project_name",
+      "PROJECT_NAME", "COMPOSE_PROJECT_NAME"};
   KeyKind kind;
   if (fixed.count(base)) {
     kind.berth = true;

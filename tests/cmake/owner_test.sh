@@ -51,4 +51,50 @@ expect_out '^cli/model +1 .* taskc$'
 expect_ok --store "$S" reserve cli/model 1 --owner taskc
 expect_fail 3 "belongs to project 'taskc'" --store "$S" reserve cli/model 1 --owner other
 expect_fail 2 "--owner is empty" --store "$S" plan "$TMP/c-build/berth/plan.json" --owner ''
+echo "$msg" | grep -q "BERTH_NAMESPACE" && pass || fail "the refusal does not offer a namespace"
+
+# A namespace of its own: the second project declares the same app and gets its own ports and
+# names (compose project, and so container names, host name and Kubernetes namespace).
+project n taskn 'add_generated_app(openai/gpt-5-mini 1)'
+printf '' >"$TMP/n/berth.lock.json"  # a lock file: it records the namespace
+configure n n-build -DBERTH_NAMESPACE=task-n
+expect_eq "namespaced configure" "$RC" 0
+portsn=$(grep -h '"backend": [0-9]*' "$TMP/n-build/berth/apps.json")
+[ -n "$portsn" ] && [ "$portsn" != "$ports1" ] && pass || fail "namespace: same ports ($portsn vs $ports1)"
+grep -q '"project": "task-n-openai-gpt-5-mini-app1"' "$TMP/n-build/berth/apps.json" && pass ||
+  fail "namespace: compose project not prefixed: $(grep project "$TMP/n-build/berth/apps.json")"
+grep -q '"namespace": "task-n"' "$TMP/n/berth.lock.json" && pass || fail "the lock file lacks the namespace"
+cmake --build "$TMP/n-build" >"$OUT" 2>"$ERR" && pass || fail "namespaced build: $(cat "$ERR" "$OUT")"
+app=$(find "$TMP/n-build" -name docker-compose.yml -path '*gpt-5-mini*' | head -1)
+grep -q '^COMPOSE_PROJECT_NAME=task-n-openai-gpt-5-mini-app1$' "$(dirname "$app")/.env" && pass ||
+  fail "compose name: $(grep COMPOSE "$(dirname "$app")/.env")"
+grep -q '"namespace": "task-n"' "$(dirname "$app")/.berth-manifest.json" && pass || fail "manifest lacks the namespace"
+# Configuring again changes nothing; the lock is taken as it is.
+configure n n-build -DBERTH_NAMESPACE=task-n
+expect_eq "namespaced re-configure" "$RC" 0
+expect_eq "same namespaced ports" "$(grep -h '"backend": [0-9]*' "$TMP/n-build/berth/apps.json")" "$portsn"
+# The CLI sees it with --namespace; list shows a Namespace column and filters by it.
+expect_ok --store "$S" --namespace task-n show openai/gpt-5-mini 1
+expect_out '^namespace: +task-n$'
+expect_ok --store "$S" --namespace task-n --json show openai/gpt-5-mini 1
+expect_json '"namespace":"task-n"'
+expect_json '"owner":"taskn"'
+expect_ok --store "$S" list --namespace task-n
+expect_out '^task-n +openai/gpt-5-mini +1 '
+[ "$(grep -c gpt-5-mini "$OUT")" = 1 ] && pass || fail "list --namespace shows other namespaces: $(cat "$OUT")"
+expect_ok --store "$S" list --model openai/gpt-5-mini
+[ "$(grep -c gpt-5-mini "$OUT")" = 2 ] && pass || fail "list --model misses a namespace: $(cat "$OUT")"
+expect_fail 2 "namespace 'Task_N' must be" --store "$S" --namespace Task_N list
+configure n n-bad -DBERTH_NAMESPACE=Bad!
+[ "$RC" -ne 0 ] && grep -q "namespace 'Bad!' must be" "$ERR" && pass || fail "a bad BERTH_NAMESPACE: $(cat "$ERR")"
+[ ! -e "$TMP/n-bad/berth/apps.json" ] && pass || fail "a bad namespace left apps.json"
+
+# prune --owner looks at one project's apps only.
+rm -rf "$TMP/n-build" "$TMP/n/berth.lock.json"
+expect_ok --store "$S" prune --dry-run --owner taska
+grep -q 'gpt-5-mini' "$OUT" && fail "prune --owner taska looks at another project's app" || pass
+expect_ok --store "$S" prune --owner taskn
+expect_out "released 'openai/gpt-5-mini' app 1 in namespace 'task-n'"
+expect_ok --store "$S" show openai/gpt-5-mini 1
+expect_fail 2 "not reserved" --store "$S" --namespace task-n show openai/gpt-5-mini 1
 finish

@@ -43,4 +43,11 @@ grep -q "'m' app 1 is no longer reserved in the store '$TMP/y'" "$OUT" && pass |
 rm -rf "$TMP/b"
 BERTH_STORE= configure
 [ "$RC" -ne 0 ] && grep -q 'BERTH_STORE is set but empty' "$ERR" && pass || fail "empty \$BERTH_STORE accepted"
+# A host store, when one exists, is the default before the user's own store.
+"$BERTH" --store "$TMP/host" reserve other/model 1 >/dev/null
+BERTH_HOST_STORE="$TMP/host" configure
+expect_eq "configure with a host store" "$RC" 0
+grep -q "^_BERTH_STORE_USED:INTERNAL=$TMP/host$" "$TMP/b/CMakeCache.txt" && pass || fail "the host store is not the default"
+expect_ok --store "$TMP/host" show m 1
+[ ! -e "$HOME/.local/state/berth" ] && pass || fail "the user's store was used beside the host store"
 finish

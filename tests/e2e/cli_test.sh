@@ -139,6 +139,33 @@ echo '[{"model": "batch", "app": 2, "op": "release"}]' >"$TMP/b3.json"
 expect_ok --store "$TMP/bs" --json reserve --batch "$TMP/b3.json"
 expect_json '"op":"release"'
 
+# Namespaces: the same model and number, kept apart; the empty namespace is today's apps.
+N="$TMP/ns"
+expect_ok --store "$N" reserve m 1
+expect_ok --store "$N" --namespace task-b reserve m 1
+expect_out '^task-b +m +1 +5003 +8003 +task-b-m-app1$'
+expect_ok --store "$N" reserve m 1 --namespace task-b  # after the command too
+expect_out 'task-b-m-app1$'
+echo '[{"model": "m", "app": 2}, {"model": "m", "app": 2, "namespace": "task-c"}]' >"$TMP/ns.json"
+expect_ok --store "$N" --namespace task-b reserve --batch "$TMP/ns.json"
+expect_out '^task-b +m +2 .* task-b-m-app2$'
+expect_out '^task-c +m +2 .* task-c-m-app2$'
+expect_ok --store "$N" list --namespace task-b
+expect_eq "list --namespace" "$(grep -c ' m ' "$OUT")" 2
+expect_ok --store "$N" --json list --namespace task-c
+expect_json '"namespace":"task-c"'
+expect_ok --store "$N" --namespace task-b release m --all
+expect_out "^released 'm' app 1 in namespace 'task-b' \(task-b-m-app1\)$"
+expect_out "^released 'm' app 2 in namespace 'task-b'"
+expect_ok --store "$N" show m 1  # the app of no namespace is still there
+expect_ok --store "$N" export
+expect_json '"namespace":"task-c"'
+expect_fail 2 "namespace 'Task B' must be 1 to 24 lowercase letters" --store "$N" --namespace 'Task B' reserve m 1
+expect_fail 2 "--namespace is empty" --store "$N" --namespace '' reserve m 1
+echo '[{"model": "m", "app": 3, "namespace": "UP"}]' >"$TMP/ns-bad.json"
+expect_fail 2 "ns-bad.json: entry 1: namespace 'UP' must be" --store "$N" reserve --batch "$TMP/ns-bad.json"
+expect_fail 2 "not reserved" --store "$N" --namespace task-z show m 1
+
 expect_ok --help
 expect_out 'reserve'
 expect_ok --version

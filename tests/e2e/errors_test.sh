@@ -50,7 +50,7 @@ expect_fail 2 'must hold a JSON list' --store "$S" reserve --batch "$TMP/object.
 echo '[1]' >"$TMP/notobj.json"
 expect_fail 2 'entry 1 must be a JSON object, not 1' --store "$S" reserve --batch "$TMP/notobj.json"
 echo '[{"model": "b", "app": 1, "colour": "red"}]' >"$TMP/field.json"
-expect_fail 2 "entry 1: unknown field 'colour'; known: model, app, pool, ports, project, op" --store "$S" reserve --batch "$TMP/field.json"
+expect_fail 2 "entry 1: unknown field 'colour'; known: model, app, namespace, pool, ports, project, op" --store "$S" reserve --batch "$TMP/field.json"
 echo '[{"app": 1}]' >"$TMP/nomodel.json"
 expect_fail 2 "entry 1: missing 'model'" --store "$S" reserve --batch "$TMP/nomodel.json"
 echo '[{"model": "b", "app": "one"}]' >"$TMP/type.json"

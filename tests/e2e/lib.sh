@@ -8,6 +8,8 @@ trap 'rm -rf "$TMP"' EXIT
 # Never touch the user's own store: HOME and the store variables point into TMP.
 export HOME="$TMP/home"
 unset XDG_STATE_HOME BERTH_STORE
+# ... and never the host store of the machine the tests run on.
+export BERTH_HOST_STORE="$TMP/no-host-store"
 mkdir -p "$HOME"
 cd "$TMP" || exit 1
 

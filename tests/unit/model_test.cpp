@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "store/error.hpp"
+#include "store/keys.hpp"
 #include "store/model.hpp"
 
 using namespace berth;
@@ -66,4 +67,16 @@ TEST_CASE("pool validation names the problem") {
   CHECK_THROWS_WITH(validate_pool({"p", {{"a", 30000, 40000}}, 1}, false),
                     Catch::Contains("enters the ephemeral range"));
   CHECK_NOTHROW(validate_pool({"p", {{"a", 30000, 40000}}, 1}, true));
+}
+
+TEST_CASE("app keys: the empty namespace encodes as before namespaces, others in front") {
+  using namespace std::string_literals;
+  CHECK(keys::app_key({"m", 258}) == "m\0\0\0\1\2"s);
+  CHECK(keys::app_key({"m", 258, "task-b"}) == "task-b\2m\0\0\0\1\2"s);
+  CHECK(keys::decode_app_key("task-b\2m\0\0\0\1\2"s) == AppKey{"m", 258, "task-b"});
+  CHECK(keys::decode_app_key("m\0\0\0\1\2"s) == AppKey{"m", 258, ""});
+  CHECK(AppKey{"a", 1, "z"} != AppKey{"a", 1, ""});
+  CHECK_NOTHROW(validate_namespace("task-b"));
+  CHECK_NOTHROW(validate_namespace(std::string(24, 'a')));
+  CHECK_THROWS_WITH(validate_namespace("Task"), Catch::Contains("namespace 'Task' must be"));
 }

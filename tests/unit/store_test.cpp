@@ -140,7 +140,7 @@ TEST_CASE("release frees ports and name, and a model can be released whole") {
     store.reserve(req("many", n));
   }
   CHECK(store.release_model("many").size() == 5);
-  CHECK(store.list(std::string("many")).empty());
+  CHECK(store.list(AppFilter{std::string("many")}).empty());
   CHECK_THROWS_WITH(store.release_model("many"), Catch::Contains("holds no reservation"));
   require_unique(store);
 }
@@ -269,7 +269,7 @@ TEST_CASE("batches are all or nothing") {
   ops.push_back({BatchOp::Kind::release, req("keep", 1)});
   const auto results = store.apply(ops);
   CHECK(results.size() == 51);
-  CHECK(store.list(std::string("batch")).size() == 50);
+  CHECK(store.list(AppFilter{std::string("batch")}).size() == 50);
   CHECK_FALSE(store.get({"keep", 1}));
 
   const auto before = store.export_json();
@@ -879,4 +879,76 @@ TEST_CASE("a store emptied by a large prune opens again") {
   CHECK(again.check().empty());
   const auto size = std::filesystem::file_size(dir.path() / "data.mdb");
   CHECK(size >= again.use().used);
+}
+
+TEST_CASE("namespaces: the same model and number twice, each with its own ports and names") {
+  TempDir dir;
+  Store store(dir.path());
+  const Reservation plain = store.reserve(req("openai/gpt-5-mini", 1)).reservation;
+  ReserveRequest in_b = req("openai/gpt-5-mini", 1);
+  in_b.key.ns = "task-b";
+  const ReserveResult b = store.reserve(in_b);
+  CHECK(b.created);
+  CHECK(b.reservation.key.ns == "task-b");
+  CHECK(b.reservation.project == "task-b-openai-gpt-5-mini-app1");
+  CHECK(ports_of(b.reservation) != ports_of(plain));
+  CHECK(plain.project == "openai-gpt-5-mini-app1");  // no namespace: the seed's name, as before
+  CHECK(describe(b.reservation.key) == "'openai/gpt-5-mini' app 1 in namespace 'task-b'");
+  require_unique(store);
+
+  // A long model keeps the whole namespace in its name, and a distinct hash.
+  ReserveRequest long_one = req(std::string(200, 'm'), 7);
+  long_one.key.ns = "abcdefghijklmnopqrstuvwx";
+  const std::string name = store.reserve(long_one).reservation.project;
+  CHECK(name.rfind("abcdefghijklmnopqrstuvwx-mmm", 0) == 0);
+  CHECK(name.size() <= k_max_project_bytes);
+  CHECK(name != store.reserve(req(std::string(200, 'm'), 7)).reservation.project);
+
+  SECTION("filters: a namespace, the empty namespace, a model across namespaces") {
+    CHECK(store.list(AppFilter{std::nullopt, std::string("task-b"), std::nullopt}).size() == 1);
+    CHECK(store.list(AppFilter{std::nullopt, std::string(), std::nullopt}).size() == 2);
+    CHECK(store.list(AppFilter{std::string("openai/gpt-5-mini"), std::nullopt, std::nullopt})
+              .size() == 2);
+    CHECK(store.list().size() == 4);
+  }
+  SECTION("release --all of a model stays in its namespace") {
+    CHECK(store.release_model("openai/gpt-5-mini", "task-b").size() == 1);
+    CHECK(store.get(plain.key));
+    CHECK_THROWS_WITH(store.release_model("openai/gpt-5-mini", "task-b"),
+                      Catch::Contains("in namespace 'task-b' holds no reservation"));
+  }
+  SECTION("export carries the namespace only where there is one, and imports back") {
+    const auto exported = store.export_json();
+    const std::string text = exported.dump();
+    CHECK(text.find("\"namespace\":\"task-b\"") != std::string::npos);
+    std::size_t count = 0;
+    for (std::size_t at = 0; (at = text.find("\"namespace\"", at)) != std::string::npos; ++at) {
+      ++count;
+    }
+    CHECK(count == 2);
+    std::vector<ReserveRequest> requests;
+    for (const auto& e : exported["reservations"]) {
+      ReserveRequest r;
+      r.key = {e["model"], e["app"], e.value("namespace", "")};
+      r.pool = e["pool"];
+      for (const auto& [n, port] : e["ports"].items()) {
+        r.pins[n] = port;
+      }
+      r.project = e["project"];
+      requests.push_back(r);
+    }
+    TempDir dir2;
+    Store copy(dir2.path());
+    copy.import({}, requests);
+    CHECK(copy.export_json() == exported);
+  }
+  SECTION("a bad namespace is refused, naming it") {
+    ReserveRequest bad = req("m", 1);
+    for (const std::string ns :
+         std::vector<std::string>{"Task", "-a", "a-", "a_b", std::string(25, 'a'), "a b"}) {
+      bad.key.ns = ns;
+      CHECK_THROWS_WITH(store.reserve(bad), Catch::Contains("namespace '" + ns));
+      CHECK(kind_of([&] { store.reserve(bad); }) == ErrorKind::usage);
+    }
+  }
 }
