@@ -110,7 +110,8 @@ Cache variables
 ``BERTH_RELOCK``
   ``OFF`` (default). When ``ON``, the locked apps whose locked ports (or name) another project
   holds in this host's store are allocated afresh, their lock entries rewritten, and each move
-  printed (``old -> new``); nothing else changes. Refused together with ``BERTH_LOCKED``.
+  printed (``old -> new``); nothing else changes. Refused together with ``BERTH_LOCKED``. A
+  one-shot action: a configure that ran it sets it ``OFF`` again.
 ``BERTH_QUIET``
   ``OFF`` (default). When ``ON``, configure prints no summary.
 ``BERTH_VERBOSE``
@@ -449,6 +450,12 @@ function(_berth_generate)
   elseif(NOT rc EQUAL 0)
     string(STRIP "${err}" err)
     message(FATAL_ERROR "add_generated_app: berth refused this project's apps.\n${err}")
+  endif()
+  if(BERTH_RELOCK)
+    # A one-shot action: later (automatic) configures must not relock again.
+    set(BERTH_RELOCK OFF CACHE BOOL
+        "Move the locked apps whose ports others hold on this host; rewrite the lock" FORCE)
+    message(STATUS "berth: BERTH_RELOCK ran once and is OFF again")
   endif()
 
   # plan.cmake: one custom command, target and property set per app, written by berth plan.

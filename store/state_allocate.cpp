@@ -263,17 +263,17 @@ void State::check_owner(const Reservation& r, const ReserveRequest& req) const {
       where.push_back(u.kind + " " + u.path);
     }
   }
-  throw conflict_error(describe(r.key) + " belongs to project " + quote(r.owner) +
-                       (where.empty() ? "" : " (" + join(where, ", ") + ")") + ", not to " +
-                       quote(req.owner) +
-                       ": two projects never share an app by accident. Give this project a "
-                       "namespace of its own (-DBERTH_NAMESPACE=<name> in CMake, --namespace on "
-                       "the command line): its apps then get their own ports and names; or hand "
-                       "the app over: `berth " +
-                       (r.key.ns.empty() ? "" : "--namespace " + r.key.ns + " ") + "release " +
-                       r.key.model + " " + std::to_string(r.key.app) +
-                       "` frees it (its ports go back to the pool), and the next configure "
-                       "reserves it for this project");
+  throw conflict_error(
+      describe(r.key) + " belongs to project " + quote(r.owner) +
+      (where.empty() ? "" : " (" + join(where, ", ") + ")") + ", not to " + quote(req.owner) +
+      ": two projects never share an app by accident. Give this project a "
+      "namespace of its own (-DBERTH_NAMESPACE=<name> in CMake, --namespace on "
+      "the command line): its apps then get their own ports and names; or hand "
+      "the app over: `berth " +
+      (r.key.ns.empty() ? "" : "--namespace " + r.key.ns + " ") + "release " + r.key.model + " " +
+      std::to_string(r.key.app) + (where.empty() ? "" : " --force") +
+      "` frees it (its ports go back to the pool), and the next configure "
+      "reserves it for this project");
 }
 
 void State::check_extra_names(const Reservation& r, const std::vector<std::string>& own,

@@ -33,7 +33,8 @@ struct ScaffoldPlan {
   std::vector<std::string> backups;  // files saved as <path>.berth-orig before they are written
   std::optional<std::vector<std::string>> parts;  // the parts the app has, recorded
   std::optional<AppKey> app;  // the app the folder belongs to: as recorded, then as claimed
-  std::map<std::string, std::string> vars;  // the variables it is scaffolded with, recorded
+  std::map<std::string, std::string> vars;      // the variables it is scaffolded with, recorded
+  std::map<std::string, std::string> starters;  // starter files as berth wrote them, recorded
   ScaffoldReport report;
 };
 
@@ -43,7 +44,8 @@ constexpr char k_orig_suffix[] = ".berth-orig";
 // Plans bringing `dir` to hold `files`, touching only what differs:
 // - a file with the right bytes is left alone (no write, mtime unchanged);
 // - a file berth wrote earlier that the user edited since is kept and reported, unless `force`;
-// - a file berth did not write is never touched (kept and reported);
+// - a file berth did not write is never touched (kept and reported), except a starter file berth
+//   wrote and nobody changed since, which an overlay's file at its path replaces;
 // - files berth wrote earlier that are no longer produced are removed (edited ones kept unless
 //   `force`).
 // Every check happens here, before anything is written: paths that would leave `dir` (through

@@ -72,7 +72,10 @@ void write_outputs(ScaffoldPlan& plan, AppManifest& manifest, json& pending) {
     write_atomic(plan.root / f.path, f.content, f.mode);
     if (!f.starter) {
       manifest.files[f.path] = hash_hex(f.content);
+      manifest.starters.erase(f.path);  // the model's own version now: berth keeps it up to date
       pending.erase(f.path);
+    } else {
+      manifest.starters[f.path] = hash_hex(f.content);
     }
   }
   for (const auto& path : plan.removals) {
@@ -86,7 +89,8 @@ void write_outputs(ScaffoldPlan& plan, AppManifest& manifest, json& pending) {
 void apply_plan(ScaffoldPlan plan, bool touch) {
   const fs::path& root = plan.root;
   const fs::path manifest_path = root / k_scaffold_manifest;
-  AppManifest manifest{std::move(plan.manifest), plan.parts, plan.app, plan.vars};
+  AppManifest manifest{std::move(plan.manifest), plan.parts, plan.app, plan.vars,
+                       std::move(plan.starters)};
   std::error_code ec;
   fs::create_directories(root, ec);
   if (ec) {

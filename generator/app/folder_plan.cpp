@@ -252,6 +252,7 @@ void check_paths(const fs::path& root, const std::vector<OutputFile>& files,
 struct Planner {
   const fs::path& root;
   const std::map<std::string, std::string>& old;
+  const std::map<std::string, std::string>& starters;  // starter files as berth wrote them
   bool force;
   bool adopt;
   ScaffoldPlan& plan;
@@ -288,10 +289,31 @@ struct Planner {
     }
   }
 
+  // A starter file berth wrote, where an overlay now brings a file: replaced while nobody changed
+  // it since (the model's code arrived after the first build), else kept unless `force`.
+  bool replaces_starter(const OutputFile& f, const std::optional<std::string>& content) {
+    const auto it = starters.find(f.path);
+    if (it == starters.end() || !content) {
+      return false;
+    }
+    if (hash_hex(*content) == it->second || force) {
+      plan.writes.push_back(f);
+    } else {
+      plan.report.kept.emplace_back(
+          f.path,
+          "a starter berth wrote, changed since, so the overlay's file is not written over it; "
+          "--force replaces it");
+    }
+    return true;
+  }
+
   // A file that exists with other bytes: berth's to rewrite, or kept and reported.
   void other_bytes(const OutputFile& f, const std::optional<std::string>& content) {
     auto it = old.find(f.path);
     const bool foreign = it == old.end();
+    if (foreign && !f.starter && replaces_starter(f, content)) {
+      return;
+    }
     const bool edited = !foreign && content && hash_hex(*content) != it->second;
     if (adopt && (foreign || edited)) {
       adopt_file(f, foreign ? nullptr : &it->second);
@@ -362,7 +384,7 @@ ScaffoldPlan plan_app(const fs::path& dir, const std::vector<OutputFile>& files,
   ScaffoldPlan plan;
   plan.root = root;
   plan.template_name = template_name;
-  Planner planner{root, old, force, adopt, plan};
+  Planner planner{root, old, old_manifest.starters, force, adopt, plan};
   std::set<std::string> produced;
   for (const auto& f : files) {
     produced.insert(f.path);
@@ -380,6 +402,7 @@ ScaffoldPlan plan_app(const fs::path& dir, const std::vector<OutputFile>& files,
   plan.parts = old_manifest.parts;
   plan.app = old_manifest.app;
   plan.vars = old_manifest.vars;
+  plan.starters = old_manifest.starters;
   return plan;
 }
 

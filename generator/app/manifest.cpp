@@ -79,6 +79,13 @@ AppManifest read_manifest(const fs::path& manifest_path) {
       out.app->ns = m["namespace"].get<std::string>();
     }
   }
+  if (m.contains("starters") && m["starters"].is_object()) {
+    for (const auto& [path, hash] : m["starters"].items()) {
+      if (hash.is_string()) {
+        out.starters[path] = hash;
+      }
+    }
+  }
   if (m.contains("vars") && m["vars"].is_object()) {
     for (const auto& [key, value] : m["vars"].items()) {
       if (value.is_string()) {
@@ -101,6 +108,9 @@ void write_manifest(const fs::path& manifest_path, const std::string& template_n
   }
   if (!manifest.vars.empty()) {
     m["vars"] = manifest.vars;
+  }
+  if (!manifest.starters.empty()) {
+    m["starters"] = manifest.starters;
   }
   if (manifest.parts) {
     m["parts"] = *manifest.parts;

@@ -18,6 +18,9 @@ struct AppManifest {
   std::optional<std::vector<std::string>> parts;
   std::optional<AppKey> app;  // the app the folder belongs to (absent in older manifests)
   std::map<std::string, std::string> vars;  // the variables it was scaffolded with (`vars`)
+  // Starter files as berth wrote them (path -> hash): still theirs to replace while untouched,
+  // when an overlay later brings the model's own version (`starters`).
+  std::map<std::string, std::string> starters;
 };
 
 // The content hash the manifest records (FNV-1a, 16 hex digits).

@@ -1,5 +1,7 @@
 #include "generator/app/scaffold_app.hpp"
 
+#include <set>
+
 #include "generator/io/fileio.hpp"
 #include "store/error.hpp"
 
@@ -73,6 +75,50 @@ void remove_created(const fs::path& root, const fs::path& created) {
   }
 }
 
+// A variable's value: the one given, else the template's default.
+std::string value_of(const Template& tmpl, const std::map<std::string, std::string>& given,
+                     const std::string& key) {
+  if (const auto it = given.find(key); it != given.end()) {
+    return it->second;
+  }
+  const auto var = tmpl.variables.find(key);
+  return var != tmpl.variables.end() ? var->second.default_value.value_or("") : "";
+}
+
+// A variable whose value changed since the folder was scaffolded, used by a starter file that
+// is already there (and so never rewritten): said, per file, with the way to get the new value.
+// Only when the folder recorded its variables (a folder from before that records none).
+void report_stale_starters(const Template& tmpl, const std::map<std::string, std::string>& was,
+                           const std::map<std::string, std::string>& now, ScaffoldPlan& plan) {
+  std::set<std::string> changed;
+  for (const auto* given : {&was, &now}) {
+    for (const auto& [key, value] : *given) {
+      if (value_of(tmpl, was, key) != value_of(tmpl, now, key)) {
+        changed.insert(key);
+      }
+    }
+  }
+  if (was.empty() || changed.empty() || plan.report.started.empty()) {
+    return;
+  }
+  const std::set<std::string> started(plan.report.started.begin(), plan.report.started.end());
+  for (const auto& [key, use] : scan_placeholders(tmpl.files).variables) {
+    if (!changed.count(key)) {
+      continue;
+    }
+    const std::string before = value_of(tmpl, was, key), after = value_of(tmpl, now, key);
+    for (const auto& path : use.files) {
+      if (started.count(path)) {
+        plan.report.kept.emplace_back(
+            path, "a starter that uses variable " + quote(key) + ", which changed (" +
+                      quote(before) + " -> " + quote(after) +
+                      "); berth never rewrites a starter once it is there: delete it and "
+                      "scaffold again to get it with the new value");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 ScaffoldOutcome scaffold_app(Store& store, const Template& tmpl,
@@ -88,6 +134,7 @@ ScaffoldOutcome scaffold_app(Store& store, const Template& tmpl,
     const auto held = hold_back_unmet(tmpl, a.out, files);
     ScaffoldPlan plan = plan_app(a.out, files, tmpl.name, a.force);
     claim_folder(plan, a.request.key, a.force);
+    report_stale_starters(tmpl, plan.vars, a.sets, plan);
     plan.vars = a.sets;  // remembered for the next `berth scaffold` of this app
     plan.report.kept.insert(plan.report.kept.end(), held.begin(), held.end());
     return plan;

@@ -1,4 +1,5 @@
 #include "generator/cli/command.hpp"
+#include "generator/health/prune.hpp"
 
 namespace berth {
 
@@ -120,13 +121,16 @@ Command add_reserve(CLI::App& app, const Options& o) {
 Command add_release(CLI::App& app, const Options& o) {
   struct Vars {
     std::string rel_model, rel_app;
-    bool rel_all = false;
+    bool rel_all = false, rel_force = false;
   };
   const auto v = std::make_shared<Vars>();
   auto* release = app.add_subcommand("release", "Free the ports and name of MODEL app N");
   release->add_option("model", v->rel_model, "Model name")->required();
   release->add_option("app", v->rel_app, "App number");
   release->add_flag("--all", v->rel_all, "Release every app of MODEL");
+  release->add_flag("--force", v->rel_force,
+                    "Release even when the app's folders, build trees or lock file are still on "
+                    "this host");
   const auto run = [&o, v, release]() -> int {
     if (v->rel_all == !v->rel_app.empty()) {
       throw usage_error(v->rel_all ? "give either an app number or --all, not both"
@@ -135,6 +139,16 @@ Command add_release(CLI::App& app, const Options& o) {
     }
     const AppKey key = app_key_of(o, v->rel_model, v->rel_all ? "1" : v->rel_app);
     Store store = open_store(o);
+    if (!v->rel_force) {
+      const auto keys = v->rel_all ? store.list(AppFilter{key.model, key.ns, std::nullopt})
+                                   : std::vector<Reservation>{};
+      for (const auto& r : keys) {
+        check_release(store, r.key);
+      }
+      if (!v->rel_all) {
+        check_release(store, key);
+      }
+    }
     const std::vector<Reservation> released = v->rel_all
                                                   ? store.release_model(key.model, key.ns)
                                                   : std::vector<Reservation>{store.release(key)};

@@ -113,7 +113,9 @@ std::vector<std::string> inputs_of(const Template& tmpl, const std::string& over
 std::string build_advice(std::string why) {
   const std::pair<const char*, const char*> advice[] = {
       {"--force overwrites it", "delete it and build again to get the template's version"},
-      {"--force removes it", "delete it yourself once you no longer need it"}};
+      {"--force removes it", "delete it yourself once you no longer need it"},
+      {"--force replaces it", "delete it and build again to get the overlay's version"},
+      {"delete it and scaffold again", "delete it and build again"}};
   for (const auto& [cli, cmake] : advice) {
     if (const auto at = why.find(cli); at != std::string::npos) {
       why.replace(at, std::string(cli).size(), cmake);
@@ -166,8 +168,12 @@ class Builder {
     for (const auto& [path, why] : outcome.report.kept) {
       std::cerr << "berth: warning: kept " << quote(path) << ": " << build_advice(why) << '\n';
     }
-    // What this app was made from: the next run compares `done` with these.
-    const std::vector<std::string> inputs = inputs_of(tmpl, args.overlay, overlay);
+    // What this app was made from: the next run compares `done` with these. The files kept
+    // with a warning are inputs too, so that deleting one (the advice) builds the app again.
+    std::vector<std::string> inputs = inputs_of(tmpl, args.overlay, overlay);
+    for (const auto& [path, why] : outcome.report.kept) {
+      inputs.push_back((fs::absolute(args.out) / path).lexically_normal().string());
+    }
     std::string text;
     for (const auto& input : inputs) {
       text += input + "\n";

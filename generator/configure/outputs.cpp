@@ -98,10 +98,22 @@ std::string app_target(const std::string& target, const PlanEntry& e, const Rese
          cmake_quote(ports) + " BERTH_OUTPUT_DIR " + cmake_quote(e.out) + port_props + ")\n";
 }
 
+// Every folder of an overlay, empty ones included: a file added to any of them, or a folder
+// made in any of them, changes that folder's time.
+void add_overlay_folders(const fs::path& root, std::set<std::string>& out) {
+  out.insert(root.string());
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_directory(ec) && !it->is_symlink(ec)) {
+      out.insert(it->path().string());
+    }
+  }
+}
+
 // Adding or removing a template or overlay file changes the outputs: configure again. The
 // template's manifest and folders, the overlay's folders.
-void add_configure_depends(const Template& t, const PlanEntry& e,
-                           const std::vector<OutputFile>& overlay, std::set<std::string>& out) {
+void add_configure_depends(const Template& t, const PlanEntry& e, std::set<std::string>& out) {
   if (const auto manifest = t.manifest()) {
     out.insert(fs::absolute(*manifest).string());
   }
@@ -109,11 +121,7 @@ void add_configure_depends(const Template& t, const PlanEntry& e,
     out.insert(fs::absolute(folder).string());
   }
   if (!e.overlay.empty()) {
-    const fs::path root = fs::absolute(e.overlay);
-    out.insert(root.string());
-    for (const auto& f : overlay) {
-      out.insert((root / f.path).parent_path().string());
-    }
+    add_overlay_folders(fs::absolute(e.overlay).lexically_normal(), out);
   }
 }
 
@@ -136,8 +144,7 @@ std::string cmake_text(const std::vector<PlanEntry>& entries, const PlanOptions&
     const std::string target = target_of(entries, i);
     text += app_target(target, entries[i], results[i].reservation, stamps);
     all_targets += " " + target;
-    add_configure_depends(*sources.templates[i], entries[i], sources.overlays[i],
-                          configure_depends);
+    add_configure_depends(*sources.templates[i], entries[i], configure_depends);
   }
   std::string depends;
   for (const auto& d : configure_depends) {

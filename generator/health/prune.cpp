@@ -70,6 +70,28 @@ bool still_gone(const AppUses& uses) {
   return std::all_of(uses.uses.begin(), uses.uses.end(), [](const Use& u) { return gone(u.path); });
 }
 
+std::vector<Use> present_uses(const AppUses& uses) {
+  std::vector<Use> out;
+  std::copy_if(uses.uses.begin(), uses.uses.end(), std::back_inserter(out),
+               [](const Use& u) { return !gone(u.path); });
+  return out;
+}
+
+void check_release(const Store& store, const AppKey& key) {
+  const auto present = present_uses(store.uses(key));
+  if (present.empty()) {
+    return;
+  }
+  std::string where;
+  for (const auto& u : present) {
+    where += (where.empty() ? "" : ", ") + u.kind + " " + u.path;
+  }
+  throw conflict_error(describe(key) + " is still used on this host (" + where +
+                       "): its files there still name its ports, and releasing it would hand "
+                       "them to the next app. Remove those folders first (then `berth prune` "
+                       "frees it), or give --force to release it anyway");
+}
+
 void fault_stall_before_prune() {
   const char* fault = std::getenv("BERTH_FAULT");
   if (!fault || std::string(fault) != "stall-before-prune") {

@@ -45,6 +45,15 @@ PruneChoice choose_prune(const Store& store, const PruneFilter& filter, std::int
 // Store::prune inside its transaction: a folder scaffolded meanwhile keeps its app).
 bool still_gone(const AppUses& uses);
 
+// The uses of an app whose paths are still on this host (a path that cannot be checked counts
+// as present).
+std::vector<Use> present_uses(const AppUses& uses);
+
+// Throws a conflict naming the app and its uses still on this host, unless there are none:
+// releasing it would hand its ports out again while those folders' files still name them.
+// `berth release` without --force.
+void check_release(const Store& store, const AppKey& key);
+
 // BERTH_FAULT=stall-before-prune: prune stops between choosing and releasing, printing
 // "berth: fault: stalling before prune", until the file $BERTH_FAULT_RESUME exists (at most 60
 // seconds); the test suite runs a scaffold in that gap.

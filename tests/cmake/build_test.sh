@@ -181,7 +181,7 @@ rm "$TMP/bigb/berth/apps/berth_big_app5.reservation"
 configure "$TMP/big" "$TMP/bigb" "$TMP/bigs"
 [ -f "$TMP/bigb/berth/apps/berth_big_app5.reservation" ] && pass ||
   fail "a deleted stamp was not written again by a re-configure"
-"$BERTH" --store "$TMP/bigs" release big --all >/dev/null
+"$BERTH" --store "$TMP/bigs" release big --all --force >/dev/null
 "${BUILD[@]}" "$TMP/bigb" --target clean >/dev/null 2>&1
 "${BUILD[@]}" "$TMP/bigb" >"$OUT" 2>&1
 [ "$?" -ne 0 ] && grep -q "no longer reserved .* configure again" "$OUT" && pass ||

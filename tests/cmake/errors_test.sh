@@ -164,5 +164,12 @@ cmake -S "$TMP/relock" -B "$TMP/relock-b2" -G Ninja -DBERTH_EXECUTABLE="$BERTH" 
 expect_eq "second relock configure" "$?" 0
 grep -q relocked "$OUT" && fail "a second configure moved apps again" || pass
 cmp -s "$TMP/lock.after" "$TMP/relock/berth.lock.json" && pass || fail "a second configure changed the lock"
+# BERTH_RELOCK is a one-shot action: the configure that ran it turns it off again, so a later
+# automatic re-configure does not relock.
+grep -q "BERTH_RELOCK ran once and is OFF again" "$OUT" && pass || fail "the relock does not say it is off again"
+grep -q "^BERTH_RELOCK:BOOL=OFF$" "$TMP/relock-b2/CMakeCache.txt" && pass || fail "BERTH_RELOCK stays on: $(grep BERTH_RELOCK "$TMP/relock-b2/CMakeCache.txt")"
+cmake -S "$TMP/relock" -B "$TMP/relock-b2" >"$OUT" 2>"$ERR"
+expect_eq "a later configure" "$?" 0
+grep -q "BERTH_RELOCK ran once" "$OUT" && fail "a later configure relocked again" || pass
 
 finish

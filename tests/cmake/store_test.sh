@@ -35,7 +35,8 @@ expect_eq "move with -DBERTH_STORE" "$RC" 0
 grep -q "this build tree now uses the store '$TMP/y' (it used '$TMP/x')" "$OUT" && pass || fail "the move is not announced"
 expect_ok --store "$TMP/y" show m 1
 # The build's "not reserved" names the store it looked in.
-expect_ok --store "$TMP/y" release m 1
+expect_fail 3 "still used on this host \(build $TMP/b\)" --store "$TMP/y" release m 1
+expect_ok --store "$TMP/y" release m 1 --force
 rm -f "$TMP/b/berth/apps/"*.done
 cmake --build "$TMP/b" --target berth_m_app1 >"$OUT" 2>&1
 grep -q "'m' app 1 is no longer reserved in the store '$TMP/y'" "$OUT" && pass || fail "build-time message: $(tail -5 "$OUT")"

@@ -68,7 +68,7 @@ printf 'cmake_minimum_required(VERSION 3.20)\nproject(p NONE)\ninclude("%s/cmake
 cmake -S "$TMP/proj" -B "$TMP/pb" -G Ninja -DBERTH_EXECUTABLE="$BERTH" -DBERTH_STORE="$TMP/s2" >"$TMP/cmake.out" 2>&1 || fail "configure: $(tail -5 "$TMP/cmake.out")"
 expect_ok --store "$TMP/s2" doctor --build "$TMP/pb"
 expect_out "^build '$TMP/pb': lock '$TMP/proj/berth.lock.json': 2 of 2 app\(s\) agree with the store$"
-"$BERTH" --store "$TMP/s2" release m 2 >/dev/null
+"$BERTH" --store "$TMP/s2" release m 2 --force >/dev/null
 sed -i 's/"backend": 5001/"backend": 5051/' "$TMP/proj/berth.lock.json"
 expect_fail 3 "doctor found 2 problem\(s\)" --store "$TMP/s2" doctor --build "$TMP/pb"
 expect_out "^problem: lock '$TMP/proj/berth.lock.json': 'm' app 1 backend is 5051 in the lock but 5001 in the store$"

@@ -142,4 +142,17 @@ expect_ok list --model x
 expect_eq "every x app reserved" "$(tail -n +2 "$OUT" | wc -l)" 30
 expect_ok check
 
+# release refuses an app whose folder is still here (its .env still names the ports), naming it;
+# --force releases it anyway; once the folder is gone, release needs nothing.
+R="$TMP/rel"
+"$BERTH" --store "$R" scaffold rel/model 1 --out "$TMP/rel-app" -q
+before=$("$BERTH" --store "$R" export)
+expect_fail 3 "'rel/model' app 1 is still used on this host \(app $TMP/rel-app\).*--force to release it anyway" --store "$R" release rel/model 1
+expect_eq "refused release: store unchanged" "$("$BERTH" --store "$R" export)" "$before"
+expect_fail 3 "still used on this host" --store "$R" release rel/model --all
+expect_ok --store "$R" release rel/model 1 --force
+"$BERTH" --store "$R" scaffold rel/model 2 --out "$TMP/rel-app2" -q
+rm -rf "$TMP/rel-app2"
+expect_ok --store "$R" release rel/model 2
+
 finish

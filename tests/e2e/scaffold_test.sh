@@ -136,7 +136,8 @@ expect_json '"written":["backend/Dockerfile"]'
 head -1 "$TMP/titled/backend/Dockerfile" | grep -q "template v2" && pass || fail "owned file not updated"
 expect_eq "starter app.py untouched (berth wrote it)" "$(md5sum <"$TMP/titled/backend/app.py")" "$app_py"
 expect_eq "starter App.jsx untouched (model edited it)" "$(cat "$TMP/titled/frontend/src/App.jsx")" "model code"
-grep -q '"backend/app.py"' "$TMP/titled/.berth-manifest.json" && fail "a starter file is recorded as berth's" || pass
+python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); sys.exit(not ("backend/app.py" not in m["files"] and "backend/app.py" in m["starters"]))' \
+  "$TMP/titled/.berth-manifest.json" && pass || fail "a starter file is recorded as berth's, or not as a starter"
 rm "$TMP/titled/backend/app.py"
 expect_ok --store "$S" --json scaffold "$O" 1 --template "$TMP/tpl2" --out "$TMP/titled"
 expect_json '"written":["backend/app.py"]'

@@ -28,7 +28,7 @@ for cmd in "export -o $TMP/t1/exported.json" ; do
 done
 expect_eq "family 1: export beside a planted symlink" "$(cat "$TMP/victim")" KEEP
 S_BEFORE_T=$(snapshot)
-"$BERTH" --store "$S" release t 1 >/dev/null
+"$BERTH" --store "$S" release t 1 --force >/dev/null
 before=$(snapshot)
 
 # --- 3. Crashes: every bad input is a berth error, never an abort ------------------------------
@@ -86,7 +86,7 @@ expect_ok --store "$S" scaffold k 1 --template "$TMP/tk" --out "$TMP/k" --json
 expect_json '"kept":[]'
 grep -q "round 12 file 30" "$TMP/k/extra30.txt" && pass || fail "family 5: app not brought up to date"
 expect_eq "family 5: no temp file left" "$(find "$TMP/k" -name '*berth-tmp*')" ""
-"$BERTH" --store "$S" release k 1 >/dev/null
+"$BERTH" --store "$S" release k 1 --force >/dev/null
 
 # --- 6. Stamps stay inside their folder ----------------------------------------------------------
 echo '[{"model": "s", "app": 1, "target": "../../escaped"}]' >"$TMP/plan-target.json"
@@ -134,8 +134,8 @@ grep -q "\-\-out is empty" "$ERR" && pass || fail "family 7: build-app names the
 [ ! -e "$TMP/bare-stamps/app1.done" ] && [ ! -e "$TMP/bare.d" ] && pass ||
   fail "family 7: a failed build-app wrote its done file or depfile"
 expect_error 2 "stamp '$TMP/plan1.json' is not a <target>.reservation file" --store "$S" build-app "$TMP/plan1.json"
-"$BERTH" --store "$S" release c 1 >/dev/null
-"$BERTH" --store "$S" release l 1 >/dev/null
+"$BERTH" --store "$S" release c 1 --force >/dev/null
+"$BERTH" --store "$S" release l 1 --force >/dev/null
 before=$(snapshot)
 
 # --- 8. Numbers are never wrapped or truncated --------------------------------------------------
@@ -193,7 +193,7 @@ expect_fail 3 "is the folder of '(other/)?racer' app 1" --store "$S" scaffold in
 "$BERTH" --store "$S" scaffold intruder 1 --out "$TMP/race2-1" --force -q 2>/dev/null
 grep -q '"model": "intruder"' "$TMP/race2-1/.berth-manifest.json" && pass || fail "family 9: --force did not re-target the folder"
 
-for m in race racer other/racer intruder; do "$BERTH" --store "$S" release "$m" --all >/dev/null 2>&1; done
+for m in race racer other/racer intruder; do "$BERTH" --store "$S" release "$m" --all --force >/dev/null 2>&1; done
 before=$(snapshot)
 
 # --- 10. The store is never reset or half-imported ------------------------------------------------
