@@ -5,6 +5,30 @@ namespace berth {
 
 using nlohmann::json;
 
+namespace {
+
+// The apps whose folder records parts without a frontend (adopted backend-only apps): the front
+// door reaches their backend.
+std::set<AppKey> apps_without_frontend(const Store& store) {
+  std::set<AppKey> out;
+  for (const auto& [key, uses] : store.all_uses()) {
+    for (const auto& use : uses.uses) {
+      std::error_code ec;
+      if (use.kind != "app" || !std::filesystem::is_directory(use.path, ec)) {
+        continue;
+      }
+      const auto parts = recorded_parts(use.path);
+      if (parts && std::find(parts->begin(), parts->end(), "frontend") == parts->end()) {
+        out.insert(key);
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 // berth proxy [--format nginx] [-o FILE] [--standalone] [--listen PORT]
 Command add_proxy(CLI::App& app, const Options& o) {
   struct Vars {
@@ -31,7 +55,7 @@ Command add_proxy(CLI::App& app, const Options& o) {
     Store store = open_store(o, true);
     const auto apps = store.list();
     const auto leases = store.leases(std::nullopt);
-    std::string text = nginx_http(apps, leases, v->listen);
+    std::string text = nginx_http(apps, leases, v->listen, apps_without_frontend(store));
     if (v->standalone) {
       text = nginx_standalone(text);
     }

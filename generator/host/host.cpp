@@ -146,21 +146,46 @@ namespace {
 
 // Who holds a port in the store.
 struct Holder {
-  std::string who;      // "backend of 'm' app 1", "lease 'pr-56'"
-  std::string project;  // the app's compose project, if an app
+  std::string who;                             // "backend of 'm' app 1", "lease 'pr-56'"
+  std::string project;                         // the app's compose project, if an app
+  std::vector<std::filesystem::path> folders;  // the app's folders on this host
 };
 
 std::map<std::uint16_t, Holder> held_ports(const Store& store) {
   std::map<std::uint16_t, Holder> held;
+  const auto uses = store.all_uses();
   for (const auto& r : store.list()) {
+    std::vector<std::filesystem::path> folders;
+    if (const auto it = uses.find(r.key); it != uses.end()) {
+      for (const auto& u : it->second.uses) {
+        if (u.kind == "app") {
+          folders.emplace_back(u.path);
+        }
+      }
+    }
     for (const auto& p : r.ports) {
-      held[p.port] = {p.name + " of " + describe(r.key), r.project};
+      held[p.port] = {p.name + " of " + describe(r.key), r.project, folders};
     }
   }
   for (const auto& l : store.leases(std::nullopt)) {
-    held[l.port] = {"lease " + quote(l.id), ""};
+    held[l.port] = {"lease " + quote(l.id), "", {}};
   }
   return held;
+}
+
+// Whether the listener's process runs from one of the app's folders (its working folder lies
+// in it): the app itself, run the way its README says (`python app.py` in backend/).
+bool runs_from(const Listener& l, const std::vector<std::filesystem::path>& folders) {
+  std::error_code ec;
+  if (!l.pid || folders.empty()) {
+    return false;
+  }
+  const auto cwd =
+      std::filesystem::read_symlink("/proc/" + std::to_string(*l.pid) + "/cwd", ec).string();
+  return !ec && std::any_of(folders.begin(), folders.end(), [&](const auto& f) {
+    const std::string folder = f.string();
+    return cwd == folder || cwd.rfind(folder + "/", 0) == 0;
+  });
 }
 
 std::string joined(const std::vector<std::string>& items) {
@@ -177,18 +202,24 @@ nlohmann::json listened_finding(std::uint16_t port, const Holder& h,
                                 const std::vector<const Listener*>& ls) {
   std::vector<std::string> addresses;
   std::set<std::string> who;
-  bool container = true;
+  bool container = true, itself = true;
   for (const auto* l : ls) {
     addresses.push_back(l->address);
     who.insert(l->pid ? l->process + " (pid " + std::to_string(*l->pid) + ")"
                       : "an unknown process (not visible to this user)");
     container = container && l->process == "docker-proxy";
+    itself = itself && runs_from(*l, h.folders);
   }
   const std::string by = joined({who.begin(), who.end()});
   const std::string on = joined(addresses);
   nlohmann::json f = {
       {"port", port}, {"held_by", h.who}, {"process", by}, {"addresses", addresses}};
-  if (container) {
+  if (itself) {
+    f["kind"] = "running";
+    f["message"] = "port " + std::to_string(port) + " (" + h.who +
+                   ") is served by the app itself (" + by + ", running in its folder) on " +
+                   joined(addresses);
+  } else if (container) {
     f["kind"] = "container";
     f["message"] = "port " + std::to_string(port) + " (" + h.who +
                    ") is published by a container (" + by + ") on " + on +

@@ -44,6 +44,7 @@ class Store;
 // pools against the kernel's ephemeral range and reserved ports. Findings, each
 // {"kind", "message", ...}: "taken" (held by berth, listened on by another process),
 // "container" (published by docker-proxy: expected when it is the app's own compose project),
+// "running" (a process whose working folder lies in one of the app's folders: the app itself),
 // "ephemeral" (a pool overlaps ip_local_port_range), "reserved" (a pool holds ports of
 // ip_local_reserved_ports). /proc is read once, whatever the number of reservations.
 struct HostReport {

@@ -19,9 +19,13 @@ bool url_safe(const std::string& id) {
          id != "." && id != "..";
 }
 
-// The port an app is reached on: the one named `frontend`, else its first.
-std::uint16_t front_port(const Reservation& r) {
-  if (auto p = r.port("frontend")) {
+// The port an app is reached on: the one named `frontend` (unless the app has no frontend, when
+// its `backend`), else its first.
+std::uint16_t front_port(const Reservation& r, bool has_frontend) {
+  if (auto p = r.port("frontend"); p && has_frontend) {
+    return *p;
+  }
+  if (auto p = r.port("backend"); p && !has_frontend) {
     return *p;
   }
   return r.ports.front().port;
@@ -38,7 +42,7 @@ const char k_proxy_headers[] =
 }  // namespace
 
 std::string nginx_http(const std::vector<Reservation>& apps, const std::vector<Lease>& leases,
-                       int listen) {
+                       int listen, const std::set<AppKey>& without_frontend) {
   const std::string port = std::to_string(listen);
   std::string text =
       "# Written by `berth proxy`: every app by name, every preview by path. Do not edit;\n"
@@ -50,8 +54,9 @@ std::string nginx_http(const std::vector<Reservation>& apps, const std::vector<L
   for (const auto& r : apps) {
     text += "# " + r.project + ": app " + std::to_string(r.key.app) + "\n";
     text += "server {\n  listen " + port + ";\n  server_name " + r.project + ".localhost;\n";
-    text += "  location / {\n    proxy_pass http://127.0.0.1:" + std::to_string(front_port(r)) +
-            ";\n" + k_proxy_headers + "  }\n}\n\n";
+    text += "  location / {\n    proxy_pass http://127.0.0.1:" +
+            std::to_string(front_port(r, !without_frontend.count(r.key))) + ";\n" +
+            k_proxy_headers + "  }\n}\n\n";
   }
   text += "# Previews: /app/preview/<id>/ on every other host name.\n";
   text += "server {\n  listen " + port + " default_server;\n  server_name _;\n";

@@ -61,6 +61,22 @@ expect_json '"taken":1'
 kill "$listener"
 wait "$listener" 2>/dev/null
 
+# The app's own backend, run from its folder as its README says, is the app running: not a
+# problem.
+"$BERTH" --store "$S" scaffold own 1 --out "$TMP/own" -q
+own=$("$BERTH" --store "$S" --json show own 1 | tr -d ' \n' | grep -o '"backend":[0-9]*' | cut -d: -f2)
+rm -f "$TMP/ready"
+(cd "$TMP/own/backend" && exec $PY -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[2]))); s.listen(); open(sys.argv[1], "w").close(); time.sleep(60)' "$TMP/ready" "$own") &
+listener=$!
+for _ in $(seq 1 100); do [ -e "$TMP/ready" ] && break; sleep 0.05; done
+berth --store "$S" doctor
+expect_eq "doctor exit code with the app's own backend running" "$RC" 0
+expect_out "^host: port $own \(backend of 'own' app 1\) is served by the app itself \(python3 \(pid [0-9]+\), running in its folder\)"
+kill "$listener"
+wait "$listener" 2>/dev/null
+
 # --build DIR: the build tree's lock file against the store.
 mkdir -p "$TMP/proj"
 printf 'cmake_minimum_required(VERSION 3.20)\nproject(p NONE)\ninclude("%s/cmake/Berth.cmake")\nadd_generated_app(m 1)\nadd_generated_app(m 2)\n' "$REPO" >"$TMP/proj/CMakeLists.txt"

@@ -69,4 +69,14 @@ expect_eq "a preview by path" "$(get localhost /app/preview/p56/assets/x.js)" "p
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$LISTEN/app/preview/nope/")
 expect_eq "an unknown preview" "$code" 404
 
+# An app adopted without a frontend is reached on its backend, not on an unused frontend port.
+mkdir -p "$TMP/bo/m/app1/backend"
+printf 'from flask import Flask\napp = Flask(__name__)\n' >"$TMP/bo/m/app1/backend/app.py"
+expect_ok --store "$TMP/s2" backfill "$TMP/bo"
+expect_ok --store "$TMP/s2" --json show m 1
+backend=$(tr -d ' \n' <"$OUT" | grep -o '"backend":[0-9]*' | cut -d: -f2)
+expect_ok --store "$TMP/s2" proxy
+grep -A3 "server_name m-app1.localhost;" "$OUT" | grep -q "proxy_pass http://127.0.0.1:$backend;" && pass ||
+  fail "a backend-only app is not routed to its backend $backend: $(grep -A3 m-app1 "$OUT")"
+
 finish
