@@ -112,6 +112,11 @@ Cache variables
   holds in this host's store are allocated afresh, their lock entries rewritten, and each move
   printed (``old -> new``); nothing else changes. Refused together with ``BERTH_LOCKED``. A
   one-shot action: a configure that ran it sets it ``OFF`` again.
+``BERTH_PRUNE``
+  ``OFF`` (default). When ``ON``, configure runs ``berth prune --build`` on this build tree:
+  the apps it declared before and no longer declares are released (unless another build tree or
+  folder on the host still uses them) and berth's files are removed from their folders (a
+  user's or changed file never). A one-shot action: it turns itself ``OFF`` again.
 ``BERTH_QUIET``
   ``OFF`` (default). When ``ON``, configure prints no summary.
 ``BERTH_VERBOSE``
@@ -146,6 +151,7 @@ set(BERTH_LOCKFILE "${CMAKE_SOURCE_DIR}/berth.lock.json" CACHE FILEPATH
     "berth lock file (the default is used when it exists)")
 option(BERTH_LOCKED "Take every app from the lock file; allocate nothing" OFF)
 option(BERTH_RELOCK "Move the locked apps whose ports others hold on this host; rewrite the lock" OFF)
+option(BERTH_PRUNE "Release the apps this build tree no longer declares; remove berth's files there" OFF)
 option(BERTH_QUIET "Do not print berth's summary at configure" OFF)
 option(BERTH_VERBOSE "Print berth's table of every app at configure, however many" OFF)
 
@@ -450,6 +456,18 @@ function(_berth_generate)
   elseif(NOT rc EQUAL 0)
     string(STRIP "${err}" err)
     message(FATAL_ERROR "add_generated_app: berth refused this project's apps.\n${err}")
+  endif()
+  if(BERTH_PRUNE)
+    # A one-shot action: release the apps this tree dropped and remove berth's files there.
+    execute_process(
+      COMMAND "${BERTH_EXECUTABLE}" ${store_args} prune --build "${CMAKE_BINARY_DIR}"
+      RESULT_VARIABLE rc OUTPUT_VARIABLE pruned ERROR_VARIABLE err)
+    set(BERTH_PRUNE OFF CACHE BOOL
+        "Release the apps this build tree no longer declares; remove berth's files there" FORCE)
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "add_generated_app: BERTH_PRUNE failed: ${err}")
+    endif()
+    message(STATUS "berth: BERTH_PRUNE ran once and is OFF again\n${pruned}")
   endif()
   if(BERTH_RELOCK)
     # A one-shot action: later (automatic) configures must not relock again.

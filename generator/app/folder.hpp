@@ -89,4 +89,18 @@ std::vector<std::pair<std::string, std::string>> hold_back_unmet(const Template&
 // newer than its inputs.
 void apply_plan(ScaffoldPlan plan, bool touch = false);
 
+// What removing an app's folder did (or, dry, would do).
+struct FolderRemoval {
+  std::vector<std::string> removed;                       // berth's files, as berth wrote them
+  std::vector<std::pair<std::string, std::string>> kept;  // path, why (a user's or changed file)
+  bool folder_gone = false;                               // nothing was left: the folder too
+};
+
+// Removes from `dir`, under its FolderLock, every file its manifest records as berth's (owned
+// files and starters) that still holds berth's bytes, then the manifest when nothing of berth's
+// stays, then every folder left empty (the app folder included). A user's file, or one changed
+// since berth wrote it, is kept and reported; nothing else is touched. A folder without a berth
+// manifest is left alone, and said so.
+FolderRemoval remove_app_folder(const std::filesystem::path& dir, bool dry_run);
+
 }  // namespace berth

@@ -166,6 +166,13 @@ Command add_plan(CLI::App& app, const Options& o) {
       std::cout << "berth: " << describe(key) << " had no owner: project " << quote(v->pl_owner)
                 << " adopts it\n";
     }
+    for (const auto& d : result.dropped) {
+      std::cout << "berth: no longer declared here: " << describe(d.key)
+                << " (its folder " << d.out
+                << " and its reservation stay). Release it and remove berth's files there with "
+                   "-DBERTH_PRUNE=ON, or `berth prune --build "
+                << v->pl_binary_dir << "`\n";
+    }
     if (result.lock_written) {
       std::cout << "lock file updated: " << v->pl_lock << '\n';
     }

@@ -183,7 +183,9 @@ class Plan {
       std::error_code ec;
       fs::remove(*m_cache, ec);  // until the outputs are written
     }
+    std::vector<DroppedApp> dropped = update_dropped(m_entries, m_options);  // before the summary
     PlanResult out = write_results(m_entries, m_options, results, m_sources, outputs);
+    out.dropped = std::move(dropped);
     out.relocked = relocked(m_entries, m_lock, m_moved, results);
     add_adopted(results, out);
     if (m_cache) {

@@ -65,6 +65,18 @@ struct PlanOptions {
   bool relock = false;
 };
 
+// An app a build tree declared before and no longer declares, and its folder.
+struct DroppedApp {
+  AppKey key;
+  std::string out;
+};
+
+// <build>/berth/dropped.json: the apps a build tree dropped and has not cleaned up.
+std::filesystem::path dropped_file(const std::filesystem::path& build_dir);
+std::vector<DroppedApp> read_dropped(const std::filesystem::path& build_dir);
+// Writes the list (removes the file when it is empty).
+void write_dropped(const std::filesystem::path& build_dir, const std::vector<DroppedApp>& apps);
+
 struct PlanResult {
   nlohmann::json summary;  // {"apps": [...]} in plan order
   bool lock_written = false;
@@ -72,6 +84,7 @@ struct PlanResult {
   std::vector<Reservation> reservations;  // in plan order
   std::vector<std::string> relocked;      // "'m' app 2: backend 5003 -> 5007 (...)", per app moved
   std::vector<AppKey> adopted;            // apps with no owner that this project adopted
+  std::vector<DroppedApp> dropped;        // apps this build tree declared last time, not now
 };
 
 // Reserves every app of the plan in one transaction, after rendering each app's template in

@@ -48,6 +48,11 @@ std::vector<std::string> relocked(const std::vector<PlanEntry>& entries,
                                   const std::map<std::size_t, std::string>& moved,
                                   const std::vector<ReserveResult>& results);
 
+// The apps declared by the last run (its summary) and not by this one, added to the build
+// tree's dropped.json (apps declared again leave it); returns those dropped by this run.
+std::vector<DroppedApp> update_dropped(const std::vector<PlanEntry>& entries,
+                                       const PlanOptions& options);
+
 // The lock file's text: every app, sorted by key.
 std::string lock_text(const std::vector<ReserveResult>& results);
 

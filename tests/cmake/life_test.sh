@@ -67,4 +67,30 @@ rm "$APP2/backend/app.py"
 build
 grep -q 'Notes' "$APP2/backend/app.py" && pass || fail "deleting the starter did not bring the new value"
 grep -q "app_title" "$OUT" && fail "the notice repeats after the starter was renewed: $(cat "$OUT")" || pass
+
+# 6. Rename a declaration: configure names the dropped app; BERTH_PRUNE releases it and removes
+# berth's files only (a user's file stays), once.
+echo "mine" >"$APP2/notes.txt"
+sed -i 's|add_generated_app(org/m1 2 |add_generated_app(org/renamed 2 |' "$P/CMakeLists.txt"
+build
+expect_eq "build after the rename" "$RC" 0
+grep -q "berth: no longer declared here: 'org/m1' app 2 (its folder $APP2 and its reservation stay). Release it and remove berth's files there with -DBERTH_PRUNE=ON, or \`berth prune --build $TMP/b\`" "$OUT" &&
+  pass || fail "the dropped app is not named: $(grep -i declared "$OUT")"
+expect_ok --store "$TMP/s" show org/m1 2  # still reserved until pruned
+expect_ok --store "$TMP/s" prune --build "$TMP/b" --dry-run
+expect_out "^would release 'org/m1' app 2 \(org-m1-app2\); [0-9]+ file\(s\) of berth's would be removed from $APP2$"
+[ -e "$APP2/docker-compose.yml" ] && pass || fail "a dry run removed files"
+cmake -S "$P" -B "$TMP/b" -DBERTH_PRUNE=ON >"$OUT" 2>"$ERR"
+expect_eq "configure with BERTH_PRUNE" "$?" 0
+grep -q "released 'org/m1' app 2 (org-m1-app2); [0-9]* file(s) of berth's removed from $APP2" "$OUT" && pass ||
+  fail "BERTH_PRUNE did not release: $(cat "$OUT" "$ERR")"
+expect_fail 2 "not reserved" --store "$TMP/s" show org/m1 2
+expect_eq "only the user's file is left" "$(cd "$APP2" && find . -mindepth 1 | sort | tr '\n' ' ')" "./notes.txt "
+grep -q "^BERTH_PRUNE:BOOL=OFF$" "$TMP/b/CMakeCache.txt" && pass || fail "BERTH_PRUNE stays on"
+expect_ok --store "$TMP/s" show org/renamed 2
+expect_ok --store "$TMP/s" show org/m1 1  # the app still declared is untouched
+expect_ok --store "$TMP/s" prune --build "$TMP/b"
+expect_out "^nothing to prune: this build tree dropped no app$"
+expect_fail 2 "is not a CMake build folder" --store "$TMP/s" prune --build "$TMP/p"
+expect_fail 2 "--build takes no --model" --store "$TMP/s" prune --build "$TMP/b" --model x
 finish
