@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "generator/app/app_ports.hpp"
+#include "generator/app/manifest.hpp"
 #include "generator/io/fileio.hpp"
 #include "generator/template/template.hpp"
 #include "store/error.hpp"
@@ -210,7 +211,41 @@ class Backfill {
                            quote(it->second) + "; map one folder to another model");
       return;
     }
+    if (!m_o.force) {
+      if (auto copy = copied_from(app)) {
+        m_problems.push_back(app_dir.string() + ": " + *copy);
+        return;
+      }
+    }
     m_out.apps.push_back(std::move(app));
+  }
+
+  // A folder that is another app's (its manifest names another app: a copy or a move), or a copy
+  // of a folder of the same app that is still on the host (both would run on the same ports):
+  // why, with the ways out; nothing when it is this app's own folder or new.
+  std::optional<std::string> copied_from(const BackfillApp& app) const {
+    std::optional<AppKey> recorded;
+    try {
+      recorded = read_manifest(app.dir / k_scaffold_manifest).app;
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    if (recorded && !(*recorded == app.key)) {
+      return "its " + std::string(k_scaffold_manifest) + " says it is the folder of " +
+             describe(*recorded) + " (a copy, or moved), not of " + describe(app.key) +
+             " as its path says; map the folder to that model with --model-map, or give "
+             "--force to make it " +
+             describe(app.key) + "'s";
+    }
+    for (const auto& u : m_store.uses(app.key).uses) {
+      std::error_code ec;
+      if (u.kind == "app" && u.path != use_path(app.dir) &&
+          fs::exists(fs::path(u.path) / k_scaffold_manifest, ec)) {
+        return "a copy of " + quote(u.path) + ", the folder of " + describe(app.key) +
+               ": both would run on its ports; remove one, or give --force to adopt this one too";
+      }
+    }
+    return std::nullopt;
   }
 
   // ROOT/<model folder>/app<N>/, every problem collected.

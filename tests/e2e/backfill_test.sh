@@ -177,4 +177,21 @@ berth --store "$TMP/s7" backfill "$TMP/gen7" --keep-ports
 expect_eq "held port with --keep-ports is a note, not a failure" "$RC" 0
 grep -q "backend 5003 (.env) is held by 'other' app 1" "$OUT" && pass || fail "held port not reported"
 
+# A copied app folder is recognised by its manifest, never adopted by surprise.
+C="$TMP/copies"
+"$BERTH" --store "$C" scaffold acme/alpha-1 1 --out "$TMP/cp/acme_alpha-1/app1" -q
+mkdir -p "$TMP/cp/other"
+cp -r "$TMP/cp/acme_alpha-1/app1" "$TMP/cp/other/app1"
+echo '{"acme_alpha-1": "acme/alpha-1"}' >"$TMP/cp-map.json"
+before=$("$BERTH" --store "$C" export)
+expect_fail 2 "other/app1: its .berth-manifest.json says it is the folder of 'acme/alpha-1' app 1 \(a copy, or moved\), not of 'other' app 1" --store "$C" backfill "$TMP/cp" --model-map "$TMP/cp-map.json"
+expect_eq "a refused copy: store unchanged" "$("$BERTH" --store "$C" export)" "$before"
+# A copy of an app's folder under the same model and number: both would run on its ports.
+mkdir -p "$TMP/cp2/m"
+"$BERTH" --store "$C" scaffold m 1 --out "$TMP/orig" -q
+cp -r "$TMP/orig" "$TMP/cp2/m/app1"
+expect_fail 2 "m/app1: a copy of '$TMP/orig', the folder of 'm' app 1: both would run on its ports" --store "$C" backfill "$TMP/cp2"
+rm -rf "$TMP/orig"
+expect_ok --store "$C" backfill "$TMP/cp2"  # the original is gone: this folder is the app's now
+
 finish
