@@ -70,13 +70,24 @@ std::vector<std::string> detect_parts(const Template& tmpl, const fs::path& dir)
   return parts;
 }
 
-// Renders, holds back files whose needs are unmet, and plans one app against a reservation.
+// Whether the reservation gives the app other ports than its files name.
+bool ports_moved(const BackfillApp& app, const Reservation& r) {
+  return std::any_of(app.found_ports.begin(), app.found_ports.end(), [&](const auto& found) {
+    const auto now = r.port(found.first);
+    return now && *now != found.second;
+  });
+}
+
+// Renders, holds back files whose needs are unmet, and plans one app against a reservation. An
+// app whose ports move has every file berth writes replaced, its earlier content kept as
+// <name>.berth-orig, as with --force: its .env and compose file never name the old ports while
+// the files berth adds name the new ones.
 ScaffoldPlan plan_one(const Template& tmpl, const BackfillApp& app, const Reservation& r,
                       const BackfillOptions& o) {
   std::vector<OutputFile> files =
       render_template(tmpl, make_context(r, tmpl, {}), {}, true, app.parts);
   const auto held = hold_back_unmet(tmpl, app.dir, files);
-  ScaffoldPlan plan = plan_app(app.dir, files, tmpl.name, o.force, o.force);
+  ScaffoldPlan plan = plan_app(app.dir, files, tmpl.name, o.force, o.force || ports_moved(app, r));
   claim_folder(plan, app.key, o.force);
   plan.parts = app.parts;
   plan.report.kept.insert(plan.report.kept.end(), held.begin(), held.end());
@@ -101,7 +112,7 @@ std::vector<std::string> relabel(const Error& e, const std::vector<BackfillApp>&
   return lines;
 }
 
-// Without --keep-ports: each port the app's files named that its reservation changes.
+// Each port the app's files named that its reservation changes (ports not kept).
 void note_changes(BackfillApp& app) {
   if (app.ports_kept) {
     return;

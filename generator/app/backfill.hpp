@@ -27,7 +27,7 @@ struct BackfillOptions {
   std::string ns;                                 // the apps' namespace (empty: none)
   bool dry_run = false;
   bool force = false;
-  bool keep_ports = false;
+  bool keep_ports = true;  // keep the ports the app's files name, when free (--new-ports: not)
   unsigned jobs = 1;
   std::set<std::uint16_t> avoid;  // --skip-busy: new allocations step over these
 };

@@ -77,7 +77,7 @@ struct Vars {
   std::string root, model_map, parts;
   std::vector<std::string> apps;
   BackfillOptions options;
-  bool verbose = false, busy_on = false, busy_off = false;
+  bool verbose = false, busy_on = false, busy_off = false, keep_ports = false, new_ports = false;
 };
 
 void add_options(CLI::App* sub, Vars& v) {
@@ -95,8 +95,11 @@ void add_options(CLI::App* sub, Vars& v) {
   sub->add_flag("--dry-run", v.options.dry_run, "Reserve and write nothing; print what would be");
   sub->add_flag("--force", v.options.force,
                 "Replace files berth did not write, keeping each as <name>.berth-orig");
-  sub->add_flag("--keep-ports", v.options.keep_ports,
-                "Keep the ports an app's .env or compose file names, when free");
+  sub->add_flag("--keep-ports", v.keep_ports,
+                "Keep the ports an app's .env or compose file names, when free (the default)");
+  sub->add_flag("--new-ports", v.new_ports,
+                "Reserve fresh ports, rewriting the files that name the old ones (kept as "
+                "<name>.berth-orig)");
   sub->add_option("--jobs", v.options.jobs, "Apps written at once (default 1)")
       ->check(CLI::Range(1, 64));
   sub->add_flag("--verbose", v.verbose, "List every file added, replaced and kept");
@@ -122,7 +125,11 @@ std::map<std::string, std::string> read_model_map(const std::string& path) {
 }
 
 BackfillOptions options_of(const Vars& v) {
+  if (v.keep_ports && v.new_ports) {
+    throw usage_error("give --keep-ports or --new-ports, not both");
+  }
   BackfillOptions options = v.options;
+  options.keep_ports = !v.new_ports;
   for (const auto& a : v.apps) {
     options.apps.push_back(parse_app(a));
   }

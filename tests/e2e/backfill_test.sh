@@ -41,7 +41,7 @@ tree_state() {  # every file with size, mtime and mode, and the store
 "$BERTH" --store "$S" config skip-busy off >/dev/null  # the store exists: export can compare it
 before=$(tree_state "$TMP/gen")
 expect_ok --store "$S" backfill "$TMP/gen" --dry-run
-expect_out '^model_a/app1: backend=5001 frontend=8001; would add 19, kept 2, would replace 0, starter left 3; parts root,backend,frontend$'
+expect_out '^model_a/app1: backend=5003 frontend=8003 \(kept from .env\); would add 19, kept 2, would replace 0, starter left 3; parts root,backend,frontend$'
 expect_out '^  keep docker-compose.yml: not written by berth; berth never touches it$'
 expect_out '^openai_gpt-5-mini/app3: .*parts root,backend$'
 expect_out '^dry run: 9 apps \(9 would be reserved, 0 already\)'
@@ -49,8 +49,25 @@ expect_eq "--dry-run changed nothing" "$(tree_state "$TMP/gen")" "$before"
 
 # The run: one transaction, every app scaffolded around its code.
 expect_ok --store "$S" backfill "$TMP/gen"
-expect_out '^9 apps \(9 reserved, 0 already\), [0-9]+ files added, 0 replaced \(kept as .berth-orig\), 5 kept, [0-9]+ starter files left as they are$'
-expect_out '^kept 5 files in 3 apps .*--verbose lists them'
+expect_out '^9 apps \(9 reserved, 0 already\), [0-9]+ files added, 2 replaced \(kept as .berth-orig\), 3 kept, [0-9]+ starter files left as they are$'
+expect_out '^kept 3 files in 2 apps .*--verbose lists them'
+# Every app ends up on one set of ports: an app keeps the ports its files name when they are
+# free (model_a/app1: 5003/8003, model_b/app2: 6001/9001); model_b/app1 names the same ports
+# as model_a/app1, so it gets new ones and every file naming them is rewritten, its own kept
+# beside as .berth-orig: never an old .env beside new Dockerfiles.
+expect_out '^model_b/app1: backend=5007 frontend=8007; added 19, kept 0, replaced 2'
+expect_out '^  ports: backend 5003 -> 5007$'
+agree() {  # agree DIR: .env, compose and the store name the same ports
+  local d=$1 m n b f
+  m=$(basename "$(dirname "$d")") n=$(basename "$d" | tr -d app)
+  b=$(grep '^BACKEND_PORT=' "$d/.env" | cut -d= -f2)
+  f=$(grep '^FRONTEND_PORT=' "$d/.env" | cut -d= -f2)
+  grep -q "\"$b:$b\"" "$d/docker-compose.yml" && grep -q "\"$f:80\"" "$d/docker-compose.yml" &&
+    "$BERTH" --store "$S" list --model "$m" | grep -qE "^$m +$n +$b +$f " && pass ||
+    fail "$d: .env ($b/$f), compose and store disagree: $(grep -h PORT "$d/.env"; grep '[0-9]:' "$d/docker-compose.yml")"
+}
+for d in "$TMP"/gen/model_a/app1 "$TMP"/gen/model_b/app1 "$TMP"/gen/model_b/app3; do agree "$d"; done
+expect_eq "model_b/app1's old .env kept beside" "$(cat "$TMP/gen/model_b/app1/.env.berth-orig")" "$(cat "$TMP/pristine/model_b/app1/.env")"
 grep -c "kept 'docker-compose.yml'" "$OUT" >/dev/null && fail "a kept file reported per file" || pass
 expect_eq "model code byte-identical" "$(model_code "$TMP/gen")" "$code_before"
 expect_eq "nine reservations" "$("$BERTH" --store "$S" list | tail -n +2 | wc -l)" 9
@@ -83,19 +100,20 @@ expect_ok --store "$S" backfill "$TMP/gen" --verbose
 expect_out '^  model_a/app1/docker-compose.yml: not written by berth'
 
 # --force: the earlier system's files replaced, each kept as .berth-orig; never over one.
-echo "an older copy" >"$TMP/gen/model_b/app1/.env.berth-orig"
+echo "an older copy" >"$TMP/gen/model_b/app2/.env.berth-orig"
 expect_ok --store "$S" --json backfill "$TMP/gen" --force --model model_a --model model_b
 expect_json '"replaced":[".env","docker-compose.yml"]'
 expect_eq ".berth-orig holds the old compose" "$(cat "$TMP/gen/model_a/app1/docker-compose.yml.berth-orig")" "$(cat "$TMP/pristine/model_a/app1/docker-compose.yml")"
 expect_eq ".berth-orig holds the old .env" "$(cat "$TMP/gen/model_a/app1/.env.berth-orig")" "$(cat "$TMP/pristine/model_a/app1/.env")"
 grep -q "container_name: model-a-app1_backend\|{PROJECT_NAME:-model-a-app1}_backend" "$TMP/gen/model_a/app1/docker-compose.yml" && pass || fail "compose not replaced by --force"
-expect_eq "an existing .berth-orig is never overwritten" "$(cat "$TMP/gen/model_b/app1/.env.berth-orig")" "an older copy"
-expect_eq "...and its file is kept" "$(cat "$TMP/gen/model_b/app1/.env")" "$(cat "$TMP/pristine/model_b/app1/.env")"
+expect_eq "an existing .berth-orig is never overwritten" "$(cat "$TMP/gen/model_b/app2/.env.berth-orig")" "an older copy"
+expect_eq "...and its file is kept" "$(cat "$TMP/gen/model_b/app2/.env")" "$(cat "$TMP/pristine/model_b/app2/.env")"
 expect_json '"reason":"notwrittenbyberth,and.env.berth-origalreadyexists;leftasitis"'
 expect_eq "model code still byte-identical" "$(model_code "$TMP/gen")" "$code_before"
 
-# --keep-ports on a fresh store: the ports the .env names are kept when free; of the two apps
-# the earlier system gave 5003/8003, the first in sorted order keeps them.
+# --keep-ports (the default, given explicitly) on a fresh store: the ports the .env names are
+# kept when free; of the two apps the earlier system gave 5003/8003, the first in sorted order
+# keeps them.
 cp -a "$TMP/pristine" "$TMP/gen2"
 expect_ok --store "$TMP/s2" backfill "$TMP/gen2" --keep-ports
 expect_out '^model_a/app1: backend=5003 frontend=8003 \(kept from .env\)'
@@ -108,6 +126,20 @@ expect_out '^model_b +2 +6001 +9001'
 grep -qE '^model_b +1 +5003 ' "$OUT" && fail "a clashing app kept the ports" || pass
 ports=$("$BERTH" --store "$TMP/s2" --json list | tr -d ' \n' | grep -o '"backend":[0-9]*\|"frontend":[0-9]*' | cut -d: -f2 | sort)
 expect_eq "every port distinct with --keep-ports" "$(echo "$ports" | uniq -d)" ""
+# --new-ports: fresh ports for every app; each file naming the old ones is rewritten (the old
+# content kept as .berth-orig), so every app's files agree on its new ports.
+cp -a "$TMP/pristine" "$TMP/gen9"
+S9="$TMP/s9"
+for n in 1 2; do "$BERTH" --store "$S9" reserve other "$n" >/dev/null; done  # 5001 and 5003 taken
+expect_ok --store "$S9" backfill "$TMP/gen9" --new-ports
+expect_out '^model_a/app1: backend=5005 frontend=8005; added 19, kept 0, replaced 2'
+expect_out '^model_b/app2: backend=[0-9]+ frontend=[0-9]+; added 20, kept 0, replaced 1'
+S_SAVED=$S
+S=$S9
+for d in "$TMP"/gen9/model_a/app1 "$TMP"/gen9/model_b/app1 "$TMP"/gen9/model_b/app2; do agree "$d"; done
+S=$S_SAVED
+expect_eq "model_b/app2's old .env kept beside" "$(cat "$TMP/gen9/model_b/app2/.env.berth-orig")" "$(cat "$TMP/pristine/model_b/app2/.env")"
+expect_fail 2 "give --keep-ports or --new-ports, not both" --store "$S9" backfill "$TMP/gen9" --keep-ports --new-ports
 
 # On a terminal: a progress bar (apps done / total, rate, time left) instead of a line per app.
 cp -a "$TMP/pristine" "$TMP/gen8"
