@@ -83,10 +83,10 @@ Cache variables
 ``BERTH_STORE``
   The store folder. Empty (default): ``$BERTH_STORE``, else the host store when one exists
   (``berth init --host``: ``/var/lib/berth``, or ``$BERTH_HOST_STORE``), else the user's own
-  store (``$XDG_STATE_HOME/berth``, else ``~/.local/state/berth``). The store a build tree uses is fixed at its first configure (an absolute path
-  in the cache): builds and later configures use it whatever the environment says then; a
-  later ``$BERTH_STORE`` naming another store fails configure, and ``-DBERTH_STORE=<dir>`` moves
-  the tree to another store.
+  store (``$XDG_STATE_HOME/berth``, else ``~/.local/state/berth``). The store a build tree uses
+  is fixed at its first configure (an absolute path in the cache): builds and later configures
+  use it whatever the environment says then; a later ``$BERTH_STORE`` naming another store fails
+  configure, and ``-DBERTH_STORE=<dir>`` moves the tree to another store.
 ``BERTH_OWNER``
   The project the apps belong to, recorded with each reservation. Empty (default): the
   top-level project's name (``CMAKE_PROJECT_NAME``). An app another project owns fails
@@ -239,8 +239,8 @@ endmacro()
 # absolute path, so that builds and later configures use it whatever the environment says then:
 # BERTH_STORE, else $BERTH_STORE, else the default store as `berth` resolves it: the host store
 # when one exists ($BERTH_HOST_STORE, else /var/lib/berth), else $XDG_STATE_HOME/berth, else
-# ~/.local/state/berth. Setting -DBERTH_STORE moves the tree to
-# another store; a $BERTH_STORE that names another store than the tree's is refused.
+# ~/.local/state/berth. Setting -DBERTH_STORE moves the tree to another store; a $BERTH_STORE
+# that names another store than the tree's is refused.
 function(_berth_store_folder out)
   set(from "")
   if(BERTH_STORE)
