@@ -39,6 +39,28 @@ const char k_proxy_headers[] =
     "    proxy_set_header Upgrade $http_upgrade;\n"
     "    proxy_set_header Connection $berth_connection_upgrade;\n";
 
+// nginx's server-name hash is sized for short names (a bucket of 64 bytes, 512 entries): long
+// project names (up to 63 bytes, plus ".localhost") or thousands of apps need it larger, or
+// nginx refuses to start. Nothing is written while the defaults do.
+std::string hash_sizes(const std::vector<Reservation>& apps) {
+  std::size_t longest = 0;
+  for (const auto& r : apps) {
+    longest = std::max(longest, r.project.size() + std::string(".localhost").size());
+  }
+  std::string text;
+  if (longest >= 32) {
+    text += "server_names_hash_bucket_size 128;\n";
+  }
+  std::size_t max_size = 512;
+  while (max_size < 2 * apps.size()) {
+    max_size *= 2;
+  }
+  if (max_size > 512) {
+    text += "server_names_hash_max_size " + std::to_string(max_size) + ";\n";
+  }
+  return text.empty() ? text : "# Room for every app's host name.\n" + text + "\n";
+}
+
 }  // namespace
 
 std::string nginx_http(const std::vector<Reservation>& apps, const std::vector<Lease>& leases,
@@ -50,7 +72,8 @@ std::string nginx_http(const std::vector<Reservation>& apps, const std::vector<L
       "map $http_upgrade $berth_connection_upgrade {\n"
       "  default upgrade;\n"
       "  '' close;\n"
-      "}\n\n";
+      "}\n\n" +
+      hash_sizes(apps);
   for (const auto& r : apps) {
     text += "# " + r.project + ": app " + std::to_string(r.key.app) + "\n";
     text += "server {\n  listen " + port + ";\n  server_name " + r.project + ".localhost;\n";

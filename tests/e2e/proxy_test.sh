@@ -69,6 +69,24 @@ expect_eq "a preview by path" "$(get localhost /app/preview/p56/assets/x.js)" "p
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$LISTEN/app/preview/nope/")
 expect_eq "an unknown preview" "$code" 404
 
+# Real model names: the seed's longest and a 200-byte model give host names nginx's default
+# server-name hash cannot hold; the front door sizes it, standalone and as an include in a stock
+# Debian nginx.conf's http block. So do 600 apps (beyond the default 512 entries).
+L="$TMP/long"
+"$BERTH" --store "$L" reserve anthropic_claude-4.5-haiku-20251001 1 >/dev/null
+"$BERTH" --store "$L" reserve "$(printf 'm%.0s' $(seq 1 200))" 1 >/dev/null
+expect_ok --store "$L" proxy --standalone --listen $LISTEN -o "$TMP/ln/nginx.conf"
+mkdir -p "$TMP/ln/tmp"
+nginx -t -p "$TMP/ln" -c "$TMP/ln/nginx.conf" >"$OUT" 2>&1 && pass || fail "nginx -t on long names: $(cat "$OUT")"
+expect_ok --store "$L" proxy -o "$TMP/ln/berth.conf"
+printf 'pid nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n  types_hash_max_size 2048;\n  # server_names_hash_bucket_size 64;\n  include %s;\n}\n' "$TMP/ln/berth.conf" >"$TMP/ln/stock.conf"
+nginx -t -p "$TMP/ln" -c "$TMP/ln/stock.conf" >"$OUT" 2>&1 && pass || fail "nginx -t on the include of long names: $(cat "$OUT")"
+python3 -c 'import json; print(json.dumps([{"model": "many", "app": n} for n in range(1, 601)]))' >"$TMP/many.json"
+"$BERTH" --store "$L" reserve --batch "$TMP/many.json" >/dev/null
+expect_ok --store "$L" proxy --standalone --listen $LISTEN -o "$TMP/ln/nginx.conf"
+grep -q "server_names_hash_max_size 2048;" "$TMP/ln/nginx.conf" && pass || fail "no hash size for 602 apps"
+nginx -t -p "$TMP/ln" -c "$TMP/ln/nginx.conf" >"$OUT" 2>&1 && pass || fail "nginx -t on 602 apps: $(tail -3 "$OUT")"
+
 # An app adopted without a frontend is reached on its backend, not on an unused frontend port.
 mkdir -p "$TMP/bo/m/app1/backend"
 printf 'from flask import Flask\napp = Flask(__name__)\n' >"$TMP/bo/m/app1/backend/app.py"
