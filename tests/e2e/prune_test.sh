@@ -66,7 +66,7 @@ expect_fail 2 "model name" prune --model ""
 expect_ok scaffold a 1 --out apps/a1 -q
 expect_ok scaffold b 1 --out apps/b1 -q
 rm -rf apps/a1 apps/b1
-BERTH_NOW=1000 expect_ok lease acquire pr-7 --ttl 60
+BERTH_NOW=1000 expect_ok lease acquire pr-7 --ttl 60 --no-skip-busy
 BERTH_NOW=2000 expect_ok prune --model a
 expect_out "^released 'a' app 1 "
 expect_eq "only model a" "$(held)" "b/1 m/2 m/4 "
