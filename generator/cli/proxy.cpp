@@ -27,6 +27,18 @@ std::set<AppKey> apps_without_frontend(const Store& store) {
   return out;
 }
 
+// A standalone configuration names tmp/ under the folder it is run from (`nginx -p DIR`): make it
+// beside the file, so the documented one-liner starts nginx with no mkdir of its own.
+void make_temp_folder(const std::filesystem::path& output) {
+  const auto tmp = std::filesystem::absolute(output).parent_path() / "tmp";
+  std::error_code ec;
+  std::filesystem::create_directories(tmp, ec);
+  if (ec) {
+    throw runtime_error("cannot create " + quote(tmp.string()) +
+                        " (nginx's temp folder): " + ec.message());
+  }
+}
+
 }  // namespace
 
 // berth proxy [--format nginx] [-o FILE] [--standalone] [--listen PORT]
@@ -62,6 +74,9 @@ Command add_proxy(CLI::App& app, const Options& o) {
     if (v->output.empty()) {
       std::cout << text;
       return 0;
+    }
+    if (v->standalone) {  // the temp folders the configuration names are under nginx's prefix
+      make_temp_folder(v->output);
     }
     const bool changed = write_if_changed(v->output, text);
     if (o.json) {

@@ -71,15 +71,38 @@ expect_eq "an unknown preview" "$code" 404
 
 # Real model names: the seed's longest and a 200-byte model give host names nginx's default
 # server-name hash cannot hold; the front door sizes it, standalone and as an include in a stock
-# Debian nginx.conf's http block. So do 600 apps (beyond the default 512 entries).
+# Debian nginx.conf's http block. So do 600 apps (beyond the default 512 entries). The standalone
+# file's tmp/ folder is made beside it; a real nginx routes both long names.
 L="$TMP/long"
-"$BERTH" --store "$L" reserve anthropic_claude-4.5-haiku-20251001 1 >/dev/null
-"$BERTH" --store "$L" reserve "$(printf 'm%.0s' $(seq 1 200))" 1 >/dev/null
-expect_ok --store "$L" proxy --standalone --listen $LISTEN -o "$TMP/ln/nginx.conf"
-mkdir -p "$TMP/ln/tmp"
+LONG=anthropic_claude-4.5-haiku-20251001
+M200="$(printf 'm%.0s' $(seq 1 200))"
+"$BERTH" --store "$L" reserve $LONG 1 --port frontend=18483 >/dev/null
+"$BERTH" --store "$L" reserve "$M200" 1 --port frontend=18484 >/dev/null
+expect_ok --store "$L" proxy --standalone --listen 18485 -o "$TMP/ln/nginx.conf"
+[ -d "$TMP/ln/tmp" ] && pass || fail "--standalone -o did not make tmp/ beside the file"
 nginx -t -p "$TMP/ln" -c "$TMP/ln/nginx.conf" >"$OUT" 2>&1 && pass || fail "nginx -t on long names: $(cat "$OUT")"
+long_host=$(grep -o "server_name anthropic[^;]*" "$TMP/ln/nginx.conf" | cut -d' ' -f2)
+m_host=$(grep -o "server_name mmmm[^;]*" "$TMP/ln/nginx.conf" | cut -d' ' -f2)
+for spec in "18483 long" "18484 m200"; do
+  set -- $spec
+  PYTHONDONTWRITEBYTECODE=1 $PY "$TMP/server.py" "$1" "$2" >"$TMP/server.$1.log" 2>&1 &
+  pids+=($!)
+done
+nginx -p "$TMP/ln" -c "$TMP/ln/nginx.conf" >"$TMP/nginx-ln.log" 2>&1
+trap 'for d in nginx ln; do nginx -p "$TMP/$d" -c "$TMP/$d/nginx.conf" -s stop 2>/dev/null; done
+  kill ${pids[*]} 2>/dev/null; rm -rf "$TMP"' EXIT
+LISTEN=18485
+expect_eq "the seed's longest name, routed" "$(get "$long_host" /x)" "long /x host=$long_host"
+expect_eq "a 200-byte model, routed" "$(get "$m_host" /)" "m200 / host=$m_host"
+nginx -p "$TMP/ln" -c "$TMP/ln/nginx.conf" -s stop 2>/dev/null
+rm -rf "$TMP/ln/tmp"
+echo x >"$TMP/ln/tmp"
+expect_fail 1 "cannot create .*ln/tmp. \(nginx's temp folder\)" --store "$L" proxy --standalone -o "$TMP/ln/nginx.conf"
+rm "$TMP/ln/tmp"
 expect_ok --store "$L" proxy -o "$TMP/ln/berth.conf"
+[ -e "$TMP/ln/tmp" ] && fail "an include made a tmp/ folder" || pass
 printf 'pid nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n  types_hash_max_size 2048;\n  # server_names_hash_bucket_size 64;\n  include %s;\n}\n' "$TMP/ln/berth.conf" >"$TMP/ln/stock.conf"
+mkdir "$TMP/ln/tmp"
 nginx -t -p "$TMP/ln" -c "$TMP/ln/stock.conf" >"$OUT" 2>&1 && pass || fail "nginx -t on the include of long names: $(cat "$OUT")"
 python3 -c 'import json; print(json.dumps([{"model": "many", "app": n} for n in range(1, 601)]))' >"$TMP/many.json"
 "$BERTH" --store "$L" reserve --batch "$TMP/many.json" >/dev/null
