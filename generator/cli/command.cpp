@@ -158,6 +158,13 @@ std::string capitalize(std::string s) {
   return s;
 }
 
+// The columns a cell takes: its UTF-8 characters (continuation bytes take none).
+std::size_t columns(const std::string& cell) {
+  return static_cast<std::size_t>(std::count_if(cell.begin(), cell.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
 }  // namespace
 
 // A plain text table: columns padded to their widest cell, two spaces apart.
@@ -166,7 +173,7 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
   for (const auto& row : rows) {
     width.resize(std::max(width.size(), row.size()));
     for (std::size_t i = 0; i < row.size(); ++i) {
-      width[i] = std::max(width[i], row[i].size());
+      width[i] = std::max(width[i], columns(row[i]));
     }
   }
   for (const auto& row : rows) {
@@ -174,7 +181,7 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
     for (std::size_t i = 0; i < row.size(); ++i) {
       line += row[i];
       if (i + 1 < row.size()) {
-        line += std::string(width[i] - row[i].size() + 2, ' ');
+        line += std::string(width[i] - columns(row[i]) + 2, ' ');
       }
     }
     out << line << '\n';

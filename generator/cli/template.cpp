@@ -2,6 +2,11 @@
 #include "generator/template/catalog.hpp"
 #include "store/keys.hpp"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
 namespace berth {
 
 using nlohmann::json;
@@ -68,6 +73,47 @@ std::vector<std::string> template_row(const FoundTemplate& f) {
   return {f.name, ports, vars, folder};
 }
 
+// How wide the table may be: $COLUMNS when it is a number, else the terminal's width when
+// standard output is one, else no limit (0): a pipe or a file gets every row whole.
+std::size_t table_width() {
+  if (const char* env = std::getenv("COLUMNS"); env != nullptr && *env != '\0') {
+    char* end = nullptr;
+    const long n = std::strtol(env, &end, 10);
+    if (*end == '\0' && n > 0) {
+      return static_cast<std::size_t>(n);
+    }
+  }
+  winsize ws{};
+  if (::isatty(STDOUT_FILENO) == 1 && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+    return ws.ws_col;
+  }
+  return 0;
+}
+
+// Cuts the Variables column (the long one) with "…" so that every row fits `width`; the name,
+// ports and folder stay whole, and the column keeps at least 12 characters.
+void fit_variables(std::vector<std::vector<std::string>>& rows, std::size_t width) {
+  constexpr std::size_t k_var = 2, k_min = 12, k_gap = 2;
+  std::size_t others = 0;
+  for (std::size_t col = 0; col < rows.front().size(); ++col) {
+    std::size_t w = 0;
+    for (const auto& row : rows) {
+      w = std::max(w, row[col].size());
+    }
+    others += col == k_var ? 0 : w + (col + 1 < rows.front().size() ? k_gap : 0);
+  }
+  const std::size_t room = std::max(k_min, width > others + k_gap ? width - others - k_gap : 0);
+  for (auto& row : rows) {
+    if (row[k_var].size() > room) {
+      std::size_t cut = room - 1;
+      while (cut > 0 && (static_cast<unsigned char>(row[k_var][cut]) & 0xC0) == 0x80) {
+        --cut;  // not inside a UTF-8 character
+      }
+      row[k_var] = row[k_var].substr(0, cut) + "\u2026";
+    }
+  }
+}
+
 void print_init(const TemplateInit& r, bool move) {
   const std::string name = r.content["name"];
   std::cout << "wrote " << r.manifest.string() << ": template " << quote(name) << ", " << r.files
@@ -90,7 +136,10 @@ void print_init(const TemplateInit& r, bool move) {
 Command add_templates(CLI::App& app, const Options& o) {
   auto* sub = app.add_subcommand(
       "templates", "List the templates berth finds (BERTH_TEMPLATE_PATH, installed, bundled)");
-  const auto run = [&o]() -> int {
+  const auto wide = std::make_shared<bool>(false);
+  sub->add_flag("--wide", *wide,
+                "Never cut the Variables column (it is cut to fit a terminal or $COLUMNS)");
+  const auto run = [&o, wide]() -> int {
     const auto search = template_search_path();
     const auto found = find_templates(search);
     if (o.json) {
@@ -101,6 +150,9 @@ Command add_templates(CLI::App& app, const Options& o) {
       std::vector<std::vector<std::string>> rows = {{"Name", "Ports", "Variables", "Folder"}};
       for (const auto& f : found) {
         rows.push_back(template_row(f));
+      }
+      if (const std::size_t width = table_width(); width > 0 && !*wide) {
+        fit_variables(rows, width);
       }
       print_table(std::cout, rows);
     }

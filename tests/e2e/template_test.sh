@@ -108,6 +108,14 @@ expect_ok templates
 expect_out "^legacy +backend,frontend +secret_key +$TMP/tp/legacy \(bare: no template.json\)$"
 expect_out "^react-flask +- +- +$TMP/tp/react-flask \(bare: no template.json\)$"
 expect_out "^react-flask +backend,frontend +app_title=Generated App .*$REPO/templates/react-flask \(shadowed by $TMP/tp/react-flask\)$"
+# A pipe gets whole rows; $COLUMNS (or a terminal) cuts the Variables column with "…" alone,
+# and --wide never cuts.
+[ "$(awk '{ print length }' "$OUT" | sort -n | tail -1)" -gt 200 ] && pass || fail "a piped table was cut"
+COLUMNS=100 expect_ok templates
+expect_out "^react-flask +backend,frontend +app_title=G[^ ]*…  $REPO/templates/react-flask \(shadowed"
+expect_out "^legacy +backend,frontend +secret_key +$TMP/tp/legacy \(bare: no template.json\)$"
+COLUMNS=100 expect_ok templates --wide
+expect_out "python_image=python:3.11-slim +$REPO/templates/react-flask \(shadowed"
 mkdir -p "$TMP/tp/zbroken"
 echo '{"name": 5}' >"$TMP/tp/zbroken/template.json"
 expect_ok --json templates
