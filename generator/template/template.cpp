@@ -21,10 +21,14 @@ std::vector<fs::path> template_search_path() {
       }
     }
   }
+  // The installed templates beside the binary; a berth run from its build tree has none there
+  // and uses its source tree's instead (an installed berth never reads the source tree).
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    out.push_back(exe.parent_path().parent_path() / "share" / "berth" / "templates");
+  const fs::path installed = exe.parent_path().parent_path() / "share" / "berth" / "templates";
+  if (!ec && fs::is_directory(installed, ec)) {
+    out.push_back(installed);
+    return out;
   }
 #ifdef BERTH_SOURCE_TEMPLATES
   out.emplace_back(BERTH_SOURCE_TEMPLATES);

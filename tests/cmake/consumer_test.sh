@@ -17,6 +17,8 @@ case "$MODE" in
              share/berth/templates/react-flask/template.json; do
       [ -e "$TMP/prefix/$f" ] && pass || fail "not installed: $f"
     done
+    "$TMP/prefix/bin/berth" --json templates >"$OUT"
+    expect_json '"search_path":["'"$TMP"'/prefix/share/berth/templates"]'
     use='find_package(Berth 0.1 CONFIG REQUIRED)'
     args=(-DCMAKE_PREFIX_PATH="$TMP/prefix")
     ;;
