@@ -58,7 +58,6 @@ struct Globs {
   std::vector<std::string> render;
   std::vector<std::string> copy;
   std::vector<std::string> starter;
-  std::vector<std::pair<std::string, unsigned>> modes;
 };
 
 // Reads one template folder's manifest and files into a Template.
@@ -173,7 +172,7 @@ class Loader {
         m_f.fail("mode " + json_shown(mode) + " for " + quote(glob) +
                  " is not an octal mode such as \"0755\"");
       }
-      m_globs.modes.emplace_back(glob, static_cast<unsigned>(value));
+      m_t.modes.emplace_back(glob, static_cast<unsigned>(value));
     }
   }
 
@@ -336,19 +335,14 @@ class Loader {
   // The most specific (longest) matching `modes` glob sets the mode; else the file's executable
   // bit.
   void set_mode(TemplateFile& tf, const fs::path& file) const {
-    std::size_t best = 0;
-    for (const auto& [glob, mode] : m_globs.modes) {
-      if (glob.size() > best && glob_match(glob, tf.path)) {
-        tf.mode = mode;
-        tf.mode_set = true;
-        best = glob.size();
-      }
+    if (const auto mode = mode_of(m_t, tf.path)) {
+      tf.mode = *mode;
+      tf.mode_set = true;
+      return;
     }
-    if (!tf.mode_set) {
-      std::error_code ec;
-      const auto perms = fs::status(file, ec).permissions();
-      tf.mode = (perms & fs::perms::owner_exec) != fs::perms::none ? 0755 : 0644;
-    }
+    std::error_code ec;
+    const auto perms = fs::status(file, ec).permissions();
+    tf.mode = (perms & fs::perms::owner_exec) != fs::perms::none ? 0755 : 0644;
   }
 
   std::vector<TemplateFile> load_files(const fs::path& dir, bool skip_own) {

@@ -288,7 +288,8 @@ std::vector<OutputFile> render_template(const Template& tmpl, const Context& con
   }
   // `.env` starts as a copy of `.env.example`, so `docker compose up` picks the project name.
   if (auto it = out.find(".env.example"); it != out.end() && !out.count(".env")) {
-    out[".env"] = OutputFile{".env", it->second.content, 0600, it->second.starter};
+    out[".env"] = OutputFile{".env", it->second.content, mode_of(tmpl, ".env").value_or(0600),
+                             it->second.starter};
   }
   check_file_folder_clash(out);
   std::vector<OutputFile> files;

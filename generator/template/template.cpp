@@ -36,6 +36,18 @@ std::vector<fs::path> template_search_path() {
   return out;
 }
 
+std::optional<unsigned> mode_of(const Template& t, const std::string& path) {
+  std::optional<unsigned> mode;
+  std::size_t best = 0;
+  for (const auto& [glob, m] : t.modes) {
+    if (glob.size() > best && glob_match(glob, path)) {
+      mode = m;
+      best = glob.size();
+    }
+  }
+  return mode;
+}
+
 std::optional<fs::path> Template::manifest() const {
   if (bare) {
     return std::nullopt;

@@ -64,10 +64,15 @@ struct Template {
   std::map<std::string, std::map<std::string, std::vector<std::string>>> needs;
   // `variants`: name -> when its variable has its value, its files and extra pools.
   std::map<std::string, TemplateVariant> variants;
+  // `modes`: glob -> file mode, as the manifest lists them.
+  std::vector<std::pair<std::string, unsigned>> modes;
 
   // The manifest file, when there is one.
   std::optional<std::filesystem::path> manifest() const;
 };
+
+// The mode the template's `modes` give `path` (the longest matching glob), if any.
+std::optional<unsigned> mode_of(const Template& t, const std::string& path);
 
 // Throws a usage error unless `value` matches the variable's `pattern` (when it has one),
 // naming the variable, the value and the pattern.

@@ -37,6 +37,16 @@ namespaces = [d["metadata"]["name"] for d in of("Namespace")]
 expect(len(namespaces) == len(set(namespaces)), f"namespaces repeat: {namespaces}")
 expect(sorted(namespaces) == sorted(apps), f"one namespace per app: {sorted(namespaces)} vs {sorted(apps)}")
 
+# Every object carries both labels: its part (the Namespace: the project) and the app.
+for d in docs:
+    meta = d["metadata"]
+    labels = meta.get("labels") or {}
+    project = meta.get("namespace") or meta["name"]
+    expect(labels.get("app.kubernetes.io/part-of") == project,
+           f"{d['kind']} {meta['name']}: part-of label {labels.get('app.kubernetes.io/part-of')}")
+    expect(labels.get("app.kubernetes.io/name") in ("backend", "frontend", project),
+           f"{d['kind']} {meta['name']}: name label {labels.get('app.kubernetes.io/name')}")
+
 hosts, node_ports = [], []
 for project, r in apps.items():
     ports = r["ports"]

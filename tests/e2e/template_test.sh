@@ -150,6 +150,17 @@ expect_json '"written":[".env","backend/entrypoint.sh"]'
 expect_eq "berth's script gets 0755 back" "$(stat -c %a "$TMP/a1/backend/entrypoint.sh")" 755
 expect_eq "berth's .env gets 0600 back" "$(stat -c %a "$TMP/a1/.env")" 600
 
+# A `modes` glob naming .env wins for the .env made from .env.example too (else 0600).
+mkdir -p "$TMP/envmode/files"
+printf 'PROJECT_NAME={{project_name}}\n' >"$TMP/envmode/files/.env.example"
+echo '{"name": "envmode", "modes": {".env": "0640"}}' >"$TMP/envmode/template.json"
+expect_ok --store "$S" scaffold model_e 1 --template "$TMP/envmode" --out "$TMP/e1"
+expect_eq "a modes glob sets the made .env's mode" "$(stat -c %a "$TMP/e1/.env")" 640
+expect_eq ".env.example keeps its own" "$(stat -c %a "$TMP/e1/.env.example")" 644
+echo '{"name": "envmode"}' >"$TMP/envmode/template.json"
+expect_ok --store "$S" scaffold model_e 2 --template "$TMP/envmode" --out "$TMP/e2"
+expect_eq "without one, 0600" "$(stat -c %a "$TMP/e2/.env")" 600
+
 # The bundled template's starter list, as a user sees it.
 expect_ok --store "$S" --json scaffold model_d 1 --out "$TMP/d1"
 expect_ok --store "$S" --json scaffold model_d 1 --out "$TMP/d1" --force
