@@ -313,7 +313,9 @@ std::vector<OutputFile> read_overlay(const fs::path& dir) {
       throw usage_error("overlay file " + quote(rel) + " is a symlink leading outside " +
                         quote(dir.string()) + "; refusing it");
     }
-    if (it->is_directory()) {
+    // A folder berth scaffolded (a backfilled app, say) used as an overlay: its manifest is
+    // berth's record of that folder, not a file of the app.
+    if (it->is_directory() || rel == k_scaffold_manifest) {
       continue;
     }
     if (it->is_symlink() && !fs::exists(it->path(), ec)) {

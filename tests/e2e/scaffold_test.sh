@@ -212,4 +212,11 @@ expect_fail 2 "--unset 'nope': template 'react-flask' has no variable 'nope'" --
 expect_ok --store "$TMP/rs" scaffold m 2 --out "$TMP/remember2" -q
 grep -q '^FROM python:3.11-slim' "$TMP/remember2/backend/Dockerfile" && pass || fail "another app took remembered values"
 
+# A folder berth scaffolded (a backfilled app) as an overlay: its .berth-manifest.json is
+# skipped, not refused, and the new app's manifest is its own.
+echo "model code" >"$TMP/remember2/backend/app.py"
+expect_ok --store "$TMP/rs" scaffold m 3 --out "$TMP/from-scaffolded" --overlay "$TMP/remember2" -q
+expect_eq "the overlay's code" "$(cat "$TMP/from-scaffolded/backend/app.py")" "model code"
+grep -q '"app": 3' "$TMP/from-scaffolded/.berth-manifest.json" && pass || fail "the overlay's manifest was copied"
+
 finish
