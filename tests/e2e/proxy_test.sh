@@ -11,9 +11,12 @@ B=18482   # app two's frontend (pinned)
 
 expect_ok --store "$S" reserve one 1 --port frontend=$A
 expect_ok --store "$S" reserve two 1 --port frontend=$B
-expect_ok --store "$S" lease acquire p56
+# The previews' own lease pool beside the test's other ports: the preview pool's first ports
+# are what other tests and the docs' examples expect to find free.
+expect_ok --store "$S" pool set pv --lease --range port=18490-18499
+expect_ok --store "$S" lease acquire p56 --pool pv
 L=$(cat "$OUT")
-expect_ok --store "$S" lease acquire 'odd id'
+expect_ok --store "$S" lease acquire 'odd id' --pool pv
 
 # An http-level include: nginx -t inside a wrapper.
 expect_ok --store "$S" proxy -o "$TMP/berth.conf"
