@@ -28,7 +28,7 @@ import sys
 import tempfile
 
 EOF_MARK = "__BERTH_DOC_EOF__"
-FENCE = re.compile(r"^```(\S*)(.*)$")
+FENCE = re.compile(r"^( *)```(\S*)(.*)$")  # indented too: a block inside a list item
 
 
 def parse(path):
@@ -37,14 +37,14 @@ def parse(path):
     steps, lines, i = [], open(path, encoding="utf-8").read().split("\n"), 0
     while i < len(lines):
         m = FENCE.match(lines[i])
-        if not m or not m.group(1):
+        if not m or not m.group(2):
             i += 1
             continue
-        lang, info, start = m.group(1), m.group(2).strip(), i + 1
+        indent, lang, info, start = len(m.group(1)), m.group(2), m.group(3).strip(), i + 1
         i += 1
         body = []
-        while i < len(lines) and lines[i] != "```":
-            body.append(lines[i])
+        while i < len(lines) and lines[i].strip() != "```":
+            body.append(lines[i][indent:] if lines[i][:indent].isspace() else lines[i])
             i += 1
         i += 1
         attrs = dict(a.split("=", 1) for a in info.split() if "=" in a)
