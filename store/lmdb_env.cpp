@@ -238,37 +238,39 @@ void Env::check_length() const {
 }
 
 // Opens the named databases read-only when they exist, so that read-only commands never take the
-// writer lock; creates them on first use.
-void Env::open_databases(std::size_t initial_map_size) {
+// writer lock; creates them on first use. Opened read-only, a store that lacks some (an older
+// berth's) is left as it is: the Store refuses it for what it is (its schema says why).
+void Env::open_databases(const std::function<void(const Env&)>& before_adding) {
   bool exist = true;
+  bool meta_exists = true;
   {
     SafeTxn txn(lmdb::txn::begin(m_env, nullptr, MDB_RDONLY));
-    for (int i = 0; i < static_cast<int>(Db::count_) && exist; ++i) {
+    for (int i = 0; i < static_cast<int>(Db::count_); ++i) {
       const int rc = mdb_dbi_open(txn.handle(), k_db_names[i], 0, &m_dbis[i]);
       if (rc == MDB_NOTFOUND) {
         exist = false;
+        meta_exists = meta_exists && i != static_cast<int>(Db::meta);
       } else if (rc != 0) {
         lmdb::error::raise("mdb_dbi_open", rc);
       }
     }
-    if (exist) {
-      txn.commit();
-    } else if (const auto key = foreign_key(txn.handle())) {
-      throw runtime_error("store " + quote(m_dir.string()) +
-                          " holds an LMDB database that berth did not write (its main database "
-                          "names " +
-                          quote(*key) +
-                          "); nothing was changed. Give berth a folder of its own (--store)");
+    if (!exist) {
+      if (const auto key = foreign_key(txn.handle())) {
+        throw runtime_error("store " + quote(m_dir.string()) +
+                            " holds an LMDB database that berth did not write (its main database "
+                            "names " +
+                            quote(*key) +
+                            "); nothing was changed. Give berth a folder of its own (--store)");
+      }
     }
+    txn.commit();
   }
-  if (exist) {
+  if (exist || m_read_only) {
+    m_missing_databases = !exist;
     return;
   }
-  if (m_read_only) {
-    // A store from an older berth lacks a database: open it for writing once to add it.
-    mdb_env_close(m_env);
-    m_env = nullptr;
-    open_env(initial_map_size, false);
+  if (before_adding && meta_exists) {
+    before_adding(*this);
   }
   SafeTxn txn(lmdb::txn::begin(m_env));
   for (int i = 0; i < static_cast<int>(Db::count_); ++i) {
@@ -277,7 +279,8 @@ void Env::open_databases(std::size_t initial_map_size) {
   txn.commit();
 }
 
-Env::Env(const std::filesystem::path& dir, std::size_t initial_map_size, bool read_only)
+Env::Env(const std::filesystem::path& dir, std::size_t initial_map_size, bool read_only,
+         const std::function<void(const Env&)>& before_adding)
     : m_dir(dir) {
   const char* fault = std::getenv("BERTH_FAULT");
   m_stall_before_commit = fault && std::strcmp(fault, "stall-before-commit") == 0;
@@ -312,7 +315,7 @@ Env::Env(const std::filesystem::path& dir, std::size_t initial_map_size, bool re
     int dead = 0;
     mdb_reader_check(m_env, &dead);  // clear reader slots left by killed processes
     m_stale_readers += static_cast<std::size_t>(std::max(dead, 0));
-    open_databases(initial_map_size);
+    open_databases(before_adding);
   } catch (...) {
     if (m_env) {
       mdb_env_close(m_env);
@@ -379,6 +382,14 @@ EnvUse Env::use() const {
   u.max_readers = info.me_maxreaders;
   u.stale_readers_cleared = m_stale_readers;
   return u;
+}
+
+void Env::copy_to(const std::filesystem::path& dir) const {
+  const int rc = mdb_env_copy2(m_env, dir.c_str(), MDB_CP_COMPACT);
+  if (rc != MDB_SUCCESS) {
+    throw runtime_error("cannot copy the store into " + quote(dir.string()) + ": " +
+                        mdb_strerror(rc));
+  }
 }
 
 std::size_t Env::map_size() const {

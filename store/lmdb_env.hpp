@@ -53,7 +53,10 @@ class Env {
   // existing environment is opened with MDB_RDONLY (write transactions then fail). Refuses a
   // data file shorter than the pages it claims (a truncated copy), which LMDB would otherwise
   // meet as SIGBUS.
-  Env(const std::filesystem::path& dir, std::size_t initial_map_size, bool read_only = false);
+  // `before_adding`, when given, runs before berth's missing databases are added to an existing
+  // store opened for writing (an older berth's store): the Store keeps a copy of it as it was.
+  Env(const std::filesystem::path& dir, std::size_t initial_map_size, bool read_only = false,
+      const std::function<void(const Env&)>& before_adding = {});
   ~Env();
   Env(const Env&) = delete;
   Env& operator=(const Env&) = delete;
@@ -86,8 +89,14 @@ class Env {
 
   std::size_t map_size() const;
   EnvUse use() const;
+  // Writes a consistent, compacted copy of the environment (one read transaction's view) into
+  // the existing empty folder `dir`, as its data.mdb: a store LMDB opens as it is.
+  void copy_to(const std::filesystem::path& dir) const;
   // Whether the environment was opened read-only (write transactions then fail).
   bool read_only() const { return m_read_only; }
+  // Whether, opened read-only, the store lacked some of berth's databases (an older berth's
+  // store); their handles are not usable then.
+  bool missing_databases() const { return m_missing_databases; }
   const std::filesystem::path& dir() const { return m_dir; }
 
  private:
@@ -99,13 +108,14 @@ class Env {
   void open_env(std::size_t initial_map_size, bool read_only);
   void open_read_write_or_not(std::size_t initial_map_size, bool read_only);
   void check_length() const;
-  void open_databases(std::size_t initial_map_size);
+  void open_databases(const std::function<void(const Env&)>& before_adding);
   [[noreturn]] void fail(const std::string& action, const std::exception& e) const;
   std::string shared_hint(const std::exception& e) const;
 
   std::filesystem::path m_dir;
   MDB_env* m_env = nullptr;
   unsigned m_dbis[static_cast<int>(Db::count_)] = {};
+  bool m_missing_databases = false;
   bool m_stall_before_commit = false;
   bool m_stall_in_read = false;
   bool m_read_only = false;

@@ -114,21 +114,40 @@ std::uint32_t migrate_to_3(Env& env) {
   });
 }
 
+// Before an older store changes at all (its newer databases added, its migrations): a copy of
+// it as it is, in dir/schema-<N>-backup/, once. Returns the copy's folder.
+std::filesystem::path keep_copy(const Env& env, const std::filesystem::path& dir) {
+  const auto version = env.read([](const Txn& t) { return t.get(Db::meta, k_meta_schema); });
+  const std::uint32_t v = version && version->size() == 4 ? read_be32(*version) : 0;
+  const auto backup = dir / ("schema-" + std::to_string(v) + "-backup");
+  if (v < 1 || v >= Store::k_schema_version) {
+    return backup;
+  }
+  std::error_code ec;
+  if (std::filesystem::create_directory(backup, ec)) {
+    try {
+      env.copy_to(backup);
+    } catch (...) {
+      std::filesystem::remove_all(backup, ec);
+      throw;
+    }
+  } else if (ec) {
+    throw runtime_error("cannot keep a copy of store " + quote(dir.string()) +
+                        " before upgrading it: " + ec.message());
+  }  // else it is there already: made before the databases were added, or by another process
+  return backup;
+}
+
 }  // namespace
 
 Store::Store(const std::filesystem::path& dir, StoreOptions options)
-    : m_env(std::make_unique<Env>(dir, options.initial_map_size, options.read_only)) {
+    : m_env(std::make_unique<Env>(dir, options.initial_map_size, options.read_only,
+                                  [&dir](const Env& env) { keep_copy(env, dir); })) {
   const std::string version = schema_record(*m_env, dir);
   std::uint32_t v = version.size() == 4 ? read_be32(version) : 0;
-  if ((v == 1 || v == 2) && m_env->read_only()) {
-    m_env.reset();
-    m_env = std::make_unique<Env>(dir, options.initial_map_size, false);
-  }
-  if (v == 1) {
-    v = migrate_to_2(*m_env);
-  }
-  if (v == 2) {
-    v = migrate_to_3(*m_env);
+  if (v >= 1 && v < k_schema_version) {
+    upgrade(dir, v);
+    v = k_schema_version;
   }
   if (v > k_schema_version) {
     throw runtime_error("store " + quote(dir.string()) + " has schema version " +
@@ -137,6 +156,32 @@ Store::Store(const std::filesystem::path& dir, StoreOptions options)
   }
   if (v < 1) {
     throw runtime_error("store " + quote(dir.string()) + " has an unreadable schema version");
+  }
+  if (m_env->missing_databases()) {
+    throw runtime_error("store " + quote(dir.string()) + " has schema version " +
+                        std::to_string(v) +
+                        " but lacks some of berth's databases; a command that writes adds them "
+                        "(empty), or run `berth check` to see what it holds");
+  }
+}
+
+// An older store is upgraded by a command that writes, never by one that only reads (an older
+// berth could no longer read it): first a copy of it as it is, beside its files, then the
+// migrations, each one transaction.
+void Store::upgrade(const std::filesystem::path& dir, std::uint32_t from) {
+  if (m_env->read_only()) {
+    throw runtime_error("store " + quote(dir.string()) + " has schema version " +
+                        std::to_string(from) + ", from an older berth; this berth upgrades it to " +
+                        std::to_string(k_schema_version) +
+                        " at the first command that writes, or with `berth migrate` (an older "
+                        "berth cannot read it then; a copy of it is kept)");
+  }
+  m_upgrade = Upgrade{from, keep_copy(*m_env, dir)};
+  if (from == 1) {
+    from = migrate_to_2(*m_env);
+  }
+  if (from == 2) {
+    migrate_to_3(*m_env);
   }
 }
 

@@ -19,6 +19,12 @@ namespace berth {
 
 class Env;
 
+// What opening an older store did: the schema it had, and where the copy of it is.
+struct Upgrade {
+  std::uint32_t from = 0;
+  std::filesystem::path backup;
+};
+
 struct StoreOptions {
   // Initial LMDB map size; the map doubles whenever it fills.
   std::size_t initial_map_size = std::size_t(4) << 20;
@@ -37,10 +43,14 @@ class Store {
   static constexpr std::uint32_t k_schema_version = 3;
 
   // Opens the store in `dir`, creating it (with the default pool and excluded ports) on first
-  // use. Refuses a store written by a newer berth.
+  // use. Refuses a store written by a newer berth. Upgrades an older store, keeping a copy of
+  // it in `dir/schema-<N>-backup/` first; opened read-only, an older store is refused instead.
   explicit Store(const std::filesystem::path& dir, StoreOptions options = {});
   ~Store();
   Store(Store&&) noexcept;
+
+  // Set when opening upgraded an older store.
+  const std::optional<Upgrade>& upgraded() const { return m_upgrade; }
 
   // $BERTH_STORE, else the host store when one exists (host_dir()), else the user's store
   // (user_dir()). An empty $BERTH_STORE is a usage error, never the default.
@@ -168,7 +178,10 @@ class Store {
   ReserveResult reserve(const ReserveRequest& request, bool commit);
   std::vector<ReserveResult> apply(const std::vector<BatchOp>& ops, bool commit);
 
+  void upgrade(const std::filesystem::path& dir, std::uint32_t from);
+
   std::unique_ptr<Env> m_env;
+  std::optional<Upgrade> m_upgrade;
 };
 
 // Decodes a stored reservation record (the `apps` value for `key`); throws a runtime error naming

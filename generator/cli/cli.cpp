@@ -92,7 +92,7 @@ int run_cli(int argc, char** argv) {
       add_plan(app, o),    add_build_app(app, o), add_pool(app, o),     add_lease(app, o),
       add_proxy(app, o),   add_templates(app, o), add_template(app, o), add_backfill(app, o),
       add_config(app, o),  add_doctor(app, o),    add_show(app, o),     add_prune(app, o),
-      add_who(app, o),     add_init(app, o)};
+      add_who(app, o),     add_init(app, o),    add_migrate(app, o)};
   app.require_subcommand(1);
 
   try {

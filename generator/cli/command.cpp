@@ -19,7 +19,14 @@ std::filesystem::path store_dir(const Options& o) {
 Store open_store(const Options& o, bool read_only) {
   StoreOptions options;
   options.read_only = read_only;
-  return Store(store_dir(o), options);
+  Store store(store_dir(o), options);
+  if (const auto& up = store.upgraded()) {
+    std::cerr << "berth: upgraded store " << quote(store.dir().string()) << " from schema "
+              << up->from << " to " << Store::k_schema_version
+              << "; the store as it was is kept in " << quote(up->backup.string())
+              << " (an older berth reads it with --store)\n";
+  }
+  return store;
 }
 
 std::string namespace_of(const Options& o) {

@@ -66,6 +66,7 @@ Command add_show(CLI::App& app, const Options& o);
 Command add_prune(CLI::App& app, const Options& o);
 Command add_who(CLI::App& app, const Options& o);
 Command add_init(CLI::App& app, const Options& o);
+Command add_migrate(CLI::App& app, const Options& o);
 
 // The store folder: --store (refused when empty), else Store::default_dir().
 std::filesystem::path store_dir(const Options& o);

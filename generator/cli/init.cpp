@@ -64,4 +64,22 @@ Command add_init(CLI::App& app, const Options& o) {
   return {init, run};
 }
 
+// berth migrate: upgrade an older store now (any command that writes would), keeping a copy.
+Command add_migrate(CLI::App& app, const Options& o) {
+  auto* sub = app.add_subcommand(
+      "migrate", "Upgrade an older store to this berth's schema, keeping a copy of it as it was");
+  const auto run = [&o]() -> int {
+    if (!Store::exists_in(store_dir(o))) {
+      throw usage_error("no berth store in " + quote(store_dir(o).string()) +
+                        ": nothing to upgrade; check --store or $BERTH_STORE");
+    }
+    const Store store = open_store(o);
+    std::cout << "store " << quote(store.dir().string()) << " is at schema "
+              << Store::k_schema_version
+              << (store.upgraded() ? " (upgraded)" : ", this berth's: nothing to do") << '\n';
+    return 0;
+  };
+  return {sub, run};
+}
+
 }  // namespace berth

@@ -122,11 +122,24 @@ expect_eq "no lease port held twice" "$(cat "$TMP/dups")" ""
 expect_ok --store "$C" list
 expect_eq "reservations made meanwhile" "$(tail -n +2 "$OUT" | wc -l)" 16
 
-# A store from before leases (schema 1, no preview pool) is migrated when opened.
+# A store from before leases (schema 1, no preview pool) is upgraded by a command that writes.
 M="$TMP/v1"
 expect_ok --store "$M" reserve old 1
 expect_ok --store "$M" pool remove preview
 printf 'schema\n\\00\\00\\00\\01\n' | mdb_load -T -s meta "$M"
+# A command that only reads refuses it (an older berth could no longer read it afterwards);
+# `berth migrate` upgrades it, keeping a copy of the store as it was.
+expect_fail 1 "store '$M' has schema version 1, from an older berth; this berth upgrades it to 3 at the first command that writes, or with .berth migrate." --store "$M" list
+expect_ok --store "$M" migrate
+expect_out "^store '$M' is at schema 3 \(upgraded\)$"
+grep -q "^berth: upgraded store '$M' from schema 1 to 3; the store as it was is kept in '$M/schema-1-backup'" "$ERR" &&
+  pass || fail "no upgrade note: $(cat "$ERR")"
+[ -f "$M/schema-1-backup/data.mdb" ] && pass || fail "no copy of the old store"
+expect_eq "the copy is the old store" "$(mdb_dump -s meta "$M/schema-1-backup" | grep -A1 '^ 736368656d61$' | tail -1)" " 00000001"
+expect_ok --store "$M" migrate
+expect_out "^store '$M' is at schema 3, this berth's: nothing to do$"
+expect_fail 2 "no berth store in '$TMP/none': nothing to upgrade" --store "$TMP/none" migrate
+[ ! -e "$TMP/none" ] && pass || fail "migrate made a store"
 expect_ok --store "$M" --json pool show
 expect_json '"kind":"lease","name":"preview"'
 expect_ok --store "$M" lease acquire 1 --no-skip-busy

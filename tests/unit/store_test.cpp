@@ -759,9 +759,33 @@ TEST_CASE("a schema 2 store gains the uses database and creation times when open
   }
   setenv("BERTH_NOW", "5000", 1);
   StoreOptions ro;
-  ro.read_only = true;  // a reading command migrates too
-  Store store(dir.path(), ro);
+  ro.read_only = true;  // a reading command never upgrades: an older berth could not read it
+  CHECK_THROWS_WITH(Store(dir.path(), ro),
+                    Catch::Contains("has schema version 2, from an older berth; this berth "
+                                    "upgrades it to 3 at the first command that writes"));
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "schema-2-backup"));
+  Store store(dir.path());
+  REQUIRE(store.upgraded());
+  CHECK(store.upgraded()->from == 2);
+  CHECK(store.upgraded()->backup == dir.path() / "schema-2-backup");
   CHECK(store.schema_version() == 3);
+  {
+    // The copy is the store as it was: schema 2, its reservations, no uses database.
+    auto env = lmdb::env::create();
+    env.set_max_dbs(9);
+    env.open((dir.path() / "schema-2-backup").c_str(), MDB_NOTLS | MDB_RDONLY, 0644);
+    auto txn = lmdb::txn::begin(env.handle(), nullptr, MDB_RDONLY);
+    MDB_dbi meta, uses;
+    lmdb::dbi_open(txn.handle(), "meta", 0, &meta);
+    const std::string key = "schema";
+    MDB_val k{key.size(), const_cast<char*>(key.data())};
+    MDB_val v;
+    REQUIRE(lmdb::dbi_get(txn.handle(), meta, &k, &v));
+    CHECK(std::string(static_cast<const char*>(v.mv_data), v.mv_size) ==
+          std::string("\0\0\0\2", 4));
+    CHECK(mdb_dbi_open(txn.handle(), "uses", 0, &uses) == MDB_NOTFOUND);
+  }
+  CHECK_FALSE(Store(dir.path()).upgraded());  // once is enough
   CHECK(store.uses({"m", 1}).created == 5000);
   CHECK(store.uses({"m", 2}).created == 5000);
   CHECK(store.check().empty());
