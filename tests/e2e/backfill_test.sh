@@ -201,6 +201,16 @@ expect_fail 2 "--model-map: folder 'model_a': model name is empty" --store "$TMP
 mkdir -p "$TMP/empty"
 expect_fail 2 "no app folders \(<model>/app<N>/\) under '$TMP/empty'" --store "$TMP/s6" backfill "$TMP/empty"
 expect_fail 2 "no pool 'nowhere' in this store" --store "$TMP/s6" backfill "$TMP/gen" --pool nowhere
+
+# The exit code of a refusal is its cause's (docs/cli.md, "Exit codes"): a conflict with the
+# store is 3, a full pool 1; nothing is reserved or written either way.
+mkdir -p "$TMP/ec/m/app1/backend" "$TMP/ec/m/app2/backend"
+"$BERTH" --store "$TMP/s-ec" pool set st --range backend=20001-20001 --range frontend=21001-21001 >/dev/null
+"$BERTH" --store "$TMP/s-ec" reserve m 1 >/dev/null
+expect_fail 3 "m/app1: 'm' app 1 is already reserved in pool 'apps', not 'st'; release it first" --store "$TMP/s-ec" backfill "$TMP/ec" --pool st
+"$BERTH" --store "$TMP/s-ec" reserve x 1 --pool st >/dev/null  # its one slot
+expect_fail 1 "m/app2: pool 'st' is full" --store "$TMP/s-ec" backfill "$TMP/ec" --pool st --app 2
+[ -z "$(ls -A "$TMP/ec/m/app1" "$TMP/ec/m/app2" | grep -v '^backend$\|^$\|:$')" ] && pass || fail "a refused backfill wrote files"
 # A port held by another project at reservation time: the located conflict, nothing written.
 cp -a "$TMP/pristine" "$TMP/gen7"
 "$BERTH" --store "$TMP/s7" reserve other 1 --port backend=5003 >/dev/null
