@@ -440,8 +440,8 @@ function(_berth_generate)
     list(APPEND lock_args --relock)
   endif()
   set(table_args --table-limit 20)
-  if(BERTH_VERBOSE)
-    set(table_args "")
+  if(BERTH_VERBOSE)  # the summary line, then every app
+    set(table_args --table-limit 2000000000)
   endif()
   execute_process(
     COMMAND "${BERTH_EXECUTABLE}" ${store_args} plan "${dir}/plan.json" ${lock_args}
