@@ -162,34 +162,60 @@ std::vector<std::pair<std::string, std::string>> hold_back_unmet(const Template&
 
 namespace {
 
+// What check_way learnt of the folders on the way (relative path -> missing or a plain folder),
+// so that a folder many outputs share is looked at once.
+using WayCache = std::map<std::string, fs::file_type>;
+
+// Throws unless the symlink `at` on the way to `rel` leads inside `root` (and, when it is not
+// the last step, to something that exists).
+void check_symlink_step(const fs::path& root, const fs::path& at, const std::string& rel, bool last,
+                        const std::string& shown_dir) {
+  std::error_code ec;
+  const fs::path target = fs::weakly_canonical(at, ec);
+  if (ec || !within(root, target)) {
+    throw usage_error("output " + quote(rel) + " would be written outside " + quote(shown_dir) +
+                      " (through the symlink " + quote(at.string()) + "); refusing to scaffold");
+  }
+  if (!last && !fs::exists(at, ec)) {
+    throw usage_error("output " + quote(rel) + " lies under the dangling symlink " +
+                      quote(at.string()) + "; remove it to scaffold here");
+  }
+}
+
 // Throws unless every folder on the way from `root` to `root/rel` is a folder inside `root` or
 // missing: never a file, a dangling symlink or a symlink leading outside.
-void check_way(const fs::path& root, const std::string& rel, const std::string& shown_dir) {
+void check_way(const fs::path& root, const std::string& rel, const std::string& shown_dir,
+               WayCache& seen) {
   std::error_code ec;
   fs::path at = root;
+  std::string prefix;
   const fs::path relp(rel);
   for (auto part = relp.begin(); part != relp.end(); ++part) {
     at /= *part;
+    prefix += (prefix.empty() ? "" : "/") + part->string();
     const bool last = std::next(part) == relp.end();
+    if (const auto known = seen.find(prefix); !last && known != seen.end()) {
+      if (known->second == fs::file_type::not_found) {
+        return;
+      }
+      continue;  // a plain folder
+    }
     const auto lst = fs::symlink_status(at, ec);
     if (lst.type() == fs::file_type::not_found) {
+      if (!last) {
+        seen[prefix] = fs::file_type::not_found;
+      }
       return;  // created as needed
     }
     if (lst.type() == fs::file_type::symlink) {
-      const fs::path target = fs::weakly_canonical(at, ec);
-      if (ec || !within(root, target)) {
-        throw usage_error("output " + quote(rel) + " would be written outside " + quote(shown_dir) +
-                          " (through the symlink " + quote(at.string()) +
-                          "); refusing to scaffold");
-      }
-      if (!last && !fs::exists(at, ec)) {
-        throw usage_error("output " + quote(rel) + " lies under the dangling symlink " +
-                          quote(at.string()) + "; remove it to scaffold here");
-      }
+      check_symlink_step(root, at, rel, last, shown_dir);
     }
     if (!last && !fs::is_directory(at, ec)) {
       throw usage_error("output " + quote(rel) + " needs " + quote(at.string()) +
                         " to be a folder, but it is a file; move it away to scaffold here");
+    }
+    if (!last && lst.type() == fs::file_type::directory) {
+      seen[prefix] = fs::file_type::directory;
     }
   }
 }
@@ -234,9 +260,10 @@ fs::path resolve_out(const fs::path& dir) {
 void check_paths(const fs::path& root, const std::vector<OutputFile>& files,
                  const std::map<std::string, std::string>& old, const fs::path& dir) {
   std::error_code ec;
+  WayCache seen;
   for (const auto& f : files) {
     check_relative(f.path, "output path");
-    check_way(root, f.path, dir.string());
+    check_way(root, f.path, dir.string(), seen);
   }
   for (const auto& [path, hash] : old) {
     check_relative(path, "manifest entry");

@@ -1,5 +1,6 @@
 #include "generator/cli/cli.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -67,6 +68,65 @@ int run_command(const std::vector<Command>& commands) {
   }
 }
 
+// Every command, by name: a run builds the options of the command it runs only (building all
+// of them costs more than the rest of a `berth --version`).
+using Factory = Command (*)(CLI::App&, const Options&);
+struct Entry {
+  const char* name;
+  Factory add;
+};
+constexpr Entry k_commands[] = {
+    {"reserve", add_reserve},     {"release", add_release},     {"list", add_list},
+    {"check", add_check},         {"stats", add_stats},         {"import", add_import},
+    {"export", add_export},       {"scaffold", add_scaffold},   {"plan", add_plan},
+    {"build-app", add_build_app}, {"pool", add_pool},           {"lease", add_lease},
+    {"proxy", add_proxy},         {"templates", add_templates}, {"template", add_template},
+    {"backfill", add_backfill},   {"config", add_config},       {"doctor", add_doctor},
+    {"show", add_show},           {"prune", add_prune},         {"who", add_who},
+    {"init", add_init},           {"migrate", add_migrate}};
+
+// The command a command line names: its first word that is not a global option or its value.
+// Empty when there is none (`berth --version`, `berth --help`, `berth`).
+std::string invoked_command(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--store" || arg == "--namespace") {
+      ++i;
+    } else if (arg.empty() || arg[0] != '-') {
+      return arg;
+    }
+  }
+  return {};
+}
+
+// The commands to build: the one named when berth knows it; none for `berth --version`; all
+// for help, for no command and for an unknown one (whose error lists them).
+std::vector<Command> add_commands(CLI::App& app, const Options& o, int argc, char** argv) {
+  const std::string wanted = invoked_command(argc, argv);
+  const bool known = std::any_of(std::begin(k_commands), std::end(k_commands),
+                                 [&](const Entry& e) { return wanted == e.name; });
+  bool version_only = false;
+  for (int i = 1; i < argc && wanted.empty(); ++i) {
+    version_only = version_only || std::string(argv[i]) == "--version";
+  }
+  std::vector<Command> commands;
+  for (const auto& e : k_commands) {
+    if ((known && wanted != e.name) || version_only) {
+      continue;
+    }
+    commands.push_back(e.add(app, o));
+    const CLI::App* top = commands.back().sub;  // `template init` runs under `template`
+    while (top->get_parent() != &app) {
+      top = top->get_parent();
+    }
+    if (top->get_name() != e.name) {
+      throw std::logic_error(std::string("command table: ") + e.name + " builds " +
+                             top->get_name());
+    }
+  }
+  return commands;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -86,13 +146,7 @@ int run_cli(int argc, char** argv) {
   app.add_flag("--json", o.json, "Print JSON instead of text");
 
   // One file per command family, in generator/cli/.
-  const std::vector<Command> commands = {
-      add_reserve(app, o), add_release(app, o),   add_list(app, o),     add_check(app, o),
-      add_stats(app, o),   add_import(app, o),    add_export(app, o),   add_scaffold(app, o),
-      add_plan(app, o),    add_build_app(app, o), add_pool(app, o),     add_lease(app, o),
-      add_proxy(app, o),   add_templates(app, o), add_template(app, o), add_backfill(app, o),
-      add_config(app, o),  add_doctor(app, o),    add_show(app, o),     add_prune(app, o),
-      add_who(app, o),     add_init(app, o),    add_migrate(app, o)};
+  const std::vector<Command> commands = add_commands(app, o, argc, argv);
   app.require_subcommand(1);
 
   try {

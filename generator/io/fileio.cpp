@@ -65,10 +65,17 @@ std::optional<std::string> read_regular(const fs::path& path, bool& not_regular)
   return out;
 }
 
+// A temporary file's name: unpredictable (an attacker cannot plant it ahead) and unique. One
+// generator per thread, seeded once from the system's random source: a std::random_device per
+// name costs a system call, or a `cpuid` under a hypervisor, for every file written.
 std::string random_suffix() {
-  std::random_device rd;
+  thread_local std::mt19937_64 gen = [] {
+    std::random_device rd;
+    std::seed_seq seed{rd(), rd(), rd(), rd()};
+    return std::mt19937_64(seed);
+  }();
   char buf[17];
-  std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(gen()));
   return buf;
 }
 
