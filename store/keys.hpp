@@ -43,6 +43,9 @@ std::string meta_high(const std::string& pool);
 std::string encode_record(const Reservation& r);
 // Throws a runtime error naming the record and the field when it is malformed.
 Reservation decode_record(const AppKey& key, std::string_view value);
+// The record exactly as encode_record writes it, read without a DOM; nullopt for any other bytes
+// (decode_record then reads them field by field, with its errors). For tests and fuzzing.
+std::optional<Reservation> decode_canonical_record(const AppKey& key, std::string_view value);
 
 // The value of a port held by a lease in the ports index: NUL, then the lease id (an app's
 // value never starts with NUL: model names are non-empty and hold no control characters).
@@ -64,6 +67,9 @@ std::optional<std::pair<std::string, std::string>> decode_use_key(std::string_vi
                                                                   std::string_view k);
 std::string encode_time(const char* field, std::int64_t t);
 // Throws a runtime error naming `where` unless the value is {field: non-negative integer}.
+// `{"<field>":<digits>}` as encode_time writes it, read without a DOM; nullopt for anything
+// else (decode_time reads that, with its message).
+std::optional<std::int64_t> decode_canonical_time(const char* field, std::string_view value);
 std::int64_t decode_time(const char* field, std::string_view value, const std::string& where);
 
 std::string join(const std::vector<std::string>& items, const std::string& sep);

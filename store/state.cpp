@@ -144,11 +144,14 @@ AppUses State::load_uses(const AppKey& key) const {
   AppUses out;
   const std::string prefix = app_key(key);
   m_txn.scan(Db::uses, prefix, prefix, [&](std::string_view k, std::string_view v) {
-    const std::string where = "store use record of " + describe(key);
+    const auto time = [&](const char* field) {  // the message is made only when it is needed
+      const auto fast = decode_canonical_time(field, v);
+      return fast ? *fast : decode_time(field, v, "store use record of " + describe(key));
+    };
     if (auto use = decode_use_key(prefix, k)) {
-      out.uses.push_back({use->first, use->second, decode_time("seen", v, where)});
+      out.uses.push_back({use->first, use->second, time("seen")});
     } else {
-      out.created = decode_time("created", v, where);
+      out.created = time("created");
     }
     return true;
   });
@@ -163,8 +166,10 @@ std::int64_t State::now() {
   return *m_now;
 }
 
-std::vector<Reservation> State::list(const AppFilter& filter) const {
-  // The keys of one namespace share a prefix, and those of one model within it a longer one.
+namespace {
+
+// The keys of one namespace share a prefix, and those of one model within it a longer one.
+std::string key_prefix(const AppFilter& filter) {
   std::string prefix;
   if (filter.ns && !filter.ns->empty()) {
     prefix = *filter.ns + k_namespace_end;
@@ -172,7 +177,30 @@ std::vector<Reservation> State::list(const AppFilter& filter) const {
   if (filter.ns && filter.model) {
     prefix += *filter.model + '\0';
   }
+  return prefix;
+}
+
+}  // namespace
+
+std::vector<AppKey> State::keys(const AppFilter& filter) const {
+  const std::string prefix = key_prefix(filter);
+  std::vector<AppKey> out;
+  m_txn.scan(Db::apps, prefix, prefix, [&](std::string_view k, std::string_view) {
+    AppKey key = decode_app_key(k);
+    if ((!filter.ns || key.ns == *filter.ns) && (!filter.model || key.model == *filter.model)) {
+      out.push_back(std::move(key));
+    }
+    return true;
+  });
+  return out;
+}
+
+std::vector<Reservation> State::list(const AppFilter& filter) const {
+  const std::string prefix = key_prefix(filter);
   std::vector<Reservation> out;
+  if (prefix.empty()) {
+    out.reserve(m_txn.count(Db::apps));
+  }
   m_txn.scan(Db::apps, prefix, prefix, [&](std::string_view k, std::string_view v) {
     const AppKey key = decode_app_key(k);
     if ((!filter.ns || key.ns == *filter.ns) && (!filter.model || key.model == *filter.model)) {

@@ -127,6 +127,9 @@ class State {
 
   // Reservations in key order, those the filter matches.
   std::vector<Reservation> list(const AppFilter& filter) const;
+  // The keys of the reservations `filter` names by namespace and model (not by owner: that is in
+  // the records), without reading the records.
+  std::vector<AppKey> keys(const AppFilter& filter) const;
 
   void put_pool(const Pool& pool);
 

@@ -41,8 +41,15 @@ std::map<AppKey, AppUses> Store::all_uses(const AppFilter& filter) const {
   return m_env->read([&](const Txn& t) {
     const State state(t);
     std::map<AppKey, AppUses> out;
-    for (const auto& r : state.list(filter)) {
-      out[r.key] = state.load_uses(r.key);
+    if (filter.owner) {  // the owner is in the records
+      for (const auto& r : state.list(filter)) {
+        out[r.key] = state.load_uses(r.key);
+      }
+      return out;
+    }
+    for (auto& key : state.keys(filter)) {
+      auto uses = state.load_uses(key);
+      out.emplace_hint(out.end(), std::move(key), std::move(uses));  // keys come in order
     }
     return out;
   });

@@ -4,6 +4,42 @@ namespace berth {
 
 using nlohmann::json;
 
+namespace {
+
+// `list --json`: the array print_json would print, written one object at a time, so that ten
+// thousand apps never stand in memory as one document.
+void print_list_json(const std::vector<Reservation>& all, const std::map<AppKey, AppUses>& uses) {
+  if (all.empty()) {
+    std::cout << "[]\n";
+    return;
+  }
+  std::string out = "[\n";
+  const AppUses none;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    json one = to_json(all[i]);
+    const auto it = uses.find(all[i].key);
+    const AppUses& u = it == uses.end() ? none : it->second;
+    one["created"] = u.created ? json(iso_utc(u.created)) : json(nullptr);
+    json& list = one["uses"] = json::array();
+    for (const auto& use : u.uses) {
+      list.push_back(to_json(use));
+    }
+    const std::string text = one.dump(2);
+    out += "  ";
+    for (const char c : text) {  // one level deeper than on its own
+      out += c;
+      if (c == '\n') {
+        out += "  ";
+      }
+    }
+    out += i + 1 < all.size() ? ",\n" : "\n";
+  }
+  out += "]\n";
+  std::cout << out;
+}
+
+}  // namespace
+
 // berth list [--model M]
 Command add_list(CLI::App& app, const Options& o) {
   struct Vars {
@@ -26,21 +62,7 @@ Command add_list(CLI::App& app, const Options& o) {
     const Store store = open_store(o, true);
     const auto all = store.list(filter);
     if (o.json) {
-      const auto uses = store.all_uses(filter);
-      json j = json::array();
-      for (const auto& r : all) {
-        json one = to_json(r);
-        const auto it = uses.find(r.key);
-        const AppUses none;
-        const AppUses& u = it == uses.end() ? none : it->second;
-        one["created"] = u.created ? json(iso_utc(u.created)) : json(nullptr);
-        one["uses"] = json::array();
-        for (const auto& use : u.uses) {
-          one["uses"].push_back(to_json(use));
-        }
-        j.push_back(one);
-      }
-      print_json(j);
+      print_list_json(all, store.all_uses(filter));
     } else if (all.empty()) {
       std::cout << "no reservations\n";
     } else {

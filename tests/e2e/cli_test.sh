@@ -154,6 +154,13 @@ expect_ok --store "$N" list --namespace task-b
 expect_eq "list --namespace" "$(grep -c ' m ' "$OUT")" 2
 expect_ok --store "$N" --json list --namespace task-c
 expect_json '"namespace":"task-c"'
+# `list --json` is written an object at a time: the bytes of the whole array indented by two,
+# keys sorted (what Python's json module prints for the same data), empty arrays as `[]`.
+expect_ok --store "$N" --json list
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.stdout.write(json.dumps(d, indent=2, ensure_ascii=False, sort_keys=True) + "\n")' "$OUT" |
+  cmp -s - "$OUT" && pass || fail "list --json is not the indented array: $(head -5 "$OUT")"
+expect_ok --store "$N" --json list --model nobody
+expect_eq "an empty list" "$(cat "$OUT")" "[]"
 expect_ok --store "$N" --namespace task-b release m --all
 expect_out "^released 'm' app 1 in namespace 'task-b' \(task-b-m-app1\)$"
 expect_out "^released 'm' app 2 in namespace 'task-b'"

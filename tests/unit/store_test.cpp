@@ -6,6 +6,7 @@
 #include <set>
 
 #include "store/error.hpp"
+#include "store/keys.hpp"
 #include "store/lmdb_env.hpp"
 #include "store/names.hpp"
 #include "store/store.hpp"
@@ -974,5 +975,57 @@ TEST_CASE("namespaces: the same model and number twice, each with its own ports 
       CHECK_THROWS_WITH(store.reserve(bad), Catch::Contains("namespace '" + ns));
       CHECK(kind_of([&] { store.reserve(bad); }) == ErrorKind::usage);
     }
+  }
+}
+
+TEST_CASE("records as berth writes them are read without a DOM, and others the checked way") {
+  Reservation r;
+  r.key = {"m", 7};
+  r.pool = "apps";
+  r.slot = 4294967295u;
+  r.ports = {{"backend", 5001}, {"frontend", 65535}, {"node", 30001}};
+  r.pinned = {"frontend"};
+  r.project = "m-app7";
+  r.extra = {"nodeport"};
+  r.owner = "proj";
+  const std::string bytes = keys::encode_record(r);
+  const auto fast = keys::decode_canonical_record(r.key, bytes);
+  REQUIRE(fast);
+  CHECK(keys::encode_record(*fast) == bytes);
+  CHECK(fast->slot == r.slot);
+  CHECK(fast->ports.size() == 3);
+  CHECK(fast->owner == "proj");
+  Reservation plain = r;
+  plain.slot.reset();
+  plain.extra.clear();
+  plain.owner.clear();
+  plain.pinned.clear();
+  const std::string plain_bytes = keys::encode_record(plain);
+  REQUIRE(keys::decode_canonical_record(r.key, plain_bytes));
+  CHECK(keys::encode_record(*keys::decode_canonical_record(r.key, plain_bytes)) == plain_bytes);
+  // Not what berth writes: left to the checked reader, which still reads the valid ones.
+  for (const std::string other :
+       {std::string("{ \"pinned\":[],\"pool\":\"apps\",\"ports\":[[\"b\",1]],\"project\":\"p\","
+                    "\"slot\":0}"),
+        std::string("{\"pinned\":[],\"pool\":\"a\\u0070ps\",\"ports\":[[\"b\",1]],\"project\":"
+                    "\"p\",\"slot\":0}"),
+        std::string("{\"pinned\":[],\"pool\":\"apps\",\"ports\":[[\"b\",1]],\"project\":\"p\","
+                    "\"slot\":0,\"x\":1}"),
+        std::string("{\"extra\":[],\"pinned\":[],\"pool\":\"apps\",\"ports\":[[\"b\",1]],"
+                    "\"project\":\"p\",\"slot\":0}")}) {
+    CHECK_FALSE(keys::decode_canonical_record(r.key, other));
+  }
+  CHECK(keys::decode_record(r.key,
+                            "{ \"pinned\":[],\"pool\":\"a\\u0070ps\",\"ports\":[[\"b\","
+                            "1]],\"project\":\"p\",\"slot\":0}")
+            .pool == "apps");
+  for (const std::string bad : {"{\"pinned\":[],\"pool\":\"apps\",\"ports\":[[\"b\",0]],"
+                                "\"project\":\"p\",\"slot\":0}",
+                                "{\"pinned\":[],\"pool\":\"apps\",\"ports\":[[\"b\",65536]],"
+                                "\"project\":\"p\",\"slot\":0}",
+                                "{\"pinned\":[],\"pool\":\"apps\",\"ports\":[[\"b\",1]],"
+                                "\"project\":\"p\",\"slot\":4294967296}"}) {
+    CHECK_FALSE(keys::decode_canonical_record(r.key, bad));
+    CHECK_THROWS_AS(keys::decode_record(r.key, bad), Error);
   }
 }

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# berth's quick commands against floors that exist today, in CPU time (user + system, median
+# of RUNS processes): process start against a C++ hello world (g++ -O2), and reading 10,000
+# apps (`list --json`, `check`) against the sqlite3 CLI doing the same on the same rows.
+# Needs g++ and sqlite3 (apt-get install sqlite3).
+#   bench/floor_bench.sh <path to berth> [runs]
+set -eu
+BERTH=$(realpath "$1")
+RUNS=${2:-50}
+source "$(dirname "$0")/lib.sh"
+CPU="python3 $(dirname "$0")/cpu_median.py $RUNS"
+S="$TMP/store"
+
+printf '#include <iostream>\nint main() { std::cout << "hello 0.1.0\\n"; }\n' >"$TMP/hello.cpp"
+g++ -O2 -o "$TMP/hello" "$TMP/hello.cpp"
+python3 -c 'import json; print(json.dumps([{"model": f"org/model-{m}", "app": a} for m in range(100) for a in range(1, 101)]))' >"$TMP/10k.json"
+"$BERTH" --store "$S" pool set wide --range backend=11000-21099 --range frontend=21100-31199 \
+  --allow-ephemeral >/dev/null
+python3 - "$TMP/10k.json" >"$TMP/10k-wide.json" <<'PY'
+import json, sys
+print(json.dumps([dict(e, pool="wide") for e in json.load(open(sys.argv[1]))]))
+PY
+"$BERTH" --store "$S" reserve --batch "$TMP/10k-wide.json" >/dev/null
+"$BERTH" --store "$S" --json list | python3 -c '
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("CREATE TABLE apps (model TEXT, app INTEGER, pool TEXT, slot INTEGER, backend INTEGER UNIQUE, frontend INTEGER UNIQUE, project TEXT UNIQUE, created TEXT, PRIMARY KEY (model, app))")
+db.executemany("INSERT INTO apps VALUES (?,?,?,?,?,?,?,?)", [(r["model"], r["app"], r["pool"], r["slot"], r["ports"]["backend"], r["ports"]["frontend"], r["project"], r["created"]) for r in json.load(sys.stdin)])
+db.commit()' "$TMP/floor.db"
+cat >"$TMP/list.sql" <<'SQL'
+SELECT json_group_array(json_object('model', model, 'app', app, 'pool', pool, 'slot', slot,
+  'ports', json_object('backend', backend, 'frontend', frontend), 'pinned', json('[]'),
+  'project', project, 'created', created, 'uses', json('[]'))) FROM apps;
+SQL
+cat >"$TMP/check.sql" <<'SQL'
+PRAGMA integrity_check;
+SELECT count(*) FROM apps a JOIN apps b ON a.backend = b.frontend;
+SELECT count(*) FROM apps WHERE backend NOT BETWEEN 11000 AND 21099 OR frontend NOT BETWEEN 21100 AND 31199;
+SELECT count(*) FROM apps WHERE backend - 11000 != slot OR frontend - 21100 != slot;
+SELECT count(*), max(slot) FROM apps;
+SQL
+row() {  # row WHAT BERTH_MS FLOOR_MS
+  printf '%-44s %9s ms %9s ms %7.2fx\n' "$1" "$2" "$3" "$(echo "$2 / $3" | bc -l)"
+}
+echo "berth against floors (CPU time, median of $RUNS processes)"
+printf '%-44s %12s %12s %8s\n' "" "berth" "floor" "ratio"
+row "--version (floor: C++ hello world)" "$($CPU "$BERTH" --version)" "$($CPU "$TMP/hello")"
+row "reserve of an existing app (floor: hello)" "$($CPU "$BERTH" --store "$S" reserve org/model-5 5)" \
+  "$($CPU "$TMP/hello")"
+row "list --json, 10,000 apps (floor: sqlite3)" "$($CPU "$BERTH" --store "$S" --json list)" \
+  "$($CPU sqlite3 "$TMP/floor.db" ".read $TMP/list.sql")"
+row "check, 10,000 apps (floor: sqlite3)" "$($CPU "$BERTH" --store "$S" check)" \
+  "$($CPU sqlite3 "$TMP/floor.db" ".read $TMP/check.sql")"
