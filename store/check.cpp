@@ -103,89 +103,90 @@ class Checker {
 
   // The i-th port of `r`: indexed to it, not excluded, and its pool's (or extra pool's) port.
   void port(const Reservation& r, const Pool& pool, std::size_t i) {
-    const std::string who = describe(r.key);
+    const auto who = [&r] { return describe(r.key); };  // made only for a finding
     const std::size_t own = r.ports.size() - r.extra.size();
     const auto& p = r.ports[i];
     auto owner = m_t.get(Db::ports, port_key(p.port));
     if (!owner) {
-      bad(who + ": port " + std::to_string(p.port) + " (" + p.name + ") is not indexed");
+      bad(who() + ": port " + std::to_string(p.port) + " (" + p.name + ") is not indexed");
     } else if (*owner != app_key(r.key)) {
-      bad("port " + std::to_string(p.port) + " is held twice: by " + who + " (" + p.name +
+      bad("port " + std::to_string(p.port) + " is held twice: by " + who() + " (" + p.name +
           ") and by " +
           (is_lease_owner(*owner) ? "lease " + quote(lease_id_of(*owner))
                                   : describe(decode_app_key(*owner))));
     }
     if (m_state.excluded().count(p.port)) {
-      bad(who + ": port " + std::to_string(p.port) + " (" + p.name + ") is excluded");
+      bad(who() + ": port " + std::to_string(p.port) + " (" + p.name + ") is excluded");
     }
     if (i >= own) {
-      extra_port(who, p, r.extra[i - own]);
+      extra_port(who(), p, r.extra[i - own]);
       return;
     }
     const auto role = pool.role_of(p.name);
     if (!role || *role != i) {
-      bad(who + ": port name " + quote(p.name) + " does not match pool " + quote(pool.name));
+      bad(who() + ": port name " + quote(p.name) + " does not match pool " + quote(pool.name));
       return;
     }
     const bool is_pinned = std::find(r.pinned.begin(), r.pinned.end(), p.name) != r.pinned.end();
     if (r.slot && !is_pinned && pool.port_at(i, *r.slot) != p.port) {
-      bad(who + ": port " + std::to_string(p.port) + " (" + p.name + ") is not slot " +
+      bad(who() + ": port " + std::to_string(p.port) + " (" + p.name + ") is not slot " +
           std::to_string(*r.slot) + "'s port " + std::to_string(pool.port_at(i, *r.slot)));
     }
   }
 
   // The reservation's project name (valid, indexed to it) and slot (in range, indexed to it).
   void name_and_slot(const Reservation& r, const Pool& pool) {
-    const std::string who = describe(r.key);
+    const auto who = [&r] { return describe(r.key); };
     const std::string key = app_key(r.key);
     if (!is_valid_project_name(r.project)) {
-      bad(who + ": project name " + quote(r.project) + " is not valid for Docker");
+      bad(who() + ": project name " + quote(r.project) + " is not valid for Docker");
     }
     auto name_owner = m_t.get(Db::names, r.project);
     if (!name_owner) {
-      bad(who + ": project name " + quote(r.project) + " is not indexed");
+      bad(who() + ": project name " + quote(r.project) + " is not indexed");
     } else if (*name_owner != key) {
-      bad("project name " + quote(r.project) + " is held twice: by " + who + " and by " +
+      bad("project name " + quote(r.project) + " is held twice: by " + who() + " and by " +
           describe(decode_app_key(*name_owner)));
     }
     if (!r.slot) {
       return;
     }
     if (*r.slot >= pool.capacity() || *r.slot >= m_state.high(r.pool)) {
-      bad(who + ": slot " + std::to_string(*r.slot) + " is beyond pool " + quote(r.pool) +
+      bad(who() + ": slot " + std::to_string(*r.slot) + " is beyond pool " + quote(r.pool) +
           "'s capacity or high-water mark");
     }
     auto slot_owner = m_t.get(Db::slots, slot_key(r.pool, *r.slot));
     if (!slot_owner || *slot_owner != key) {
-      bad(who + ": slot " + std::to_string(*r.slot) + " of pool " + quote(r.pool) +
+      bad(who() + ": slot " + std::to_string(*r.slot) + " of pool " + quote(r.pool) +
           " is not indexed to it");
     }
   }
 
   // A reservation against the indexes and its pool.
   void reservation(const Reservation& r) {
-    const std::string who = describe(r.key);
+    const auto who = [&r] { return describe(r.key); };
     auto pit = m_state.pools().find(r.pool);
     if (pit == m_state.pools().end()) {
-      bad(who + ": its pool " + quote(r.pool) + " does not exist");
+      bad(who() + ": its pool " + quote(r.pool) + " does not exist");
       return;
     }
     const Pool& pool = pit->second;
     for (std::size_t i = 0; i < r.ports.size(); ++i) {
       port(r, pool, i);
     }
-    std::set<std::string> names;
-    for (const auto& p : r.ports) {
-      if (!names.insert(p.name).second) {
-        bad(who + ": holds two ports named " + quote(p.name) +
+    for (std::size_t i = 1; i < r.ports.size(); ++i) {  // a handful of ports: no set needed
+      const auto& p = r.ports[i];
+      const auto same = [&p](const NamedPort& q) { return q.name == p.name; };
+      if (std::any_of(r.ports.begin(), r.ports.begin() + static_cast<std::ptrdiff_t>(i), same)) {
+        bad(who() + ": holds two ports named " + quote(p.name) +
             " (its own pool's and an extra pool's, or two extra pools'); release it and reserve "
             "it again");
       }
     }
     const std::size_t own = r.ports.size() - r.extra.size();
     if (own != pool.ports.size()) {
-      bad(who + ": holds " + std::to_string(own) + " ports; pool " + quote(pool.name) + " names " +
-          std::to_string(pool.ports.size()));
+      bad(who() + ": holds " + std::to_string(own) + " ports; pool " + quote(pool.name) +
+          " names " + std::to_string(pool.ports.size()));
     }
     name_and_slot(r, pool);
   }
@@ -267,14 +268,19 @@ class Checker {
     const std::string_view app = k.substr(0, nul + 5);
     const AppKey owner = decode_app_key(app);
     const auto use = decode_use_key(app, k);
-    const std::string who = "use record of " + describe(owner) +
-                            (use ? " (" + use->first + " " + quote(use->second) + ")" : "");
-    decode_time(use ? "seen" : "created", v, "store " + who);
+    const auto who = [&] {  // made only for a finding
+      return "use record of " + describe(owner) +
+             (use ? " (" + use->first + " " + quote(use->second) + ")" : "");
+    };
+    const char* field = use ? "seen" : "created";
+    if (!decode_canonical_time(field, v)) {
+      decode_time(field, v, "store " + who());
+    }
     if (use && use->first != "app" && use->first != "build" && use->first != "lock") {
-      bad(who + ": unknown kind " + quote(use->first));
+      bad(who() + ": unknown kind " + quote(use->first));
     }
     if (!m_t.has(Db::apps, app)) {
-      bad(who + " belongs to no reservation");
+      bad(who() + " belongs to no reservation");
     }
   }
 
