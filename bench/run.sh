@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds berth (Release) and runs every benchmark. Prints figures; nothing passes or fails.
-# The scaffold comparison needs cookiecutter and bc (apt-get install cookiecutter bc).
+# The scaffold comparison needs cookiecutter and bc, the floor comparison sqlite3
+# (apt-get install cookiecutter bc sqlite3).
 #   bash bench/run.sh
 set -eu
 cd "$(dirname "$0")/.."
@@ -9,6 +10,8 @@ cmake --build build-bench -j2 >/dev/null
 ./build-bench/bench/store_bench 5
 echo
 bash bench/cli_bench.sh build-bench/generator/berth 30
+echo
+bash bench/floor_bench.sh build-bench/generator/berth 50
 echo
 bash bench/scaffold_bench.sh build-bench/generator/berth 1000
 echo

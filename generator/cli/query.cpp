@@ -6,8 +6,111 @@ using nlohmann::json;
 
 namespace {
 
-// `list --json`: the array print_json would print, written one object at a time, so that ten
-// thousand apps never stand in memory as one document.
+// `list --json` writes its objects itself, byte for byte as print_json would (two-space
+// indents, keys in order, UTF-8 as it is): ten thousand apps never stand in memory as a DOM.
+class ListJson {
+ public:
+  explicit ListJson(std::string& out) : m_out(out) {}
+
+  void app(const Reservation& r, const AppUses& u) {
+    m_out += "  {\n";
+    field("app", std::to_string(r.key.app));
+    field("created", u.created ? str(iso_utc(u.created)) : "null");
+    if (!r.extra.empty()) {
+      strings("extra", r.extra);
+    }
+    field("model", str(r.key.model));
+    if (!r.key.ns.empty()) {
+      field("namespace", str(r.key.ns));
+    }
+    if (!r.owner.empty()) {
+      field("owner", str(r.owner));
+    }
+    strings("pinned", r.pinned);
+    field("pool", str(r.pool));
+    ports(r.ports);
+    field("project", str(r.project));
+    field("slot", r.slot ? std::to_string(*r.slot) : "null");
+    uses(u.uses);
+    m_out += "  }";
+  }
+
+ private:
+  void field(const char* key, const std::string& value, bool last = false) {
+    m_out.append("    \"").append(key).append("\": ").append(value).append(last ? "\n" : ",\n");
+  }
+  void strings(const char* key, const std::vector<std::string>& items) {
+    std::string value = items.empty() ? "[]" : "[\n";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      value += "      " + str(items[i]) + (i + 1 < items.size() ? ",\n" : "\n    ]");
+    }
+    field(key, value);
+  }
+  void ports(const std::vector<NamedPort>& ports) {
+    std::map<std::string, std::uint16_t> sorted;  // an object's keys, in order
+    for (const auto& p : ports) {
+      sorted[p.name] = p.port;
+    }
+    std::string value = sorted.empty() ? "{}" : "{\n";
+    for (auto it = sorted.begin(); it != sorted.end(); ++it) {
+      value += "      " + str(it->first) + ": " + std::to_string(it->second) +
+               (std::next(it) == sorted.end() ? "\n    }" : ",\n");
+    }
+    field("ports", value);
+  }
+  void uses(const std::vector<Use>& uses) {
+    std::string value = uses.empty() ? "[]" : "[\n";
+    for (std::size_t i = 0; i < uses.size(); ++i) {
+      value += "      {\n        \"kind\": " + str(uses[i].kind) +
+               ",\n        \"path\": " + str(uses[i].path) +
+               ",\n        \"seen\": " + str(iso_utc(uses[i].seen)) + "\n      }" +
+               (i + 1 < uses.size() ? ",\n" : "\n    ]");
+    }
+    field("uses", value, true);
+  }
+  // A JSON string as nlohmann's dump writes it: quotes, backslashes and control characters
+  // escaped, the rest (UTF-8 included) as it is.
+  static std::string str(const std::string& s) {
+    std::string out = "\"";
+    for (const char c : s) {
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+            out += buf;
+          } else {
+            out += c;
+          }
+      }
+    }
+    return out + "\"";
+  }
+
+  std::string& m_out;
+};
+
 void print_list_json(const std::vector<Reservation>& all, const std::map<AppKey, AppUses>& uses) {
   if (all.empty()) {
     std::cout << "[]\n";
@@ -15,27 +118,18 @@ void print_list_json(const std::vector<Reservation>& all, const std::map<AppKey,
   }
   std::string out = "[\n";
   const AppUses none;
+  ListJson writer(out);
   for (std::size_t i = 0; i < all.size(); ++i) {
-    json one = to_json(all[i]);
     const auto it = uses.find(all[i].key);
-    const AppUses& u = it == uses.end() ? none : it->second;
-    one["created"] = u.created ? json(iso_utc(u.created)) : json(nullptr);
-    json& list = one["uses"] = json::array();
-    for (const auto& use : u.uses) {
-      list.push_back(to_json(use));
-    }
-    const std::string text = one.dump(2);
-    out += "  ";
-    for (const char c : text) {  // one level deeper than on its own
-      out += c;
-      if (c == '\n') {
-        out += "  ";
-      }
-    }
+    writer.app(all[i], it == uses.end() ? none : it->second);
     out += i + 1 < all.size() ? ",\n" : "\n";
+    if (out.size() > (std::size_t(1) << 20)) {
+      std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
+      out.clear();
+    }
   }
   out += "]\n";
-  std::cout << out;
+  std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
 }
 
 }  // namespace

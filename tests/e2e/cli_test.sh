@@ -161,6 +161,25 @@ python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.stdout.write
   cmp -s - "$OUT" && pass || fail "list --json is not the indented array: $(head -5 "$OUT")"
 expect_ok --store "$N" --json list --model nobody
 expect_eq "an empty list" "$(cat "$OUT")" "[]"
+# Every field, written without a DOM: a pin, an owner, an extra pool, a namespace, a use, and a
+# model name with quotes, a backslash and UTF-8.
+F="$TMP/fields"
+expect_ok --store "$F" reserve 'q"uo\te/modèle' 1 --port frontend=8101 --owner proj --extra nodeport
+expect_ok --store "$F" --namespace ns-a scaffold m 2 --out "$TMP/fields-app" -q
+expect_ok --store "$F" --json list
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.stdout.write(json.dumps(d, indent=2, ensure_ascii=False, sort_keys=True) + "\n")' "$OUT" |
+  cmp -s - "$OUT" && pass || fail "list --json with every field is not the indented array: $(cat "$OUT")"
+python3 - "$OUT" "$TMP/fields-app" <<'PY' && pass || fail "list --json fields: $(cat "$OUT")"
+import json, sys
+apps = json.load(open(sys.argv[1]))  # in key order: the namespace first
+m, q = apps if apps[0]["model"] == "m" else apps[::-1]
+assert q["model"] == 'q"uo\\te/modèle' and q["owner"] == "proj" and q["extra"] == ["nodeport"], q
+assert q["pinned"] == ["frontend"] and q["ports"]["frontend"] == 8101 and "node" in q["ports"], q
+assert q["uses"] == [] and q["created"].endswith("Z") and isinstance(q["slot"], int), q
+assert m["namespace"] == "ns-a" and m["uses"][0]["kind"] == "app", m
+assert m["uses"][0]["path"] == sys.argv[2], (m["uses"][0]["path"], sys.argv[2])
+assert "owner" not in m and "extra" not in m, m
+PY
 expect_ok --store "$N" --namespace task-b release m --all
 expect_out "^released 'm' app 1 in namespace 'task-b' \(task-b-m-app1\)$"
 expect_out "^released 'm' app 2 in namespace 'task-b'"
