@@ -44,7 +44,7 @@ int reserve_batch(Store& store, const Options& o, const std::string& file,
   for (auto& op : ops) {
     op.request.avoid = avoid;
   }
-  const auto results = store.apply(ops);
+  auto results = store.apply(ops);
   if (o.json) {
     json out = json::array();
     for (std::size_t i = 0; i < results.size(); ++i) {
@@ -57,9 +57,10 @@ int reserve_batch(Store& store, const Options& o, const std::string& file,
   }
   // The reservations as a table, then each release as `berth release` says it.
   std::vector<Reservation> reserved;
+  reserved.reserve(results.size());
   for (std::size_t i = 0; i < results.size(); ++i) {
     if (ops[i].kind == BatchOp::Kind::reserve) {
-      reserved.push_back(results[i].reservation);
+      reserved.push_back(std::move(results[i].reservation));
     }
   }
   if (!reserved.empty()) {

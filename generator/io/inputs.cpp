@@ -42,6 +42,7 @@ std::vector<BatchOp> parse_batch(const std::string& path, const std::string& ns)
     throw usage_error(quote(path) + " must hold a JSON list of {\"model\", \"app\"} objects");
   }
   std::vector<BatchOp> ops;
+  ops.reserve(doc.size());
   for (std::size_t i = 0; i < doc.size(); ++i) {
     const JsonFields e(doc[i], path + ": entry " + std::to_string(i + 1));
     e.only({"model", "app", "namespace", "pool", "ports", "project", "op", "extra"});
