@@ -68,45 +68,9 @@ class ListJson {
     }
     field("uses", value, true);
   }
-  // A JSON string as nlohmann's dump writes it: quotes, backslashes and control characters
-  // escaped, the rest (UTF-8 included) as it is.
-  static std::string str(const std::string& s) {
-    std::string out = "\"";
-    for (const char c : s) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\b':
-          out += "\\b";
-          break;
-        case '\f':
-          out += "\\f";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-            out += buf;
-          } else {
-            out += c;
-          }
-      }
-    }
-    return out + "\"";
-  }
+  // A JSON string, escaped by nlohmann's own serializer (so invalid UTF-8 is refused as
+  // print_json refuses it).
+  static std::string str(const std::string& s) { return json(s).dump(); }
 
   std::string& m_out;
 };
