@@ -160,8 +160,8 @@ Store::Store(const std::filesystem::path& dir, StoreOptions options)
   if (m_env->missing_databases()) {
     throw runtime_error("store " + quote(dir.string()) + " has schema version " +
                         std::to_string(v) +
-                        " but lacks some of berth's databases; a command that writes adds them "
-                        "(empty), or run `berth check` to see what it holds");
+                        " but lacks some of berth's databases (damaged, or written by something "
+                        "else); a command that writes adds them, empty");
   }
 }
 

@@ -1029,3 +1029,27 @@ TEST_CASE("records as berth writes them are read without a DOM, and others the c
     CHECK_THROWS_AS(keys::decode_record(r.key, bad), Error);
   }
 }
+
+TEST_CASE("a current store that lacks a database is refused for reading, mended by a write") {
+  TempDir dir;
+  { Store(dir.path()).reserve(req("m", 1)); }
+  {
+    auto env = lmdb::env::create();
+    env.set_max_dbs(9);
+    env.open(dir.path().c_str(), MDB_NOTLS, 0644);
+    auto txn = lmdb::txn::begin(env.handle());
+    MDB_dbi uses;
+    lmdb::dbi_open(txn.handle(), "uses", 0, &uses);
+    REQUIRE(mdb_drop(txn.handle(), uses, 1) == 0);
+    txn.commit();
+    env.close();
+  }
+  StoreOptions ro;
+  ro.read_only = true;
+  CHECK_THROWS_WITH(Store(dir.path(), ro),
+                    Catch::Contains("has schema version 3 but lacks some of berth's databases"));
+  Store store(dir.path());  // a writer adds the missing database, empty
+  CHECK_FALSE(store.upgraded());
+  CHECK(store.get({"m", 1}));
+  CHECK(Store(dir.path(), ro).check().empty());
+}
