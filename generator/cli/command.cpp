@@ -165,14 +165,14 @@ std::string capitalize(std::string s) {
   return s;
 }
 
+}  // namespace
+
 // The columns a cell takes: its UTF-8 characters (continuation bytes take none).
 std::size_t columns(const std::string& cell) {
   return static_cast<std::size_t>(std::count_if(cell.begin(), cell.end(), [](char c) {
     return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   }));
 }
-
-}  // namespace
 
 // A plain text table: columns padded to their widest cell, two spaces apart.
 void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {

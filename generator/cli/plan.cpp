@@ -167,8 +167,7 @@ Command add_plan(CLI::App& app, const Options& o) {
                 << " adopts it\n";
     }
     for (const auto& d : result.dropped) {
-      std::cout << "berth: no longer declared here: " << describe(d.key)
-                << " (its folder " << d.out
+      std::cout << "berth: no longer declared here: " << describe(d.key) << " (its folder " << d.out
                 << " and its reservation stay). Release it and remove berth's files there with "
                    "-DBERTH_PRUNE=ON, or `berth prune --build "
                 << v->pl_binary_dir << "`\n";

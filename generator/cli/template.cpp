@@ -98,13 +98,13 @@ void fit_variables(std::vector<std::vector<std::string>>& rows, std::size_t widt
   for (std::size_t col = 0; col < rows.front().size(); ++col) {
     std::size_t w = 0;
     for (const auto& row : rows) {
-      w = std::max(w, row[col].size());
+      w = std::max(w, columns(row[col]));
     }
     others += col == k_var ? 0 : w + (col + 1 < rows.front().size() ? k_gap : 0);
   }
   const std::size_t room = std::max(k_min, width > others + k_gap ? width - others - k_gap : 0);
   for (auto& row : rows) {
-    if (row[k_var].size() > room) {
+    if (columns(row[k_var]) > room) {
       std::size_t cut = room - 1;
       while (cut > 0 && (static_cast<unsigned char>(row[k_var][cut]) & 0xC0) == 0x80) {
         --cut;  // not inside a UTF-8 character
