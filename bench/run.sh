@@ -24,3 +24,5 @@ echo
 bash bench/render_bench.sh build-bench/generator/berth 1 3
 echo
 bash bench/cmake_bench.sh build-bench/generator/berth "100 1000 5000" 3
+echo
+bash bench/generators_bench.sh build-bench/generator/berth 1000 3

@@ -45,7 +45,7 @@ scaffolds are written by ``cmake --build``.
   ``POOL``
     The store pool to allocate from. Default: the store's ``apps`` pool.
   ``TARGET``
-    The name of the app's target (built by ``all``). Default:
+    The name of the app's target (built by ``all`` with Ninja; see ``berth_apps``). Default:
     ``berth_<model folder>_app<n>``, with characters CMake does not allow turned into ``_``;
     when that is longer than 100 characters (a long model name), the folder is cut to its first
     70 characters followed by ``_`` and the first 8 hex digits of the model's SHA-1:
@@ -130,7 +130,12 @@ Results
   Every app: ``model``, ``app``, ``pool``, ``ports``, ``project``, ``out``, ``target``,
   ``declared``, ``outputs``, ``template``.
 ``berth_apps``
-  A target that builds every app (unless the project already has a target of that name).
+  A target that builds every app (``berth_all_apps`` when the project already has a target
+  named ``berth_apps``). With Ninja, every app's target is in ``all`` and ``berth_apps``
+  depends on them. With a Makefile generator, which pays a recursive ``make`` and two
+  ``cmake`` processes for every target in ``all``, only ``berth_apps`` is in ``all``: it runs
+  the apps' build commands directly, and an app's target scaffolds that one app when built by
+  name (``cmake --build build --target berth_m_app1``) and keeps its properties.
 #]=======================================================================]
 
 include_guard(GLOBAL)
@@ -439,6 +444,15 @@ function(_berth_generate)
   if(BERTH_RELOCK)
     list(APPEND lock_args --relock)
   endif()
+  # Makefile generators pay a recursive make and two cmake processes for every target in `all`:
+  # there, one target builds every app, and each app's own target stays out of `all`.
+  set(all_target_args "")
+  if(NOT CMAKE_GENERATOR MATCHES "Ninja")
+    set(all_target_args --all-target berth_apps)
+    if(TARGET berth_apps)
+      set(all_target_args --all-target berth_all_apps)
+    endif()
+  endif()
   set(table_args --table-limit 20)
   if(BERTH_VERBOSE)  # the summary line, then every app
     set(table_args --table-limit 2000000000)
@@ -448,7 +462,7 @@ function(_berth_generate)
             --owner "${owner}"
             --source-dir "${CMAKE_SOURCE_DIR}" --binary-dir "${CMAKE_BINARY_DIR}"
             --cmake "${dir}/plan.cmake" --summary "${dir}/apps.json" --stamps "${dir}/apps"
-            ${table_args}
+            ${all_target_args} ${table_args}
     RESULT_VARIABLE rc OUTPUT_VARIABLE table ERROR_VARIABLE err)
   if(NOT rc MATCHES "^[0-9]+$")
     message(FATAL_ERROR "add_generated_app: cannot run berth ('${BERTH_EXECUTABLE}'): ${rc}. "

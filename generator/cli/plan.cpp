@@ -8,7 +8,7 @@ namespace {
 
 struct Vars {
   std::string pl_file, pl_lock, pl_cmake, pl_summary, pl_stamps, pl_source_dir, pl_binary_dir;
-  std::string pl_owner;
+  std::string pl_owner, pl_all_target;
   bool pl_locked = false, pl_relock = false;
   int pl_table_limit = -1;
 };
@@ -43,6 +43,10 @@ void add_options(CLI::App* plan, Vars& v) {
   plan->add_option("--stamps", v.pl_stamps,
                    "Write DIR/<target>.reservation per app, only when it changes")
       ->type_name("DIR");
+  plan->add_option("--all-target", v.pl_all_target,
+                   "Build every app through this one target in `all`; each app's own target "
+                   "scaffolds just its app and is not in `all` (for Makefile generators)")
+      ->type_name("NAME");
 }
 
 PlanOptions options_of(const Vars& v, bool json) {
@@ -73,6 +77,7 @@ PlanOptions options_of(const Vars& v, bool json) {
   if (!v.pl_stamps.empty()) {
     options.stamps_dir = v.pl_stamps;
   }
+  options.all_target = v.pl_all_target;
   return options;
 }
 

@@ -139,7 +139,7 @@ Command add_scaffold(CLI::App& app, const Options& o) {
 Command add_build_app(CLI::App& app, const Options& o) {
   struct Vars {
     std::vector<std::string> ba_stamps;
-    std::string ba_depfile, ba_depfile_base;
+    std::string ba_depfile, ba_depfile_base, ba_done;
   };
   const auto v = std::make_shared<Vars>();
   auto* build_app = app.add_subcommand(
@@ -154,8 +154,13 @@ Command add_build_app(CLI::App& app, const Options& o) {
       ->add_option("--depfile-base", v->ba_depfile_base,
                    "Name the depfile's outputs relative to DIR (the build folder)")
       ->type_name("DIR");
+  build_app
+      ->add_option("--done", v->ba_done,
+                   "Write FILE once every app is done; the depfile names it as its one output")
+      ->type_name("FILE");
   const auto run = [&o, v, build_app]() -> int {
     BuildOptions options;
+    options.done = v->ba_done;
     options.depfile = v->ba_depfile;
     options.depfile_base = v->ba_depfile_base;
     return build_apps(store_dir(o), v->ba_stamps, options);

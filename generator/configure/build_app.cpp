@@ -188,10 +188,17 @@ class Builder {
     if (m_store) {
       m_store->record_uses(m_uses);
     }
-    std::string targets;
+    std::vector<std::string> outputs;
     for (const auto& stamp_path : stamps) {
-      const std::string done = base_of(stamp_path) + ".done";
-      write_atomic(done, "berth: up to date\n", 0644);
+      outputs.push_back(base_of(stamp_path) + ".done");
+      write_atomic(outputs.back(), "berth: up to date\n", 0644);
+    }
+    if (!m_options.done.empty()) {
+      outputs.assign(1, m_options.done);
+      write_atomic(m_options.done, "berth: up to date\n", 0644);
+    }
+    std::string targets;
+    for (const auto& done : outputs) {
       std::string shown = done;
       if (!m_options.depfile_base.empty()) {
         shown = fs::path(done).lexically_relative(m_options.depfile_base).generic_string();

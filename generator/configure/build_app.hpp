@@ -9,6 +9,10 @@ namespace berth {
 struct BuildOptions {
   std::string depfile;       // write a Make-style depfile for every app's inputs ("" = none)
   std::string depfile_base;  // name the depfile's outputs relative to this folder
+  // Also write this file once every app is done, and name it alone as the depfile's output:
+  // the command's one output (Makefile generators run a `cmake -E` process for every extra
+  // output of a command). "" = each app's `done` is an output.
+  std::string done;
 };
 
 // `berth build-app STAMP...`: the CMake module's build step, one process for many apps. For

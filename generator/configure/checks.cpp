@@ -29,6 +29,23 @@ void check_overlay_out(std::size_t i, const PlanEntry& e, std::vector<std::strin
   }
 }
 
+// The target that builds every app (Makefile generators): a plain name no app's target uses.
+void check_all_target(const std::vector<PlanEntry>& entries, const PlanOptions& options,
+                      const std::map<std::string, std::size_t>& targets,
+                      std::vector<std::string>& problems) {
+  if (options.all_target.empty()) {
+    return;
+  }
+  if (!is_target_name(options.all_target)) {
+    problems.push_back("--all-target " + quote(options.all_target) +
+                       " is not a target name (letters, digits, '_', '.', '+', '-')");
+  } else if (const auto it = targets.find(options.all_target); it != targets.end()) {
+    problems.push_back(where(it->second, entries[it->second]) + ": TARGET " +
+                       quote(options.all_target) +
+                       " is the target that builds every app; give the app another TARGET");
+  }
+}
+
 }  // namespace
 
 void check_entries(const std::vector<PlanEntry>& entries, const PlanOptions& options,
@@ -67,6 +84,7 @@ void check_entries(const std::vector<PlanEntry>& entries, const PlanOptions& opt
                          "; two apps in one folder would mix their files");
     }
   }
+  check_all_target(entries, options, targets, problems);
   if (options.cmake_out && !options.stamps_dir) {
     problems.push_back("--cmake needs --stamps DIR: the build commands read the apps' stamps");
   }

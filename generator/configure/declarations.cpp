@@ -29,6 +29,13 @@ std::string stamp_name(std::size_t index, const PlanEntry& e) {
   return (e.target.empty() ? "app" + std::to_string(index + 1) : e.target) + ".reservation";
 }
 
+bool is_target_name(const std::string& name) {
+  return !name.empty() && name != "." && name != ".." && name.size() <= 200 &&
+         name.find_first_not_of(
+             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+             "0123456789_.+-") == std::string::npos;
+}
+
 }  // namespace configure
 
 namespace {
@@ -116,10 +123,7 @@ std::vector<PlanEntry> read_plan(const std::string& path, const std::string& ns)
     e.out = j.string_or("out", "");
     e.target = j.string_or("target", "");
     // The target names the app's stamp file: a plain file name, never a path.
-    if (!e.target.empty() &&
-        (e.target == "." || e.target == ".." || e.target.size() > 200 ||
-         e.target.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                    "0123456789_.+-") != std::string::npos)) {
+    if (!e.target.empty() && !configure::is_target_name(e.target)) {
       j.fail("target " + quote(e.target) +
              " is not a target name (letters, digits, '_', '.', '+', '-'; at most 200)");
     }

@@ -55,6 +55,7 @@ std::string fingerprint(const std::vector<PlanEntry>& entries, const PlanOptions
   add_path(options.summary_out);
   add_path(options.stamps_dir);
   add_path(options.binary_dir);
+  add(options.all_target);
   if (options.lock) {
     add(read_if_file(*options.lock).value_or("-"));
   }

@@ -57,13 +57,24 @@ std::string target_of(const std::vector<PlanEntry>& entries, std::size_t i) {
 }
 
 // One build command for the apps [first, last): berth build-app on their stamps, with a DEPFILE
-// naming the template and overlay files.
+// naming the template and overlay files. Its outputs are the apps' `done` files; with an
+// all-target, one file for the command instead (`<first app's target>.chunk`), the `done` files
+// being byproducts: a Makefile generator runs a `cmake -E touch_nocreate` for every extra output.
 std::string build_command(const std::vector<PlanEntry>& entries, std::size_t first,
-                          std::size_t last, const fs::path& stamps, const fs::path& binary) {
-  std::string outputs, stamp_args;
+                          std::size_t last, const fs::path& stamps, const PlanOptions& options) {
+  const fs::path binary =
+      options.binary_dir ? fs::absolute(*options.binary_dir).lexically_normal() : stamps;
+  std::string dones, stamp_args;
   for (std::size_t i = first; i < last; ++i) {
-    outputs += " " + cmake_quote((stamps / (target_of(entries, i) + ".done")).string());
+    dones += " " + cmake_quote((stamps / (target_of(entries, i) + ".done")).string());
     stamp_args += " " + cmake_quote((stamps / stamp_name(i, entries[i])).string());
+  }
+  std::string outputs = dones, done_args;
+  if (!options.all_target.empty()) {
+    const std::string chunk =
+        cmake_quote((stamps / (target_of(entries, first) + ".chunk")).string());
+    outputs = " " + chunk + "\n  BYPRODUCTS" + dones;
+    done_args = " --done " + chunk;
   }
   const fs::path depfile = stamps / (target_of(entries, first) + ".d");
   std::string comment = "berth: checking " + target_of(entries, first);
@@ -73,17 +84,26 @@ std::string build_command(const std::vector<PlanEntry>& entries, std::size_t fir
   }
   return "add_custom_command(OUTPUT" + outputs + "\n" + "  COMMAND ${_berth_command} build-app" +
          stamp_args + "\n" + "    --depfile " + cmake_quote(depfile.string()) + " --depfile-base " +
-         cmake_quote(binary.string()) + "\n" + "  DEPENDS" + stamp_args +
+         cmake_quote(binary.string()) + done_args + "\n" + "  DEPENDS" + stamp_args +
          " ${_berth_program_dep}\n" + "  DEPFILE " + cmake_quote(depfile.string()) + "\n" +
          "  COMMENT " + cmake_quote(comment) + " VERBATIM)\n";
 }
 
-// An app's target, with its properties.
-std::string app_target(const std::string& target, const PlanEntry& e, const Reservation& r,
-                       const fs::path& stamps) {
-  const fs::path done = stamps / (target + ".done");
-  std::string text =
-      "add_custom_target(" + target + " ALL DEPENDS " + cmake_quote(done.string()) + ")\n";
+// An app's target: in `all`, depending on its build command's output; or (with an all-target)
+// out of `all`, scaffolding just its app when asked for.
+std::string app_target(const std::string& target, const PlanEntry& e, const fs::path& stamps,
+                       std::size_t index, const PlanOptions& options) {
+  if (options.all_target.empty()) {
+    return "add_custom_target(" + target + " ALL DEPENDS " +
+           cmake_quote((stamps / (target + ".done")).string()) + ")\n";
+  }
+  return "add_custom_target(" + target + " COMMAND ${_berth_command} build-app " +
+         cmake_quote((stamps / stamp_name(index, e)).string()) + "\n  COMMENT " +
+         cmake_quote("berth: checking " + target) + " VERBATIM)\n";
+}
+
+// An app's reservation as properties of its target.
+std::string app_properties(const std::string& target, const PlanEntry& e, const Reservation& r) {
   std::string ports, port_props;
   for (const auto& p : r.ports) {
     ports += (ports.empty() ? "" : ";") + p.name + "=" + std::to_string(p.port);
@@ -92,10 +112,29 @@ std::string app_target(const std::string& target, const PlanEntry& e, const Rese
                    [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     port_props += " BERTH_" + upper + "_PORT " + std::to_string(p.port);
   }
-  return text + "set_target_properties(" + target + " PROPERTIES BERTH_MODEL " +
-         cmake_quote(r.key.model) + " BERTH_APP " + std::to_string(r.key.app) + " BERTH_POOL " +
-         cmake_quote(r.pool) + " BERTH_PROJECT_NAME " + cmake_quote(r.project) + " BERTH_PORTS " +
-         cmake_quote(ports) + " BERTH_OUTPUT_DIR " + cmake_quote(e.out) + port_props + ")\n";
+  return "set_target_properties(" + target + " PROPERTIES BERTH_MODEL " + cmake_quote(r.key.model) +
+         " BERTH_APP " + std::to_string(r.key.app) + " BERTH_POOL " + cmake_quote(r.pool) +
+         " BERTH_PROJECT_NAME " + cmake_quote(r.project) + " BERTH_PORTS " + cmake_quote(ports) +
+         " BERTH_OUTPUT_DIR " + cmake_quote(e.out) + port_props + ")\n";
+}
+
+// The target that builds every app: berth_apps over the apps' targets (made unless the project
+// has one); or the all-target, in `all`, over every build command's output.
+std::string all_apps_target(const std::vector<PlanEntry>& entries, const PlanOptions& options,
+                            const fs::path& stamps) {
+  std::string depends;
+  if (options.all_target.empty()) {
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      depends += " " + target_of(entries, i);
+    }
+    return "if(NOT TARGET berth_apps)\n  add_custom_target(berth_apps DEPENDS" + depends +
+           ")\nendif()\n";
+  }
+  const std::size_t chunk = chunk_size(entries.size());
+  for (std::size_t first = 0; first < entries.size(); first += chunk) {
+    depends += "\n  " + cmake_quote((stamps / (target_of(entries, first) + ".chunk")).string());
+  }
+  return "add_custom_target(" + options.all_target + " ALL DEPENDS" + depends + ")\n";
 }
 
 // Every folder of an overlay, empty ones included: a file added to any of them, or a folder
@@ -126,24 +165,21 @@ void add_configure_depends(const Template& t, const PlanEntry& e, std::set<std::
 }
 
 // The CMake code for every app: the build commands (one per chunk of apps), a target per app
-// with its properties, the configure dependencies and the berth_apps target. Included by the
-// module with ${_berth_command} and ${_berth_program_dep} set.
+// with its properties, the configure dependencies and the target that builds every app. Included by
+// the module with ${_berth_command} and ${_berth_program_dep} set.
 std::string cmake_text(const std::vector<PlanEntry>& entries, const PlanOptions& options,
                        const std::vector<ReserveResult>& results, const Sources& sources) {
   const fs::path stamps = fs::absolute(*options.stamps_dir).lexically_normal();
-  const fs::path binary =
-      options.binary_dir ? fs::absolute(*options.binary_dir).lexically_normal() : stamps;
   std::string text = "# Written by `berth plan` for the berth CMake module; do not edit.\n";
   const std::size_t chunk = chunk_size(entries.size());
   for (std::size_t first = 0; first < entries.size(); first += chunk) {
-    text += build_command(entries, first, std::min(entries.size(), first + chunk), stamps, binary);
+    text += build_command(entries, first, std::min(entries.size(), first + chunk), stamps, options);
   }
   std::set<std::string> configure_depends;
-  std::string all_targets;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const std::string target = target_of(entries, i);
-    text += app_target(target, entries[i], results[i].reservation, stamps);
-    all_targets += " " + target;
+    text += app_target(target, entries[i], stamps, i, options);
+    text += app_properties(target, entries[i], results[i].reservation);
     add_configure_depends(*sources.templates[i], entries[i], configure_depends);
   }
   std::string depends;
@@ -151,9 +187,7 @@ std::string cmake_text(const std::vector<PlanEntry>& entries, const PlanOptions&
     depends += "\n  " + cmake_quote(d);
   }
   text += "set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS" + depends + ")\n";
-  text += "if(NOT TARGET berth_apps)\n  add_custom_target(berth_apps DEPENDS" + all_targets +
-          ")\nendif()\n";
-  return text;
+  return text + all_apps_target(entries, options, stamps);
 }
 
 // `<apps>/kustomization.yaml`, listing the k8s/ folder of every app that has one, so that

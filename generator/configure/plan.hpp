@@ -63,6 +63,11 @@ struct PlanOptions {
   // Re-allocate exactly the locked apps whose locked ports (or project name) another owner holds
   // in this store, and rewrite their lock entries. Refused with `locked`.
   bool relock = false;
+  // Empty: every app's target is in `all` and depends on its build command's output (right for
+  // Ninja). Otherwise (Makefile generators, where every target in `all` costs a recursive make
+  // and two cmake processes): this one target, in `all`, runs every build command, and each
+  // app's target is left out of `all` and scaffolds just its app when asked for.
+  std::string all_target;
 };
 
 // An app a build tree declared before and no longer declares, and its folder.

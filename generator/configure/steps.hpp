@@ -27,6 +27,10 @@ std::string where(std::size_t index, const PlanEntry& e);
 // The file name of an app's stamp: its target's name.
 std::string stamp_name(std::size_t index, const PlanEntry& e);
 
+// A plain target (and stamp file) name: letters, digits, '_', '.', '+', '-'; not '.' or '..';
+// at most 200 characters.
+bool is_target_name(const std::string& name);
+
 // Throws unless `value` can travel through a CMake list: no ';' and no newline.
 void check_cmake_safe(const std::string& value);
 

@@ -160,9 +160,19 @@ grep -q -- "--   big  *1 " "$OUT" && fail "40 apps printed as a table" || pass
 "${BUILD[@]}" "$TMP/bigb" --target berth_big_app20 >"$OUT" 2>&1
 [ -f "$TMP/bigb/apps/big/app20/docker-compose.yml" ] && pass || fail "an app's target did not build it"
 [ ! -e "$TMP/bigb/apps/big/app1" ] && pass || fail "an app's target built apps of other commands"
-expect_eq "apps of one command scaffolded" "$(grep -c 'berth: scaffolding' "$OUT")" 3
-"${BUILD[@]}" "$TMP/bigb" >"$OUT" 2>&1
-expect_eq "the rest scaffolded" "$(grep -c 'berth: scaffolding' "$OUT")" 37
+if [ "$GEN" = Ninja ]; then  # the app's target builds its command's apps (3)
+  expect_eq "apps of one command scaffolded" "$(grep -c 'berth: scaffolding' "$OUT")" 3
+  "${BUILD[@]}" "$TMP/bigb" >"$OUT" 2>&1
+  expect_eq "the rest scaffolded" "$(grep -c 'berth: scaffolding' "$OUT")" 37
+else  # Makefiles: the app's target scaffolds just its app; only berth_apps is in `all`
+  expect_eq "one app's target, one app scaffolded" "$(grep -c 'berth: scaffolding' "$OUT")" 1
+  "${BUILD[@]}" "$TMP/bigb" >"$OUT" 2>&1
+  expect_eq "the rest scaffolded" "$(grep -c 'berth: scaffolding' "$OUT")" 39
+  expect_eq "targets in all (Makefiles)" \
+    "$(sed -n 's/^all: //p' "$TMP/bigb/CMakeFiles/Makefile2" | tr ' ' '\n' | grep -c berth)" 1
+  grep -q "^all: CMakeFiles/berth_apps.dir/all" "$TMP/bigb/CMakeFiles/Makefile2" && pass ||
+    fail "berth_apps is not in all (Makefiles)"
+fi
 "${BUILD[@]}" "$TMP/bigb" >"$OUT" 2>&1
 if grep -q "berth: scaffolding" "$OUT"; then fail "no-op build of 40 apps did work"; else pass; fi
 if [ "$GEN" = Ninja ]; then
@@ -196,10 +206,31 @@ grep -q "The to-do list, as a model wrote it" "$TMP/ob/apps/openai_gpt-5-mini/ap
 
 # 7. A warning under the build gives advice that works there (cmake --build has no --force).
 echo "# mine" >>"$TMP/ob/apps/openai_gpt-5-mini/app1/README.md"
-rm -f "$TMP/ob/berth/apps/"*.done
+rm -f "$TMP/ob/berth/apps/"*.done "$TMP/ob/berth/apps/"*.chunk
 "${BUILD[@]}" "$TMP/ob" >"$OUT" 2>&1
 grep -q "kept 'README.md': edited since berth wrote it; delete it and build again to get the template's version" "$OUT" &&
   pass || fail "build warning advice: $(grep warning "$OUT")"
 grep -q -- "--force" "$OUT" && fail "a build warning names --force" || pass
+
+# 8. A project with a target of its own named berth_apps: the apps are still built by `all`
+# (under Makefiles through berth_all_apps), and the project's berth_apps stays its own.
+mkdir -p "$TMP/own"
+cat >"$TMP/own/CMakeLists.txt" <<EOF
+cmake_minimum_required(VERSION 3.20)
+project(own NONE)
+include("$REPO/cmake/Berth.cmake")
+add_custom_target(berth_apps COMMAND echo the project owns berth_apps)
+add_generated_app(own/m 1)
+EOF
+configure "$TMP/own" "$TMP/ownb" "$TMP/owns"
+expect_eq "configure with a berth_apps target of the project's" "$RC" 0
+"${BUILD[@]}" "$TMP/ownb" >"$OUT" 2>&1 && pass || fail "build failed: $(tail -5 "$OUT")"
+[ -f "$TMP/ownb/apps/own_m/app1/docker-compose.yml" ] && pass || fail "the app was not built by all"
+"${BUILD[@]}" "$TMP/ownb" --target berth_apps >"$OUT" 2>&1
+grep -q "the project owns berth_apps" "$OUT" && pass || fail "berth_apps is not the project's own"
+if [ "$GEN" != Ninja ]; then
+  grep -q "^all: .*CMakeFiles/berth_all_apps.dir/all" "$TMP/ownb/CMakeFiles/Makefile2" && pass ||
+    fail "berth_all_apps is not in all (Makefiles)"
+fi
 
 finish

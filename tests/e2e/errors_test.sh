@@ -93,6 +93,12 @@ expect_fail 2 "--cmake needs --stamps DIR" --store "$S" plan "$TMP/plan-semi.jso
 echo '[{"model": "m;n", "app": 1, "declared": "CMakeLists.txt:3"}]' >"$TMP/plan-semi.json"
 expect_fail 2 "entry 1 \('m;n' app 1, declared at CMakeLists.txt:3\): 'm;n' holds ';' or a newline, which CMake lists cannot carry" --store "$S" plan "$TMP/plan-semi.json" --cmake "$TMP/out.cmake" --stamps "$TMP/st"
 [ ! -e "$TMP/out.cmake" ] && pass || fail "a refused plan wrote its CMake file"
+# --all-target (the module's target that builds every app under a Makefile generator).
+echo '[{"model": "all-t", "app": 1, "target": "every", "declared": "CMakeLists.txt:4"}]' >"$TMP/plan-all.json"
+expect_fail 2 "--all-target 'a b' is not a target name \(letters, digits, '_', '.', '\+', '-'\)" --store "$S" plan "$TMP/plan-all.json" --cmake "$TMP/out.cmake" --stamps "$TMP/st" --all-target "a b"
+expect_fail 2 "entry 1 \('all-t' app 1, declared at CMakeLists.txt:4\): TARGET 'every' is the target that builds every app; give the app another TARGET" --store "$S" plan "$TMP/plan-all.json" --cmake "$TMP/out.cmake" --stamps "$TMP/st" --all-target every
+[ ! -e "$TMP/out.cmake" ] && pass || fail "a refused plan wrote its CMake file"
+expect_fail 2 "not reserved" --store "$S" show all-t 1
 
 # Release
 expect_fail 2 "'nobody' app 1 is not reserved; see .berth list." --store "$S" release nobody 1
