@@ -26,3 +26,5 @@ echo
 bash bench/cmake_bench.sh build-bench/generator/berth "100 1000 5000" 3
 echo
 bash bench/generators_bench.sh build-bench/generator/berth 1000 3
+echo
+bash bench/configure_bench.sh build-bench/generator/berth "1000 5000" 5

@@ -41,7 +41,7 @@ void add_options(CLI::App* plan, Vars& v) {
                    "with no owner is adopted")
       ->type_name("PROJECT");
   plan->add_option("--stamps", v.pl_stamps,
-                   "Write DIR/<target>.reservation per app, only when it changes")
+                   "Write DIR/<first target>.stamp per build command, only when it changes")
       ->type_name("DIR");
   plan->add_option("--all-target", v.pl_all_target,
                    "Build every app through this one target in `all`; each app's own target "

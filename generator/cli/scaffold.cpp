@@ -139,7 +139,7 @@ Command add_scaffold(CLI::App& app, const Options& o) {
 Command add_build_app(CLI::App& app, const Options& o) {
   struct Vars {
     std::vector<std::string> ba_stamps;
-    std::string ba_depfile, ba_depfile_base, ba_done;
+    std::string ba_depfile, ba_depfile_base, ba_done, ba_app;
   };
   const auto v = std::make_shared<Vars>();
   auto* build_app = app.add_subcommand(
@@ -158,9 +158,12 @@ Command add_build_app(CLI::App& app, const Options& o) {
       ->add_option("--done", v->ba_done,
                    "Write FILE once every app is done; the depfile names it as its one output")
       ->type_name("FILE");
+  build_app->add_option("--app", v->ba_app, "Build only the app of this target")
+      ->type_name("TARGET");
   const auto run = [&o, v, build_app]() -> int {
     BuildOptions options;
     options.done = v->ba_done;
+    options.app = v->ba_app;
     options.depfile = v->ba_depfile;
     options.depfile_base = v->ba_depfile_base;
     return build_apps(store_dir(o), v->ba_stamps, options);

@@ -7,7 +7,9 @@
 #include <memory>
 #include <sstream>
 
+#include "generator/app/manifest.hpp"
 #include "generator/app/scaffold_app.hpp"
+#include "generator/configure/steps.hpp"
 #include "generator/io/fileio.hpp"
 #include "generator/io/inputs.hpp"
 #include "store/error.hpp"
@@ -69,13 +71,17 @@ std::string depfile_escape(const std::string& path) {
   return out;
 }
 
-std::string base_of(const std::string& stamp) {
-  const std::string suffix = ".reservation";
-  if (stamp.size() <= suffix.size() ||
-      stamp.compare(stamp.size() - suffix.size(), suffix.size(), suffix) != 0) {
-    throw usage_error("stamp " + quote(stamp) + " is not a <target>.reservation file");
+// A command's stamp file, `<dir>/<first target>.stamp`: {"apps": [...]}, one object per app.
+nlohmann::json read_stamp_file(const std::string& path) {
+  const std::string suffix = ".stamp";
+  if (path.size() <= suffix.size() ||
+      path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    throw usage_error("stamp " + quote(path) + " is not a <target>.stamp file of berth plan");
   }
-  return stamp.substr(0, stamp.size() - suffix.size());
+  json doc = read_json_file(path);
+  const JsonFields fields(doc, "stamp " + quote(path));
+  fields.array("apps");
+  return doc;
 }
 
 }  // namespace
@@ -150,14 +156,19 @@ class Builder {
     m_program = fs::read_symlink("/proc/self/exe", ec).string();
   }
 
-  void app(const std::string& stamp_path) {
-    const std::string base = base_of(stamp_path);
+  // The app whose stamp is `app` (from the stamp file `path`), unless it is up to date.
+  void app(const json& app, const std::string& path) {
+    const JsonFields stamp(app, "stamp " + quote(path));
+    const std::string target = stamp.string("target");
+    if (!configure::is_target_name(target)) {
+      stamp.fail("target " + quote(target) + " is not a target name");
+    }
+    const std::string base = (fs::path(path).parent_path() / target).string();
     const std::string inputs_file = base + ".inputs";
-    if (up_to_date_app(stamp_path, base + ".done", inputs_file)) {
+    m_done.emplace_back(base + ".done", "berth: up to date " + hash_hex(app.dump()) + "\n");
+    if (up_to_date_app(m_done.back(), inputs_file)) {
       return;
     }
-    const json doc = read_json_file(stamp_path);
-    const JsonFields stamp(doc, "stamp " + quote(stamp_path));
     const ScaffoldArgs args = args_of(stamp);
     const Template& tmpl = load(stamp.string("template"));
     const auto overlay =
@@ -184,14 +195,14 @@ class Builder {
 
   // The folders scaffolded, recorded once; every app's `done`, fresh (the build system compares
   // it with the stamps and the depfile); the depfile.
-  void finish(const std::vector<std::string>& stamps) {
+  void finish() {
     if (m_store) {
       m_store->record_uses(m_uses);
     }
     std::vector<std::string> outputs;
-    for (const auto& stamp_path : stamps) {
-      outputs.push_back(base_of(stamp_path) + ".done");
-      write_atomic(outputs.back(), "berth: up to date\n", 0644);
+    for (const auto& [done, text] : m_done) {
+      outputs.push_back(done);
+      write_atomic(done, text, 0644);
     }
     if (!m_options.done.empty()) {
       outputs.assign(1, m_options.done);
@@ -217,20 +228,20 @@ class Builder {
   }
 
  private:
-  // Up to date: `done` is newer than the stamp, the program and every input it lists.
-  bool up_to_date_app(const std::string& stamp_path, const std::string& done,
+  // Up to date: `done` records the app's stamp as it is now, and is newer than the program and
+  // every input it lists.
+  bool up_to_date_app(const std::pair<std::string, std::string>& done,
                       const std::string& inputs_file) {
     const auto listed = read_if_file(inputs_file);
-    if (!listed) {
+    if (!listed || read_if_file(done.first) != done.second) {
       return false;
     }
     std::vector<std::string> inputs = lines_of(*listed);
     std::vector<std::string> checked = inputs;
-    checked.push_back(stamp_path);
     if (!m_program.empty()) {
       checked.push_back(m_program);
     }
-    if (!up_to_date(done, checked)) {
+    if (!up_to_date(done.first, checked)) {
       return false;
     }
     m_all_inputs.insert(m_all_inputs.end(), inputs.begin(), inputs.end());
@@ -262,6 +273,7 @@ class Builder {
   std::map<std::string, std::shared_ptr<const Template>> m_templates;
   std::vector<std::string> m_all_inputs;
   std::vector<std::pair<AppKey, Use>> m_uses;
+  std::vector<std::pair<std::string, std::string>> m_done;  // each app's `done` and its text
 };
 
 }  // namespace
@@ -269,10 +281,21 @@ class Builder {
 int build_apps(const fs::path& store_dir, const std::vector<std::string>& stamps,
                const BuildOptions& options) {
   Builder builder(store_dir, options);
-  for (const auto& stamp_path : stamps) {
-    builder.app(stamp_path);
+  bool found = options.app.empty();
+  for (const auto& path : stamps) {
+    const json doc = read_stamp_file(path);
+    for (const auto& app : doc.at("apps")) {
+      const bool named = app.is_object() && app.contains("target") && app["target"] == options.app;
+      if (options.app.empty() || named) {
+        builder.app(app, path);
+        found = true;
+      }
+    }
   }
-  builder.finish(stamps);
+  if (!found) {
+    throw usage_error("--app " + quote(options.app) + ": no app of that target in the stamps");
+  }
+  builder.finish();
   return 0;
 }
 

@@ -13,16 +13,19 @@ struct BuildOptions {
   // the command's one output (Makefile generators run a `cmake -E` process for every extra
   // output of a command). "" = each app's `done` is an output.
   std::string done;
+  // Only the app of this target ("" = every app of the stamps).
+  std::string app;
 };
 
-// `berth build-app STAMP...`: the CMake module's build step, one process for many apps. For
-// each stamp `<dir>/<target>.reservation` (written by `berth plan --stamps`), the app is
-// scaffolded exactly as `berth scaffold` would, against the reservation the stamp records
-// (checked in the store, opened read-only: nothing is reserved at build time), unless it is up
-// to date: `<target>.done` is newer than the stamp, the berth program and every template and
-// overlay file it used (listed in `<target>.inputs`). Then `<target>.done` is written for every
-// app, so the build system sees each output fresh, and "berth: scaffolding <folder>" is printed
-// for each app that was scaffolded. Returns the exit code; throws berth::Error.
+// `berth build-app STAMP...`: the CMake module's build step, one process for many apps. Each
+// stamp `<dir>/<first target>.stamp` (written by `berth plan --stamps`, one per build command)
+// holds its apps; each app is scaffolded exactly as `berth scaffold` would, against the
+// reservation the stamp records (checked in the store, opened read-only: nothing is reserved at
+// build time), unless it is up to date: `<dir>/<target>.done` records the app's stamp as it is
+// now and is newer than the berth program and every template and overlay file it used (listed
+// in `<target>.inputs`). Then `<target>.done` is written for every app, so the build system sees
+// each output fresh, and "berth: scaffolding <folder>" is printed for each app that was
+// scaffolded. Returns the exit code; throws berth::Error.
 int build_apps(const std::filesystem::path& store_dir, const std::vector<std::string>& stamps,
                const BuildOptions& options);
 

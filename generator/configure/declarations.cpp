@@ -25,10 +25,6 @@ std::string where(std::size_t index, const PlanEntry& e) {
               problems);
 }
 
-std::string stamp_name(std::size_t index, const PlanEntry& e) {
-  return (e.target.empty() ? "app" + std::to_string(index + 1) : e.target) + ".reservation";
-}
-
 bool is_target_name(const std::string& name) {
   return !name.empty() && name != "." && name != ".." && name.size() <= 200 &&
          name.find_first_not_of(

@@ -56,6 +56,13 @@ std::string target_of(const std::vector<PlanEntry>& entries, std::size_t i) {
   return entries[i].target.empty() ? "app" + std::to_string(i + 1) : entries[i].target;
 }
 
+// The stamp file of the build command whose first app is `first`: every app of the command
+// (one file per command, not per app: creating a file costs more than writing its bytes).
+std::string stamp_file(const std::vector<PlanEntry>& entries, std::size_t first,
+                       const fs::path& stamps) {
+  return (stamps / (target_of(entries, first) + ".stamp")).string();
+}
+
 // One build command for the apps [first, last): berth build-app on their stamps, with a DEPFILE
 // naming the template and overlay files. Its outputs are the apps' `done` files; with an
 // all-target, one file for the command instead (`<first app's target>.chunk`), the `done` files
@@ -64,10 +71,10 @@ std::string build_command(const std::vector<PlanEntry>& entries, std::size_t fir
                           std::size_t last, const fs::path& stamps, const PlanOptions& options) {
   const fs::path binary =
       options.binary_dir ? fs::absolute(*options.binary_dir).lexically_normal() : stamps;
-  std::string dones, stamp_args;
+  const std::string stamp_args = " " + cmake_quote(stamp_file(entries, first, stamps));
+  std::string dones;
   for (std::size_t i = first; i < last; ++i) {
     dones += " " + cmake_quote((stamps / (target_of(entries, i) + ".done")).string());
-    stamp_args += " " + cmake_quote((stamps / stamp_name(i, entries[i])).string());
   }
   std::string outputs = dones, done_args;
   if (!options.all_target.empty()) {
@@ -91,15 +98,17 @@ std::string build_command(const std::vector<PlanEntry>& entries, std::size_t fir
 
 // An app's target: in `all`, depending on its build command's output; or (with an all-target)
 // out of `all`, scaffolding just its app when asked for.
-std::string app_target(const std::string& target, const PlanEntry& e, const fs::path& stamps,
-                       std::size_t index, const PlanOptions& options) {
+std::string app_target(const std::vector<PlanEntry>& entries, std::size_t index,
+                       const fs::path& stamps, const PlanOptions& options) {
+  const std::string target = target_of(entries, index);
   if (options.all_target.empty()) {
     return "add_custom_target(" + target + " ALL DEPENDS " +
            cmake_quote((stamps / (target + ".done")).string()) + ")\n";
   }
+  const std::size_t chunk = chunk_size(entries.size());
   return "add_custom_target(" + target + " COMMAND ${_berth_command} build-app " +
-         cmake_quote((stamps / stamp_name(index, e)).string()) + "\n  COMMENT " +
-         cmake_quote("berth: checking " + target) + " VERBATIM)\n";
+         cmake_quote(stamp_file(entries, index / chunk * chunk, stamps)) + " --app " + target +
+         "\n  COMMENT " + cmake_quote("berth: checking " + target) + " VERBATIM)\n";
 }
 
 // An app's reservation as properties of its target.
@@ -178,7 +187,7 @@ std::string cmake_text(const std::vector<PlanEntry>& entries, const PlanOptions&
   std::set<std::string> configure_depends;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const std::string target = target_of(entries, i);
-    text += app_target(target, entries[i], stamps, i, options);
+    text += app_target(entries, i, stamps, options);
     text += app_properties(target, entries[i], results[i].reservation);
     add_configure_depends(*sources.templates[i], entries[i], configure_depends);
   }
@@ -224,35 +233,58 @@ void write_cluster_kustomization(const std::vector<PlanEntry>& entries,
   write_if_changed(apps / "kustomization.yaml", text);
 }
 
-// For each app, `<stamps>/<target>.reservation`: what its scaffold depends on besides files.
+// An app's stamp: what its scaffold depends on besides files.
+json app_stamp(const std::vector<PlanEntry>& entries, std::size_t i, const PlanOptions& options,
+               const std::vector<ReserveResult>& results, const Sources& sources) {
+  // The template's and overlay's file names: adding or removing one changes the stamp, so
+  // the app is built again (edits to the files are the depfile's business).
+  json files = json::array();
+  for (const auto& f : sources.templates[i]->files) {
+    files.push_back(f.path);
+  }
+  json overlay_files = json::array();
+  for (const auto& f : sources.overlays[i]) {
+    overlay_files.push_back(f.path);
+  }
+  json stamp = {{"target", target_of(entries, i)},
+                {"reservation", to_json(results[i].reservation)},
+                {"template_files", files},
+                {"overlay_files", overlay_files},
+                {"template", fs::absolute(sources.templates[i]->root).lexically_normal().string()},
+                {"vars", json(entries[i].vars)},
+                {"overlay", entries[i].overlay},
+                {"out", entries[i].out},
+                {"label", label_of(entries[i], options)}};
+  stamp["reservation"].erase("slot");  // the slot alone does not change the app
+  return stamp;
+}
+
+// For each build command, `<stamps>/<first target>.stamp`: {"apps": [...]}, its apps' stamps.
 void write_stamps(const std::vector<PlanEntry>& entries, const PlanOptions& options,
                   const std::vector<ReserveResult>& results, const Sources& sources) {
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    // The template's and overlay's file names: adding or removing one changes the stamp, so
-    // the app is built again (edits to the files are the depfile's business).
-    json files = json::array();
-    for (const auto& f : sources.templates[i]->files) {
-      files.push_back(f.path);
+  const std::size_t chunk = chunk_size(entries.size());
+  const std::vector<std::string> files = stamp_files(entries, *options.stamps_dir);
+  for (std::size_t first = 0; first < entries.size(); first += chunk) {
+    json apps = json::array();
+    for (std::size_t i = first; i < std::min(entries.size(), first + chunk); ++i) {
+      apps.push_back(app_stamp(entries, i, options, results, sources));
     }
-    json overlay_files = json::array();
-    for (const auto& f : sources.overlays[i]) {
-      overlay_files.push_back(f.path);
-    }
-    json stamp = {
-        {"reservation", to_json(results[i].reservation)},
-        {"template_files", files},
-        {"overlay_files", overlay_files},
-        {"template", fs::absolute(sources.templates[i]->root).lexically_normal().string()},
-        {"vars", json(entries[i].vars)},
-        {"overlay", entries[i].overlay},
-        {"out", entries[i].out},
-        {"label", label_of(entries[i], options)}};
-    stamp["reservation"].erase("slot");  // the slot alone does not change the app
-    write_if_changed(*options.stamps_dir / stamp_name(i, entries[i]), stamp.dump(2) + "\n");
+    write_if_changed(files[first / chunk], json{{"apps", apps}}.dump(2) + "\n");
   }
 }
 
 }  // namespace
+
+std::vector<std::string> stamp_files(const std::vector<PlanEntry>& entries,
+                                     const fs::path& stamps_dir) {
+  const fs::path stamps = fs::absolute(stamps_dir).lexically_normal();
+  std::vector<std::string> files;
+  const std::size_t chunk = chunk_size(entries.size());
+  for (std::size_t first = 0; first < entries.size(); first += chunk) {
+    files.push_back(stamp_file(entries, first, stamps));
+  }
+  return files;
+}
 
 PlanResult write_results(const std::vector<PlanEntry>& entries, const PlanOptions& options,
                          const std::vector<ReserveResult>& results, const Sources& sources,

@@ -125,8 +125,10 @@ class Plan {
     for (const auto& out : {m_options.cmake_out, m_options.summary_out}) {
       fresh = fresh && (!out || fs::exists(*out));
     }
-    for (std::size_t i = 0; fresh && i < m_entries.size(); ++i) {
-      fresh = fs::exists(*m_options.stamps_dir / stamp_name(i, m_entries[i]));
+    if (fresh && m_options.stamps_dir) {
+      for (const auto& stamp : stamp_files(m_entries, *m_options.stamps_dir)) {
+        fresh = fresh && fs::exists(stamp);
+      }
     }
     return fresh;
   }

@@ -52,8 +52,9 @@ struct PlanOptions {
   bool locked = false;                        // the lock must hold every app; never written
   std::optional<std::filesystem::path> cmake_out;
   std::optional<std::filesystem::path> summary_out;
-  // For each app, write `<stamps_dir>/<target>.reservation`: what its scaffold depends on besides
-  // files (ports, name, template, variables, overlay), rewritten only when that changes.
+  // For each build command, write `<stamps_dir>/<first target>.stamp`: what its apps' scaffolds
+  // depend on besides files (ports, name, template, variables, overlay), rewritten only when
+  // that changes.
   std::optional<std::filesystem::path> stamps_dir;
   // The CMake build folder: the build commands' depfiles name their output relative to it.
   std::optional<std::filesystem::path> binary_dir;

@@ -24,8 +24,10 @@ std::string where(std::size_t index, const PlanEntry& e);
 // Throws the plan's refusal, listing every problem.
 [[noreturn]] void refuse(const std::vector<std::string>& problems);
 
-// The file name of an app's stamp: its target's name.
-std::string stamp_name(std::size_t index, const PlanEntry& e);
+// The stamp files `plan --stamps DIR` writes: one per build command, `DIR/<its first
+// target>.stamp`.
+std::vector<std::string> stamp_files(const std::vector<PlanEntry>& entries,
+                                     const std::filesystem::path& stamps_dir);
 
 // A plain target (and stamp file) name: letters, digits, '_', '.', '+', '-'; not '.' or '..';
 // at most 200 characters.

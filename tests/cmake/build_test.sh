@@ -184,12 +184,18 @@ echo 'print("changed")' >"$TMP/big/src/a7/backend/extra.py"
 expect_eq "one overlay edit, one app" "$(grep -c 'berth: scaffolding' "$OUT")" 1
 grep -q "scaffolding apps/big/app7$" "$OUT" && pass || fail "the overlay edit did not re-scaffold app7"
 grep -q changed "$TMP/bigb/apps/big/app7/backend/extra.py" && pass || fail "overlay edit not in app7"
+# One declaration changed: its command's stamp file (apps 7 to 9) is rewritten, and of those
+# apps only the changed one is scaffolded again.
+sed -i 's|^add_generated_app(big 8)$|add_generated_app(big 8 VARS app_title=Eight)|' "$TMP/big/CMakeLists.txt"
+"${BUILD[@]}" "$TMP/bigb" >"$OUT" 2>&1
+expect_eq "one declaration changed, one app" "$(grep -c 'berth: scaffolding' "$OUT")" 1
+grep -q "scaffolding apps/big/app8$" "$OUT" && pass || fail "the changed declaration did not re-scaffold app8"
 configure "$TMP/big" "$TMP/bigb" "$TMP/bigs" -DBERTH_VERBOSE=ON
 grep -qE -- "-- +big +40 +5079 +8079 +big-app40" "$OUT" && pass || fail "BERTH_VERBOSE=ON prints the table"
 # A re-configure with nothing changed skips berth's rendering, but never leaves a stamp missing.
-rm "$TMP/bigb/berth/apps/berth_big_app5.reservation"
+rm "$TMP/bigb/berth/apps/berth_big_app4.stamp"
 configure "$TMP/big" "$TMP/bigb" "$TMP/bigs"
-[ -f "$TMP/bigb/berth/apps/berth_big_app5.reservation" ] && pass ||
+[ -f "$TMP/bigb/berth/apps/berth_big_app4.stamp" ] && pass ||
   fail "a deleted stamp was not written again by a re-configure"
 "$BERTH" --store "$TMP/bigs" release big --all --force >/dev/null
 "${BUILD[@]}" "$TMP/bigb" --target clean >/dev/null 2>&1

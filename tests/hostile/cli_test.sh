@@ -126,14 +126,19 @@ grep -q '"berth_lock": 1' "$TMP/lock.json" && pass || fail "family 7: bare lock 
 (cd "$TMP" && "$BERTH" --store "$S" export -o bare.json)
 [ -s "$TMP/bare.json" ] && pass || fail "family 7: export -o bare.json"
 (cd "$TMP" && "$BERTH" --store "$S" plan plan1.json --cmake bare.cmake --summary bare-summary.json --stamps bare-stamps >/dev/null)
-[ -s "$TMP/bare.cmake" ] && [ -s "$TMP/bare-summary.json" ] && [ -s "$TMP/bare-stamps/app1.reservation" ] &&
+[ -s "$TMP/bare.cmake" ] && [ -s "$TMP/bare-summary.json" ] && [ -s "$TMP/bare-stamps/app1.stamp" ] &&
   pass || fail "family 7: plan --cmake/--summary/--stamps with bare names"
-(cd "$TMP" && "$BERTH" --store "$S" build-app bare-stamps/app1.reservation --depfile bare.d 2>"$ERR")
+(cd "$TMP" && "$BERTH" --store "$S" build-app bare-stamps/app1.stamp --depfile bare.d 2>"$ERR")
 expect_eq "family 7: build-app of a stamp without an app folder" "$?" 2
 grep -q "\-\-out is empty" "$ERR" && pass || fail "family 7: build-app names the missing folder"
 [ ! -e "$TMP/bare-stamps/app1.done" ] && [ ! -e "$TMP/bare.d" ] && pass ||
   fail "family 7: a failed build-app wrote its done file or depfile"
-expect_error 2 "stamp '$TMP/plan1.json' is not a <target>.reservation file" --store "$S" build-app "$TMP/plan1.json"
+expect_error 2 "stamp '$TMP/plan1.json' is not a <target>.stamp file of berth plan" --store "$S" build-app "$TMP/plan1.json"
+echo '{"apps": [{"target": "../x"}]}' >"$TMP/bad.stamp"
+expect_error 2 "stamp '$TMP/bad.stamp': target '../x' is not a target name" --store "$S" build-app "$TMP/bad.stamp"
+echo '{"apps": 1}' >"$TMP/bad.stamp"
+expect_error 2 "stamp '$TMP/bad.stamp'.*apps" --store "$S" build-app "$TMP/bad.stamp"
+expect_error 2 "--app 'nope': no app of that target in the stamps" --store "$S" build-app "$TMP/bare-stamps/app1.stamp" --app nope
 "$BERTH" --store "$S" release c 1 --force >/dev/null
 "$BERTH" --store "$S" release l 1 --force >/dev/null
 before=$(snapshot)
