@@ -29,15 +29,15 @@ install_missing() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-build() {
-  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+build() {  # build [cmake options]: a Release build of berth (and of what the options ask for)
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
   cmake --build build -j2
 }
 
 case "${1:-}" in
   example)
     install_missing
-    build
+    build -DBERTH_BUILD_TESTS=OFF  # berth alone
     bash examples/llm-apps/run.sh build/generator/berth build/llm-apps
     ;;
   test)
@@ -46,7 +46,7 @@ case "${1:-}" in
     # kubernetes-client conflicts with a kubectl installed from elsewhere: only when there is none.
     command -v kubectl >/dev/null || packages+=(kubernetes-client)
     install_missing
-    build
+    build -DBERTH_BUILD_TESTS=ON
     ctest --test-dir build --output-on-failure -j2
     ;;
   *)

@@ -5,7 +5,7 @@
 #   bash bench/run.sh
 set -eu
 cd "$(dirname "$0")/.."
-cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DBERTH_BUILD_TESTS=OFF >/dev/null
+cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DBERTH_BUILD_TESTS=OFF -DBERTH_BUILD_BENCH=ON >/dev/null
 cmake --build build-bench -j2 >/dev/null
 ./build-bench/bench/store_bench 5
 echo

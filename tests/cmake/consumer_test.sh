@@ -19,7 +19,7 @@ case "$MODE" in
     done
     "$TMP/prefix/bin/berth" --json templates >"$OUT"
     expect_json '"search_path":["'"$TMP"'/prefix/share/berth/templates"]'
-    use='find_package(Berth 0.1 CONFIG REQUIRED)'
+    use='find_package(Berth 0.4 CONFIG REQUIRED)'
     args=(-DCMAKE_PREFIX_PATH="$TMP/prefix")
     ;;
   subdirectory)
@@ -60,6 +60,18 @@ case "$MODE" in
       && pass || fail "installed templates not used: $(grep template_dir "$TMP/build/berth/apps.json")"
     cmake --build "$TMP/build" --target show >"$OUT" 2>&1
     grep -q "exe=$TMP/prefix/bin/berth" "$OUT" && pass || fail "Berth::berth target: $(cat "$OUT")"
+    # The version is checked: the same major version, this one or older.
+    "$TMP/prefix/bin/berth" --version >"$OUT"
+    version=$(sed -n 's/^berth //p' "$OUT")
+    mkdir -p "$TMP/v1"
+    printf 'cmake_minimum_required(VERSION 3.20)\nproject(v1 NONE)\nfind_package(Berth 1.0 CONFIG REQUIRED)\n' \
+      >"$TMP/v1/CMakeLists.txt"
+    cmake -S "$TMP/v1" -B "$TMP/v1/build" -DCMAKE_PREFIX_PATH="$TMP/prefix" >"$OUT" 2>"$ERR"
+    [ $? -ne 0 ] && tr -s ' \n' ' ' <"$ERR" | grep -q "version: $version" && pass ||
+      fail "find_package(Berth 1.0) accepted berth $version: $(cat "$ERR")"
+    # Uninstall: every file the install wrote is listed in install_manifest.txt.
+    xargs rm -f <"$BERTH_BUILD/install_manifest.txt"
+    expect_eq "files left after uninstall" "$(find "$TMP/prefix" -type f | wc -l)" 0
     ;;
   fetchcontent)
     expect_eq "berth built at configure" "$exe" "$TMP/build/_deps/berth-build/host/generator/berth"
