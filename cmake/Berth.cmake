@@ -198,7 +198,13 @@ set(_BERTH_RESERVED_TARGETS all clean install test help package package_source e
 # deferred _berth_generate hands them all to one `berth plan`, which reserves them, checks
 # duplicates and writes the CMake code that creates every app's command and target. CMake-language
 # work per app is kept to a minimum: it is what makes configure slow at thousands of apps.
-function(add_generated_app model n)
+function(add_generated_app)
+  # Not parameters: CMake's own error for a missing one names nothing.
+  if(ARGC LESS 2)
+    _berth_missing_arguments(${ARGC} "${ARGV0}")
+  endif()
+  set(model "${ARGV0}")
+  set(n "${ARGV1}")
   if(model STREQUAL "" OR model MATCHES ";" OR NOT n MATCHES "^[1-9][0-9]*$" OR n GREATER 1000000)
     _berth_bad_name()
   endif()
@@ -286,6 +292,16 @@ function(_berth_store_folder out)
   endif()
   set(_BERTH_STORE_USED "${wanted}" CACHE INTERNAL "The store this build tree uses")
   set(${out} "${wanted}" PARENT_SCOPE)
+endfunction()
+
+# add_generated_app() or add_generated_app(<model>): what is missing, and a call that works.
+function(_berth_missing_arguments count model)
+  if(count EQUAL 0)
+    message(FATAL_ERROR "add_generated_app(): the model and the app number are missing; for "
+                        "example add_generated_app(openai/gpt-5-mini 1)")
+  endif()
+  message(FATAL_ERROR "add_generated_app(${model}): the app number is missing; give the model "
+                      "and the app's number, for example add_generated_app(${model} 1)")
 endfunction()
 
 # The detailed refusal of a model name or app number (from add_generated_app).

@@ -57,6 +57,10 @@ project keyword 'add_generated_app(m 1 TEMPLATES react-flask)'
 expect_configure_fail keyword "add_generated_app\(m 1\): unknown argument\(s\) 'TEMPLATES react-flask'. The keywords are TEMPLATE, OUTPUT_DIR, SOURCES, PORTS, VARS, POOL and TARGET.*CMakeLists.txt:4 \(add_generated_app\)"
 project novalue 'add_generated_app(m 1 POOL)'
 expect_configure_fail novalue "add_generated_app\(m 1\): POOL needs a value"
+project noargs 'add_generated_app()'
+expect_configure_fail noargs "add_generated_app\(\): the model and the app number are missing; for example add_generated_app\(openai/gpt-5-mini 1\).*CMakeLists.txt:4 \(add_generated_app\)"
+project nonumber 'add_generated_app(onlymodel)'
+expect_configure_fail nonumber "add_generated_app\(onlymodel\): the app number is missing; give the model and the app's number, for example add_generated_app\(onlymodel 1\)"
 project zero 'add_generated_app(m 0)'
 expect_configure_fail zero "add_generated_app\(m 0\): the app number '0' is not a whole number from 1 to 1000000"
 project big 'add_generated_app(m 1000001)'
