@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "generator/cli/command.hpp"
+#include "generator/cli/usage.hpp"
 
 namespace berth {
 
@@ -26,19 +27,9 @@ std::string printable(const std::string& text) {
   return out;
 }
 
-// CLI11's parse errors, printed as berth's; a misspelt command (which CLI11 reports as a missing
-// one) is named.
+// CLI11's parse errors, printed in berth's words (generator/cli/usage.cpp).
 int parse_error(const CLI::App& app, const CLI::ParseError& e) {
-  std::string message = e.what();
-  const auto extras = app.remaining();
-  if (!app.get_subcommands().size() && !extras.empty() && extras[0][0] != '-') {
-    std::string names;
-    for (const auto* sub : app.get_subcommands({})) {
-      names += (names.empty() ? "" : ", ") + sub->get_name();
-    }
-    message = "unknown command " + quote(extras[0]) + "; commands: " + names;
-  }
-  std::cerr << "berth: error: " << printable(message) << "\nRun 'berth --help' for usage.\n";
+  std::cerr << "berth: error: " << printable(usage_message(app, e)) << '\n';
   return static_cast<int>(ErrorKind::usage);
 }
 
@@ -127,9 +118,37 @@ std::vector<Command> add_commands(CLI::App& app, const Options& o, int argc, cha
   return commands;
 }
 
+// `berth bogus --help` (or `berth help bogus`): an unknown command, not the general help.
+bool unknown_command_help(int argc, char** argv) {
+  const std::string wanted = invoked_command(argc, argv);
+  std::vector<std::string> names;
+  for (const auto& e : k_commands) {
+    names.push_back(e.name);
+  }
+  if (wanted.empty() || std::find(names.begin(), names.end(), wanted) != names.end() ||
+      std::none_of(argv + 1, argv + argc, [](const char* a) {
+        return std::string(a) == "--help" || std::string(a) == "-h";
+      })) {
+    return false;
+  }
+  std::cerr << "berth: error: " << printable(unknown_command(wanted, names, "")) << '\n';
+  return true;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
+  // `berth help X` is `berth X --help`.
+  std::vector<std::string> args = help_as_flag(std::vector<std::string>(argv, argv + argc));
+  std::vector<char*> arg_ptrs;
+  for (auto& a : args) {
+    arg_ptrs.push_back(a.data());
+  }
+  argc = static_cast<int>(arg_ptrs.size());
+  argv = arg_ptrs.data();
+  if (unknown_command_help(argc, argv)) {
+    return static_cast<int>(ErrorKind::usage);
+  }
   CLI::App app("berth: ports and names for generated, containerized apps", "berth");
   app.set_version_flag("--version", "berth " BERTH_VERSION);
   app.fallthrough();  // global options may follow the command

@@ -194,6 +194,18 @@ expect_fail 2 "not reserved" --store "$N" --namespace task-z show m 1
 
 expect_ok --help
 expect_out 'reserve'
+# `berth help X` and `berth X --help` print the same text, for every command and subcommand.
+berth frobnicate
+commands=$(sed -n 's/.*; commands: //p' "$ERR" | tr -d ',')
+[ "$(echo "$commands" | wc -w)" -gt 20 ] && pass || fail "no command list: $(cat "$ERR")"
+for c in "" $commands "pool set" "pool show" "lease acquire" "template init" "config skip-busy"; do
+  # shellcheck disable=SC2086
+  "$BERTH" help $c >"$TMP/help-verb" 2>&1
+  # shellcheck disable=SC2086
+  "$BERTH" $c --help >"$TMP/help-flag" 2>&1
+  cmp -s "$TMP/help-verb" "$TMP/help-flag" && grep -q "^Usage: berth" "$TMP/help-verb" && pass ||
+    fail "berth help $c differs from berth $c --help"
+done
 # One version, in one place: the project() call of berth's CMakeLists.
 version=$(sed -n 's/^project(berth VERSION \([0-9.]*\) .*/\1/p' "$(dirname "$0")/../../CMakeLists.txt")
 expect_ok --version

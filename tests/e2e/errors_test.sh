@@ -9,9 +9,23 @@ snapshot() { "$BERTH" --store "$S" export; }
 before=$(snapshot)
 
 # Command line
-expect_fail 2 'A subcommand is required' --store "$S"
-expect_fail 2 "unknown command 'frobnicate'; commands: reserve, release, list" --store "$S" frobnicate
-expect_fail 2 'unknown|--bogus' --store "$S" list --bogus
+# Usage errors in berth's words, never CLI11's: what is wrong, for which command, and the fix.
+expect_fail 2 '^berth: error: berth needs a command: reserve, release, list, .*; see berth --help$' --store "$S"
+expect_fail 2 "^berth: error: unknown command 'frobnicate'; commands: reserve, release, list" --store "$S" frobnicate
+expect_fail 2 "^berth: error: unknown command 'reservee'; did you mean 'reserve'\?$" --store "$S" reservee m 1
+expect_fail 2 "^berth: error: unknown option '--bogus' for 'list'; see berth list --help$" --store "$S" list --bogus
+expect_fail 2 "^berth: error: unknown option '--poll' for 'reserve'; did you mean '--pool'\?$" --store "$S" reserve m 1 --poll x
+expect_fail 2 "^berth: error: unknown option '--jsn' for 'list'; did you mean '--json'\?$" --store "$S" list --jsn
+expect_fail 2 "^berth: error: unknown option '--rnge' for 'pool set'; did you mean '--range'\?$" --store "$S" pool set x --rnge a=1-2
+expect_fail 2 "^berth: error: unknown command 'sett' for 'pool'; did you mean 'set'\?$" --store "$S" pool sett
+expect_fail 2 "^berth: error: unknown command 'zz' for 'pool'; commands: show, set, remove, exclude, include$" --store "$S" pool zz
+expect_fail 2 "^berth: error: unexpected argument 'extra' for 'reserve'; see berth reserve --help$" --store "$S" reserve m 1 extra
+expect_fail 2 "^berth: error: --port needs a value \(NAME=PORT\)$" --store "$S" reserve m 1 --port
+expect_fail 2 "^berth: error: berth pool set needs --range; see berth pool set --help$" --store "$S" pool set x
+expect_fail 2 "^berth: error: berth show needs its argument 'app'; see berth show --help$" --store "$S" show m
+expect_fail 2 "^berth: error: --jobs '0' is out of range: give 1 to 64$" --store "$S" backfill "$TMP" --jobs 0
+expect_fail 2 "^berth: error: unknown command 'bogus'; commands: reserve" --store "$S" help bogus
+expect_fail 2 "^berth: error: unknown command 'bogus'; commands: reserve" --store "$S" bogus --help
 expect_fail 2 'reserve needs MODEL and N' --store "$S" reserve onlymodel
 expect_fail 2 "app number 'abc' is not a number" --store "$S" reserve m abc
 expect_fail 2 "app number '1x' is not a number" --store "$S" reserve m 1x

@@ -78,7 +78,7 @@ echo "not a database at all, just text" >"$TMP/text.db"
 expect_fail 2 "--sqlite '$TMP/text.db': file is not a database" --store "$TMP/s4" import --sqlite "$TMP/text.db"
 expect_fail 1 "--sqlite '$TMP/none.db' is not a file that can be read" --store "$TMP/s4" import --sqlite "$TMP/none.db"
 expect_fail 2 "give the file to import, or --sqlite DB" --store "$TMP/s4" import
-expect_fail 2 "excludes" --store "$TMP/s4" import "$TMP/shapes.json" --sqlite "$TMP/ports.db"
+expect_fail 2 "file and --sqlite cannot be given together" --store "$TMP/s4" import "$TMP/shapes.json" --sqlite "$TMP/ports.db"
 
 # --skip-conflicts: what fits lands in one transaction; every entry left out is listed (exit 3).
 S="$TMP/s5"

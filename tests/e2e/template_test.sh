@@ -93,7 +93,7 @@ expect_fail 2 "bare template '$TMP/empty' holds no files" --store "$S" scaffold 
 mkdir -p "$TMP/dirman/template.json"
 echo x >"$TMP/dirman/a.txt"
 expect_fail 2 "'$TMP/dirman/template.json' is not a regular file" --store "$S" scaffold model_a 4 --template "$TMP/dirman" --out "$TMP/x"
-expect_fail 2 "A subcommand is required" template
+expect_fail 2 "berth template needs a command: init; see berth template --help" template
 
 # Lookup by name: a folder found on BERTH_TEMPLATE_PATH is used, with or without a manifest,
 # never skipped for a later one of the same name.
