@@ -27,15 +27,26 @@ std::string printable(const std::string& text) {
   return out;
 }
 
-// CLI11's parse errors, printed in berth's words (generator/cli/usage.cpp).
-int parse_error(const CLI::App& app, const CLI::ParseError& e) {
-  std::cerr << "berth: error: " << printable(usage_message(app, e)) << '\n';
-  return static_cast<int>(ErrorKind::usage);
+// An error as berth reports it, on standard error: `berth: error: <message>` and a line per
+// problem; with --json, one JSON object {"error", "exit", "problems"} on one line instead.
+int report_error(const std::string& message, const std::vector<std::string>& problems,
+                 ErrorKind kind, bool json) {
+  const int code = static_cast<int>(kind);
+  if (json) {
+    const nlohmann::json doc = {{"error", message}, {"exit", code}, {"problems", problems}};
+    std::cerr << doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    return code;
+  }
+  std::cerr << "berth: error: " << printable(message) << '\n';
+  for (const auto& p : problems) {
+    std::cerr << "  " << printable(p) << '\n';
+  }
+  return code;
 }
 
-// Runs the command that was parsed. Errors are printed once, as `berth: error: ...`, and
-// whatever else escapes is reported the same way, never an abort.
-int run_command(const std::vector<Command>& commands) {
+// Runs the command that was parsed. Errors are reported once (report_error), and whatever else
+// escapes is reported the same way, never an abort.
+int run_command(const std::vector<Command>& commands, bool json) {
   try {
     for (const auto& command : commands) {
       if (*command.sub) {
@@ -44,18 +55,12 @@ int run_command(const std::vector<Command>& commands) {
     }
     throw runtime_error("internal error: the command has no handler");
   } catch (const Error& e) {
-    std::cerr << "berth: error: " << printable(e.what()) << '\n';
-    for (const auto& d : e.details()) {
-      std::cerr << "  " << printable(d) << '\n';
-    }
-    return static_cast<int>(e.kind());
+    return report_error(e.what(), e.details(), e.kind(), json);
   } catch (const std::filesystem::filesystem_error& e) {
-    std::cerr << "berth: error: " << e.code().message() << ": " << quote(e.path1().string())
-              << '\n';  // quote() escapes control bytes
-    return static_cast<int>(ErrorKind::runtime);
+    return report_error(e.code().message() + ": " + quote(e.path1().string()), {},
+                        ErrorKind::runtime, json);  // quote() escapes control bytes
   } catch (const std::exception& e) {
-    std::cerr << "berth: error: " << printable(e.what()) << '\n';
-    return static_cast<int>(ErrorKind::runtime);
+    return report_error(e.what(), {}, ErrorKind::runtime, json);
   }
 }
 
@@ -118,8 +123,9 @@ std::vector<Command> add_commands(CLI::App& app, const Options& o, int argc, cha
   return commands;
 }
 
-// `berth bogus --help` (or `berth help bogus`): an unknown command, not the general help.
-bool unknown_command_help(int argc, char** argv) {
+// `berth bogus --help` (or `berth help bogus`): an unknown command, not the general help. The
+// error's message, or "" when the command line is not that.
+std::string unknown_command_help(int argc, char** argv) {
   const std::string wanted = invoked_command(argc, argv);
   std::vector<std::string> names;
   for (const auto& e : k_commands) {
@@ -129,10 +135,9 @@ bool unknown_command_help(int argc, char** argv) {
       std::none_of(argv + 1, argv + argc, [](const char* a) {
         return std::string(a) == "--help" || std::string(a) == "-h";
       })) {
-    return false;
+    return "";
   }
-  std::cerr << "berth: error: " << printable(unknown_command(wanted, names, "")) << '\n';
-  return true;
+  return unknown_command(wanted, names, "");
 }
 
 }  // namespace
@@ -146,8 +151,11 @@ int run_cli(int argc, char** argv) {
   }
   argc = static_cast<int>(arg_ptrs.size());
   argv = arg_ptrs.data();
-  if (unknown_command_help(argc, argv)) {
-    return static_cast<int>(ErrorKind::usage);
+  // --json, before the parse could set it (a usage error reports as JSON too).
+  const bool json =
+      std::any_of(argv + 1, argv + argc, [](const char* a) { return std::string(a) == "--json"; });
+  if (const std::string unknown = unknown_command_help(argc, argv); !unknown.empty()) {
+    return report_error(unknown, {}, ErrorKind::usage, json);
   }
   CLI::App app("berth: ports and names for generated, containerized apps", "berth");
   app.set_version_flag("--version", "berth " BERTH_VERSION);
@@ -177,11 +185,11 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return parse_error(app, e);
+    return report_error(usage_message(app, e), {}, ErrorKind::usage, json);
   }
   o.store_given = store->count() > 0;
   o.ns_given = ns->count() > 0;
-  return run_command(commands);
+  return run_command(commands, o.json);
 }
 
 }  // namespace berth

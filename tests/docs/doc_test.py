@@ -113,7 +113,7 @@ def check(step, n, outdir, subst):
     text = "\n".join(l.rstrip() for l in text.split("\n")).rstrip("\n") + "\n"
     if os.environ.get("BERTH_DOC_SHOW"):  # for writing a document: what each command printed
         print(f"$ {cmd}\n{text}", end="")
-    fails = any(l.startswith("berth: error:") for l in expected or [])
+    fails = any(l.startswith(("berth: error:", '{"error":')) for l in expected or [])
     if fails != (rc != 0):
         return f"line {line_no}: `{cmd}` exited {rc}\n{text}"
     if expected is not None and not pattern(expected).fullmatch(text):

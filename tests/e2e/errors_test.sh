@@ -26,6 +26,30 @@ expect_fail 2 "^berth: error: berth show needs its argument 'app'; see berth sho
 expect_fail 2 "^berth: error: --jobs '0' is out of range: give 1 to 64$" --store "$S" backfill "$TMP" --jobs 0
 expect_fail 2 "^berth: error: unknown command 'bogus'; commands: reserve" --store "$S" help bogus
 expect_fail 2 "^berth: error: unknown command 'bogus'; commands: reserve" --store "$S" bogus --help
+# With --json, a failure is one JSON object on stderr: the message, the exit code, the problems.
+json_error() {  # json_error EXIT MESSAGE-REGEX MIN-PROBLEMS: checks $ERR
+  python3 - "$ERR" "$1" "$2" "$3" <<'PY' && pass || fail "--json error: $(cat "$ERR")"
+import json, re, sys
+lines = open(sys.argv[1]).read().splitlines()
+doc = json.loads(lines[-1])
+assert len(lines) == 1, lines
+assert set(doc) == {"error", "exit", "problems"}, doc
+assert doc["exit"] == int(sys.argv[2]), doc
+assert re.search(sys.argv[3], doc["error"]), doc
+assert len(doc["problems"]) >= int(sys.argv[4]), doc
+PY
+}
+berth --json --store "$S" reservee m 1
+expect_eq "--json usage error exit" "$RC" 2
+json_error 2 "unknown command 'reservee'; did you mean 'reserve'" 0
+berth --store "$TMP/missing-store" list --json
+expect_eq "--json missing store exit" "$RC" 2
+json_error 2 "no berth store in '$TMP/missing-store'" 0
+echo '[{"model": "jm", "app": 1, "target": "every"}, {"model": "jm", "app": 1}]' >"$TMP/json-plan.json"
+berth --json --store "$S" plan "$TMP/json-plan.json" --cmake "$TMP/out.cmake" --stamps "$TMP/st" --all-target every
+expect_eq "--json plan refusal exit" "$RC" 2
+json_error 2 "plan refused, nothing changed: 2 problem" 2
+grep -q "declared twice" "$ERR" && grep -q "builds every app" "$ERR" && pass || fail "--json problems: $(cat "$ERR")"
 expect_fail 2 'reserve needs MODEL and N' --store "$S" reserve onlymodel
 expect_fail 2 "app number 'abc' is not a number" --store "$S" reserve m abc
 expect_fail 2 "app number '1x' is not a number" --store "$S" reserve m 1x
