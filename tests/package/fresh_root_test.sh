@@ -19,7 +19,7 @@ before=$(installed)
 # Build the package, then take away everything the build brought.
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends g++ cmake ninja-build pkg-config \
-  nlohmann-json3-dev liblmdb-dev liblmdb++-dev libcli11-dev libsqlite3-dev dpkg-dev >/dev/null
+  nlohmann-json3-dev liblmdb-dev liblmdb++-dev libcli11-dev libsqlite3-dev dpkg-dev file >/dev/null
 cmake -S . -B /tmp/berth-build -G Ninja >/dev/null
 cmake --build /tmp/berth-build -j2 >/dev/null
 cpack -G DEB --config /tmp/berth-build/CPackConfig.cmake -B /tmp/berth-pkg >/dev/null
