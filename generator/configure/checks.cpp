@@ -131,6 +131,20 @@ Sources load_sources(const std::vector<PlanEntry>& entries, std::vector<std::str
   return out;
 }
 
+void check_variables(const std::vector<PlanEntry>& entries, const Sources& sources,
+                     std::vector<std::string>& problems) {
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (!sources.templates[i]) {
+      continue;  // its template could not be loaded: reported already
+    }
+    try {
+      check_sets(*sources.templates[i], entries[i].vars);
+    } catch (const Error& err) {
+      problems.push_back(where(i, entries[i]) + ": " + err.what());
+    }
+  }
+}
+
 std::vector<std::vector<std::string>> render_outputs(const std::vector<PlanEntry>& entries,
                                                      const Sources& sources,
                                                      const std::vector<ReserveResult>& results,

@@ -44,6 +44,16 @@ void add_variant_extras(const std::vector<PlanEntry>& entries, const Sources& so
   }
 }
 
+// Problems grouped by declaration: those of "entry N (...)" in the order of N, the others first.
+std::vector<std::string> in_entry_order(std::vector<std::string> problems) {
+  const auto entry_of = [](const std::string& p) -> std::size_t {
+    return p.rfind("entry ", 0) == 0 ? std::strtoul(p.c_str() + 6, nullptr, 10) : 0;
+  };
+  std::stable_sort(problems.begin(), problems.end(),
+                   [&](const auto& a, const auto& b) { return entry_of(a) < entry_of(b); });
+  return problems;
+}
+
 // One run of `berth plan`: the lock and sources, the batch previewed, then either the outputs
 // of the last run reused or every app rendered, the batch committed and the outputs written.
 class Plan {
@@ -77,8 +87,10 @@ class Plan {
     m_ops = apply_lock(m_entries, m_lock, m_options, problems);
     check_entries(m_entries, m_options, problems);
     m_sources = load_sources(m_entries, problems);
+    check_variables(m_entries, m_sources, problems);
     if (!problems.empty()) {
-      refuse(problems);
+      add_store_problems(problems);
+      refuse(in_entry_order(std::move(problems)));
     }
     add_variant_extras(m_entries, m_sources, m_ops);
     // --relock: a locked app whose locked port or name another owner holds here is allocated
@@ -98,6 +110,22 @@ class Plan {
     }
     std::stable_partition(m_order.begin(), m_order.end(),
                           [&](std::size_t i) { return m_moved.count(i) == 0; });
+  }
+
+  // With problems found already, the batch is previewed too, so that the port, pool and lock
+  // conflicts of every app show in the same run.
+  void add_store_problems(std::vector<std::string>& problems) const {
+    std::vector<std::size_t> order(m_entries.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      order[i] = i;
+    }
+    try {
+      m_store.preview(m_ops);
+    } catch (const Error& err) {
+      for (auto& line : label(err, m_entries, m_lock, m_options, order)) {
+        problems.push_back(std::move(line));
+      }
+    }
   }
 
   // The whole batch in one transaction, committed or not; a refusal names each app.

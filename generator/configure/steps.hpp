@@ -74,6 +74,11 @@ struct Sources {
 };
 Sources load_sources(const std::vector<PlanEntry>& entries, std::vector<std::string>& problems);
 
+// Each app's VARS against its template (those whose template loaded): undeclared keys, values
+// the template refuses; one problem per app.
+void check_variables(const std::vector<PlanEntry>& entries, const Sources& sources,
+                     std::vector<std::string>& problems);
+
 // What each app's scaffold will write, against the reservations as they will be: every app is
 // rendered in memory, so a template or variable error refuses the plan before it commits.
 std::vector<std::vector<std::string>> render_outputs(const std::vector<PlanEntry>& entries,

@@ -14,6 +14,21 @@ namespace berth {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
+void check_sets(const Template& tmpl, const std::map<std::string, std::string>& sets) {
+  for (const auto& [key, value] : sets) {
+    if (!tmpl.variables.count(key)) {
+      std::string names;
+      for (const auto& [k, v] : tmpl.variables) {
+        names += (names.empty() ? "" : ", ") + k;
+      }
+      throw usage_error("variable " + quote(key) + " is not declared by template " +
+                        quote(tmpl.name) + "; its variables: " + (names.empty() ? "none" : names));
+    }
+    check_text(value, "variable " + quote(key) + " value");
+    check_variable(key, tmpl.variables.at(key), value);
+  }
+}
+
 Context make_context(const Reservation& reservation, const Template& tmpl,
                      const std::map<std::string, std::string>& sets) {
   Context ctx;
@@ -49,17 +64,8 @@ Context make_context(const Reservation& reservation, const Template& tmpl,
       ctx[key] = *var.default_value;
     }
   }
+  check_sets(tmpl, sets);
   for (const auto& [key, value] : sets) {
-    if (!tmpl.variables.count(key)) {
-      std::string names;
-      for (const auto& [k, v] : tmpl.variables) {
-        names += (names.empty() ? "" : ", ") + k;
-      }
-      throw usage_error("variable " + quote(key) + " is not declared by template " +
-                        quote(tmpl.name) + "; its variables: " + (names.empty() ? "none" : names));
-    }
-    check_text(value, "variable " + quote(key) + " value");
-    check_variable(key, tmpl.variables.at(key), value);
     ctx[key] = value;
   }
   // JSON string literals with every non-ASCII character escaped: safe inside JSON, JavaScript,

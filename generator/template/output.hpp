@@ -29,6 +29,9 @@ constexpr char k_scaffold_manifest[] = ".berth-manifest.json";
 // 2,048 bytes, not berth's manifest name.
 void check_relative(const std::string& path, const std::string& what);
 
+// Throws unless every `sets` key is a variable the template declares, with a value it accepts.
+void check_sets(const Template& tmpl, const std::map<std::string, std::string>& sets);
+
 // The placeholders a reservation gives a template: model, model_slug, app_num, project_name,
 // <name>_port for every named port, the earlier system's keys (PROJECT_NAME and
 // COMPOSE_PROJECT_NAME, <NAME>_PORT), the template's variables (defaults, then `sets`), and for

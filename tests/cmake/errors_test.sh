@@ -53,6 +53,12 @@ project two 'add_generated_app(a 1 PORTS frontend=8101)
 add_generated_app(b 1 PORTS backend=5101)'
 expect_configure_fail two "declared at CMakeLists.txt:4\): port 8101 .* declared at CMakeLists.txt:5\): port 5101"
 
+# Every problem of every declaration in one run, grouped by declaration: a template, a variable
+# and a pin, in three declarations.
+project three 'add_generated_app(m1 1 TEMPLATE no-such-template)
+add_generated_app(m2 1 VARS no_such_var=1)
+add_generated_app(m3 1 PORTS backend=5101)'
+expect_configure_fail three "plan refused, nothing changed: 3 problem\(s\) entry 1 \('m1' app 1, declared at CMakeLists.txt:4\): no template 'no-such-template'.* entry 2 \('m2' app 1, declared at CMakeLists.txt:5\): variable 'no_such_var' is not declared by template 'react-flask'.* entry 3 \('m3' app 1, declared at CMakeLists.txt:6\): port 5101 \(backend\) for 'm3' app 1 is held by 'other/owner' app 1"
 project keyword 'add_generated_app(m 1 TEMPLATES react-flask)'
 expect_configure_fail keyword "add_generated_app\(m 1\): unknown argument\(s\) 'TEMPLATES react-flask'. The keywords are TEMPLATE, OUTPUT_DIR, SOURCES, PORTS, VARS, POOL and TARGET.*CMakeLists.txt:4 \(add_generated_app\)"
 project novalue 'add_generated_app(m 1 POOL)'
