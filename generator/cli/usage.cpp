@@ -27,8 +27,8 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
-// The command the parse reached: the deepest subcommand that was parsed ("" for none), and its
-// object (the app itself for none).
+// The command the parse reached: the deepest subcommand parsed (the app itself for none), its
+// words put in `path` ("pool set"; "" for none).
 const CLI::App* reached(const CLI::App& app, std::string& path) {
   const CLI::App* at = &app;
   for (auto subs = at->get_subcommands(); !subs.empty(); subs = at->get_subcommands()) {
