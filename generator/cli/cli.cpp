@@ -79,7 +79,7 @@ constexpr Entry k_commands[] = {
     {"proxy", add_proxy},         {"templates", add_templates}, {"template", add_template},
     {"backfill", add_backfill},   {"config", add_config},       {"doctor", add_doctor},
     {"show", add_show},           {"prune", add_prune},         {"who", add_who},
-    {"init", add_init},           {"migrate", add_migrate}};
+    {"init", add_init},           {"migrate", add_migrate},     {"__generate", add_generate}};
 
 // The command a command line names: its first word that is not a global option or its value.
 // Empty when there is none (`berth --version`, `berth --help`, `berth`).
@@ -99,8 +99,10 @@ std::string invoked_command(int argc, char** argv) {
 // for help, for no command and for an unknown one (whose error lists them).
 std::vector<Command> add_commands(CLI::App& app, const Options& o, int argc, char** argv) {
   const std::string wanted = invoked_command(argc, argv);
-  const bool known = std::any_of(std::begin(k_commands), std::end(k_commands),
-                                 [&](const Entry& e) { return wanted == e.name; });
+  // __generate describes every command, so it needs them all.
+  const bool known =
+      wanted != "__generate" && std::any_of(std::begin(k_commands), std::end(k_commands),
+                                            [&](const Entry& e) { return wanted == e.name; });
   bool version_only = false;
   for (int i = 1; i < argc && wanted.empty(); ++i) {
     version_only = version_only || std::string(argv[i]) == "--version";
@@ -129,7 +131,9 @@ std::string unknown_command_help(int argc, char** argv) {
   const std::string wanted = invoked_command(argc, argv);
   std::vector<std::string> names;
   for (const auto& e : k_commands) {
-    names.push_back(e.name);
+    if (e.name[0] != '_') {  // hidden commands are not offered
+      names.push_back(e.name);
+    }
   }
   if (wanted.empty() || std::find(names.begin(), names.end(), wanted) != names.end() ||
       std::none_of(argv + 1, argv + argc, [](const char* a) {

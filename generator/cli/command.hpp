@@ -67,6 +67,7 @@ Command add_prune(CLI::App& app, const Options& o);
 Command add_who(CLI::App& app, const Options& o);
 Command add_init(CLI::App& app, const Options& o);
 Command add_migrate(CLI::App& app, const Options& o);
+Command add_generate(CLI::App& app, const Options& o);  // hidden: the man page, completions
 
 // The store folder: --store (refused when empty), else Store::default_dir().
 std::filesystem::path store_dir(const Options& o);

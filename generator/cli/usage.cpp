@@ -41,7 +41,9 @@ const CLI::App* reached(const CLI::App& app, std::string& path) {
 std::vector<std::string> command_names(const CLI::App& app) {
   std::vector<std::string> names;
   for (const auto* sub : app.get_subcommands({})) {
-    names.push_back(sub->get_name());
+    if (!sub->get_group().empty()) {  // hidden commands are not offered
+      names.push_back(sub->get_name());
+    }
   }
   return names;
 }

@@ -14,7 +14,9 @@ case "$MODE" in
     cmake --install "$BERTH_BUILD" --prefix "$TMP/prefix" >"$OUT" 2>"$ERR" && pass || fail "cmake --install failed"
     for f in bin/berth lib/cmake/Berth/BerthConfig.cmake lib/cmake/Berth/BerthConfigVersion.cmake \
              lib/cmake/Berth/Berth.cmake lib/cmake/Berth/BerthTargets.cmake \
-             share/berth/templates/react-flask/template.json; do
+             share/berth/templates/react-flask/template.json share/man/man1/berth.1 \
+             share/bash-completion/completions/berth share/zsh/vendor-completions/_berth \
+             share/fish/vendor_completions.d/berth.fish; do
       [ -e "$TMP/prefix/$f" ] && pass || fail "not installed: $f"
     done
     "$TMP/prefix/bin/berth" --json templates >"$OUT"

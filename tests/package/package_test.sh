@@ -26,7 +26,9 @@ grep -q "^Recommends: cmake" "$OUT" && pass || fail "Recommends: $(cat "$OUT")"
 dpkg-deb -c "$deb" | awk '{print $6}' >"$OUT"
 for f in ./usr/bin/berth ./usr/lib/cmake/Berth/BerthConfig.cmake \
   ./usr/lib/cmake/Berth/BerthConfigVersion.cmake ./usr/lib/cmake/Berth/Berth.cmake \
-  ./usr/share/berth/templates/react-flask/template.json ./usr/share/doc/berth/copyright; do
+  ./usr/share/berth/templates/react-flask/template.json ./usr/share/doc/berth/copyright \
+  ./usr/share/man/man1/berth.1 ./usr/share/bash-completion/completions/berth \
+  ./usr/share/zsh/vendor-completions/_berth ./usr/share/fish/vendor_completions.d/berth.fish; do
   grep -qx "$f" "$OUT" && pass || fail "not in the package: $f"
 done
 grep -v '^\./usr/' "$OUT" && fail "files outside /usr" || pass
