@@ -61,4 +61,7 @@ std::vector<PlaceholderUse> placeholders(std::string_view text);
 // Whether `text` still holds a placeholder that render() would fill (for output checks).
 bool has_placeholder(std::string_view text);
 
+// Levenshtein distance, on bytes (for "did you mean" suggestions).
+std::size_t edit_distance(const std::string& a, const std::string& b);
+
 }  // namespace berth
