@@ -179,6 +179,10 @@ int run_cli(int argc, char** argv) {
   // One file per command family, in generator/cli/.
   const std::vector<Command> commands = add_commands(app, o, argc, argv);
   app.require_subcommand(1);
+  add_examples(app);
+  app.footer(
+      "`berth help COMMAND` shows a command's options and an example; `man berth` the "
+      "whole manual.");
 
   try {
     app.parse(argc, argv);

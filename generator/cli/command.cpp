@@ -195,7 +195,7 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
   }
 }
 
-// The seed's table: Model, App, (Pool when more than one), one column per port name, Project.
+// The earlier generator's table: Model, App, (Pool when more than one), one column per port name, Project.
 void print_reservations(std::ostream& out, const std::vector<Reservation>& list) {
   std::vector<std::string> names;
   std::set<std::string> pools;

@@ -68,6 +68,8 @@ Command add_who(CLI::App& app, const Options& o);
 Command add_init(CLI::App& app, const Options& o);
 Command add_migrate(CLI::App& app, const Options& o);
 Command add_generate(CLI::App& app, const Options& o);  // hidden: the man page, completions
+// Ends each command's help with its example (examples.cpp).
+void add_examples(CLI::App& app);
 
 // The store folder: --store (refused when empty), else Store::default_dir().
 std::filesystem::path store_dir(const Options& o);

@@ -61,7 +61,9 @@ Subs add_subcommands(CLI::App* lease, Vars& v) {
       "expire", "Free every lease past its idle time or whose owner process is gone");
   expire->add_option("--pool", v.pool, "Only this lease pool");
   expire->add_flag("--dry-run", v.dry_run, "List them; free nothing");
-  auto* list = lease->add_subcommand("list", "Show leases (--json: seed 004's view of a pool)");
+  auto* list = lease->add_subcommand(
+      "list",
+      "Show leases (--json: each pool's ports, as the earlier preview backend showed them)");
   list->add_option("--pool", v.pool, "Only this lease pool (--json: default preview)");
   return {acquire, renew, release, expire, {acquire_ttl, renew_ttl}};
 }

@@ -194,8 +194,9 @@ expect_fail 2 "not reserved" --store "$N" --namespace task-z show m 1
 
 expect_ok --help
 expect_out 'reserve'
-# The man page and the completions are written from the same definitions as the help.
-python3 "$(dirname "$0")/docgen_check.py" "$BERTH" >"$OUT" 2>&1 && pass || fail "$(cat "$OUT")"
+# Every help ends with an example that runs; the man page and the completions are written from
+# the same definitions as the help.
+python3 "$(dirname "$0")/help_check.py" "$BERTH" >"$OUT" 2>&1 && pass || fail "$(cat "$OUT")"
 "$BERTH" __generate bash | bash -n && pass || fail "the bash completion is not valid bash"
 # `berth help X` and `berth X --help` print the same text, for every command and subcommand.
 berth frobnicate

@@ -1,15 +1,21 @@
-"""The man page and the shell completions say what `berth help` says, for every command.
+"""Every command's help ends with an example that runs, and the man page and the shell
+completions say what `berth help` says.
 
-    python3 tests/e2e/docgen_check.py <berth>
+    python3 tests/e2e/help_check.py <berth>
 
-Each command's section of the man page (`berth __generate man`) is the text of `berth COMMAND
+Each command's example is run in the order of the help listing, in one temporary folder
+prepared with a store holding two apps and a lease, a berth export, a plan file with its stamps,
+two bare template folders and a tree of one existing app; it must exit 0. Each command's section of the man page (`berth __generate man`) is the text of `berth COMMAND
 --help`; the bash completion offers, after `berth COMMAND`, exactly the long options and
 subcommands that help lists, and the fish completion names the same options. Prints one line
 per problem and exits 1 when there is any.
 """
+import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 berth = sys.argv[1]
 
@@ -25,6 +31,8 @@ def help_words(text):
         if re.match(r"^\S.*:$", line):
             section = line[:-1]
             continue
+        if not line.strip():
+            section = None  # a blank line ends a section (the example follows one)
         if section == "Options":
             words |= set(re.findall(r"(?:^|,)(--[a-z][a-z-]*)", line.strip().split(" ")[0]))
         elif section == "Subcommands" and line.strip():
@@ -42,6 +50,8 @@ def commands():
         for line in text.splitlines():
             if re.match(r"^\S.*:$", line):
                 section = line[:-1]
+            elif not line.strip():
+                section = None
             elif section == "Subcommands" and line.strip():
                 sub = (path + " " + line.split()[0]).strip()
                 found.append(sub)
@@ -66,8 +76,57 @@ def bash_words(path):
     return set(out.stdout.split())
 
 
+def example_of(text):
+    """The example line at the end of a help text, or None."""
+    m = re.search(r"\nExample:\n  (berth [^\n]*)\n$", text)
+    return m.group(1) if m else None
+
+
+def prepare(folder):
+    """The folder the examples run in, and the environment they run with."""
+    bin_dir = os.path.join(folder, "bin")
+    os.makedirs(bin_dir)
+    os.symlink(os.path.abspath(berth), os.path.join(bin_dir, "berth"))
+    env = dict(os.environ, BERTH_STORE=os.path.join(folder, "store"),
+               PATH=bin_dir + os.pathsep + os.environ["PATH"])
+    os.makedirs(os.path.join(folder, "old-apps", "claude", "app7"))
+    with open(os.path.join(folder, "old-apps", "claude", "app7", ".env"), "w") as f:
+        f.write("BACKEND_PORT=5100\n")
+    for bare in ["my-template", "stack"]:
+        os.makedirs(os.path.join(folder, bare))
+        with open(os.path.join(folder, bare, "compose.yml"), "w") as f:
+            f.write('services:\n  web:\n    ports: ["{{frontend_port}}:80"]\n')
+    with open(os.path.join(folder, "apps.json"), "w") as f:
+        f.write('[{"model": "gpt", "app": 1, "out": "apps/gpt/app1", "target": "gpt_app1"}]\n')
+    for line in ["berth reserve claude 1", "berth reserve claude 2", "berth lease acquire pr-1",
+                 "berth export -o backup.json", "berth plan apps.json --stamps stamps"]:
+        subprocess.run(line, shell=True, cwd=folder, env=env, check=True, capture_output=True)
+    return env
+
+
+def check_examples(paths, problems):
+    folder = tempfile.mkdtemp()
+    try:
+        env = prepare(folder)
+        for path in paths:
+            line = example_of(run(*path.split(), "--help"))
+            if line is None:
+                problems.append(f"berth {path} --help ends with no example")
+                continue
+            if not line.startswith(f"berth {path} ") and line != f"berth {path}" and \
+                    " " in path:
+                problems.append(f"the example of 'berth {path}' runs another command: {line}")
+            out = subprocess.run(line, shell=True, cwd=folder, env=env, capture_output=True,
+                                 text=True)
+            if out.returncode != 0:
+                problems.append(f"example '{line}' exits {out.returncode}: {out.stderr.strip()}")
+    finally:
+        shutil.rmtree(folder)
+
+
 problems = []
 paths = commands()
+check_examples(paths, problems)
 if len(paths) < 30:
     problems.append(f"only {len(paths)} commands found in the help texts")
 man = run("__generate", "man")
