@@ -11,10 +11,11 @@ packages=(g++ cmake ninja-build pkg-config nlohmann-json3-dev liblmdb-dev liblmd
 # What the tests use: docker-compose (file validation only, no engine), nginx (nginx -t),
 # Debian's Python with Flask and curl to check generated apps for real (and PyYAML to read the
 # Kubernetes manifests kubectl renders); make for the Unix Makefiles generator; dpkg-dev
-# (dpkg-shlibdeps) and file, which CPack uses, for the Debian package; clang-14, libFuzzer and
-# its runtimes (with the sanitizers) for the fuzz targets.
+# (dpkg-shlibdeps) and file, which CPack uses, for the Debian package; git, which FetchContent
+# fetches berth with in the consumer test; clang-14, libFuzzer and its runtimes (with the
+# sanitizers) for the fuzz targets.
 test_packages=(docker-compose nginx python3 python3-flask python3-yaml curl make dpkg-dev file
-  clang-14 libfuzzer-14-dev libclang-rt-14-dev)
+  git clang-14 libfuzzer-14-dev libclang-rt-14-dev)
 
 install_missing() {
   local missing=() p

@@ -29,9 +29,14 @@ case "$MODE" in
     args=()
     ;;
   fetchcontent)
-    use="include(FetchContent)
-FetchContent_Declare(berth SOURCE_DIR \"$REPO\")
-FetchContent_MakeAvailable(berth)"
+    # docs/cmake.md's FetchContent block as written, its GIT_REPOSITORY a local repository of
+    # this working tree's files (tracked and new, not ignored), tagged with berth's version.
+    tag=$(bash "$REPO/tests/package/local_repo.sh" "$TMP/berth.git") && pass ||
+      fail "no local berth repository"
+    use=$(awk '/^```cmake$/ {block = ""; inside = 1; next} /^```$/ {inside = 0; if (block ~ /GIT_TAG/) print block; next}
+               inside {block = block $0 "\n"}' "$REPO/docs/cmake.md" |
+          sed -e "s|GIT_REPOSITORY [^ ]*|GIT_REPOSITORY file://$TMP/berth.git|" -e '/add_generated_app/d')
+    grep -q "GIT_TAG *$tag)" <<<"$use" && pass || fail "docs/cmake.md pins no $tag: $use"
     args=()
     ;;
   include)
