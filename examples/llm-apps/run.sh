@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job: configure and build examples/llm-apps (seed 000's six apps) with a fresh store,
+# The main job: configure and build examples/llm-apps (six apps of two models) with a fresh store,
 # then show the table and where the apps are.
 #   bash examples/llm-apps/run.sh <path to berth> <build folder>
 set -euo pipefail
