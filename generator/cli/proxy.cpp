@@ -1,4 +1,7 @@
 #include "generator/host/proxy.hpp"
+
+#include <arpa/inet.h>
+
 #include "generator/cli/command.hpp"
 
 namespace berth {
@@ -39,14 +42,38 @@ void make_temp_folder(const std::filesystem::path& output) {
   }
 }
 
+// --listen [ADDR:]PORT as nginx's listen address: ADDR is an IPv4 address, an IPv6 one in
+// brackets or `*` (every interface); without it, the loopback address (model-written apps
+// behind the front door are not for the whole network).
+std::string listen_address(const std::string& text) {
+  const auto colon = text.rfind(':');
+  const std::string addr = colon == std::string::npos ? "127.0.0.1" : text.substr(0, colon);
+  const std::string port = colon == std::string::npos ? text : text.substr(colon + 1);
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) < 1 ||
+      std::stoi(port) > 65535) {
+    throw usage_error("--listen " + quote(text) + ": " + quote(port) +
+                      " is not a port (1 to 65535)");
+  }
+  unsigned char buf[16];
+  const bool v6 = addr.size() > 2 && addr.front() == '[' && addr.back() == ']' &&
+                  inet_pton(AF_INET6, addr.substr(1, addr.size() - 2).c_str(), buf) == 1;
+  if (addr != "*" && !v6 && inet_pton(AF_INET, addr.c_str(), buf) != 1) {
+    throw usage_error("--listen " + quote(text) + ": " + quote(addr) +
+                      " is not an address; give an IPv4 address (0.0.0.0 for every interface), "
+                      "an IPv6 one in brackets ([::1]) or *");
+  }
+  return addr + ":" + std::to_string(std::stoi(port));
+}
+
 }  // namespace
 
-// berth proxy [--format nginx] [-o FILE] [--standalone] [--listen PORT]
+// berth proxy [--format nginx] [-o FILE] [--standalone] [--listen [ADDR:]PORT]
 Command add_proxy(CLI::App& app, const Options& o) {
   struct Vars {
     std::string format = "nginx", output;
     bool standalone = false;
-    int listen = 80;
+    std::string listen = "127.0.0.1:80";
   };
   const auto v = std::make_shared<Vars>();
   auto* proxy = app.add_subcommand(
@@ -56,18 +83,20 @@ Command add_proxy(CLI::App& app, const Options& o) {
   proxy->add_option("-o,--output", v->output, "Write FILE (only when it changes)")
       ->type_name("FILE");
   proxy->add_flag("--standalone", v->standalone, "A whole nginx.conf, not an http-level include");
-  proxy->add_option("--listen", v->listen, "The port nginx listens on")->capture_default_str();
+  proxy
+      ->add_option("--listen", v->listen,
+                   "Where nginx listens: [ADDR:]PORT (default 127.0.0.1:80; a PORT alone is on "
+                   "127.0.0.1; 0.0.0.0:PORT is every interface)")
+      ->type_name("[ADDR:]PORT");
   const auto run = [&o, v]() -> int {
     if (v->format != "nginx") {
       throw usage_error("--format " + quote(v->format) + " is not known; berth writes nginx");
     }
-    if (v->listen < 1 || v->listen > 65535) {
-      throw usage_error("--listen " + std::to_string(v->listen) + " is not a port");
-    }
+    const std::string listen = listen_address(v->listen);
     Store store = open_store(o, true);
     const auto apps = store.list();
     const auto leases = store.leases(std::nullopt);
-    std::string text = nginx_http(apps, leases, v->listen, apps_without_frontend(store));
+    std::string text = nginx_http(apps, leases, listen, apps_without_frontend(store));
     if (v->standalone) {
       text = nginx_standalone(text);
     }

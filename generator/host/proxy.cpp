@@ -64,8 +64,7 @@ std::string hash_sizes(const std::vector<Reservation>& apps) {
 }  // namespace
 
 std::string nginx_http(const std::vector<Reservation>& apps, const std::vector<Lease>& leases,
-                       int listen, const std::set<AppKey>& without_frontend) {
-  const std::string port = std::to_string(listen);
+                       const std::string& listen, const std::set<AppKey>& without_frontend) {
   std::string text =
       "# Written by `berth proxy`: every app by name, every preview by path. Do not edit;\n"
       "# run `berth proxy` again (it rewrites this file only when it changes).\n"
@@ -76,13 +75,13 @@ std::string nginx_http(const std::vector<Reservation>& apps, const std::vector<L
       hash_sizes(apps);
   for (const auto& r : apps) {
     text += "# " + r.project + ": app " + std::to_string(r.key.app) + "\n";
-    text += "server {\n  listen " + port + ";\n  server_name " + r.project + ".localhost;\n";
+    text += "server {\n  listen " + listen + ";\n  server_name " + r.project + ".localhost;\n";
     text += "  location / {\n    proxy_pass http://127.0.0.1:" +
             std::to_string(front_port(r, !without_frontend.count(r.key))) + ";\n" +
             k_proxy_headers + "  }\n}\n\n";
   }
   text += "# Previews: /app/preview/<id>/ on every other host name.\n";
-  text += "server {\n  listen " + port + " default_server;\n  server_name _;\n";
+  text += "server {\n  listen " + listen + " default_server;\n  server_name _;\n";
   for (const auto& l : leases) {
     if (!url_safe(l.id)) {
       text += "  # lease " + quote(l.id) + " (port " + std::to_string(l.port) +

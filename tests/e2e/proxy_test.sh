@@ -35,7 +35,22 @@ expect_eq "an unchanged proxy file is not rewritten" "$(stat -c %Y "$TMP/berth.c
 expect_ok --store "$S" proxy
 expect_eq "standard output is the file" "$(cat "$OUT")" "$(cat "$TMP/berth.conf")"
 expect_fail 2 "--format 'caddy' is not known" --store "$S" proxy --format caddy
-expect_fail 2 "--listen 70000 is not a port" --store "$S" proxy --listen 70000
+# Loopback unless --listen names another address.
+expect_ok --store "$S" proxy
+grep -qx "  listen 127.0.0.1:80 default_server;" "$OUT" && pass || fail "the default is not 127.0.0.1:80"
+expect_ok --store "$S" proxy --listen 8080
+grep -qx "  listen 127.0.0.1:8080 default_server;" "$OUT" && pass || fail "a port alone is not on loopback"
+expect_ok --store "$S" proxy --listen 0.0.0.0:8080
+grep -qx "  listen 0.0.0.0:8080 default_server;" "$OUT" && pass || fail "--listen 0.0.0.0:8080"
+expect_ok --store "$S" proxy --listen '[::1]:8080'
+grep -qx "  listen \[::1\]:8080 default_server;" "$OUT" && pass || fail "--listen [::1]:8080"
+expect_ok --store "$S" proxy --listen '*:8080'
+grep -qx "  listen \*:8080 default_server;" "$OUT" && pass || fail "--listen *:8080"
+expect_fail 2 "--listen '70000': '70000' is not a port .1 to 65535." --store "$S" proxy --listen 70000
+expect_fail 2 "--listen '0.0.0.0:': '' is not a port" --store "$S" proxy --listen 0.0.0.0:
+expect_fail 2 "'localhost' is not an address; give an IPv4 address .0.0.0.0 for every interface." \
+  --store "$S" proxy --listen localhost:8080
+expect_fail 2 "'::1' is not an address" --store "$S" proxy --listen ::1:8080
 
 # A whole nginx.conf, run for real.
 expect_ok --store "$S" proxy --standalone --listen $LISTEN -o "$TMP/nginx/nginx.conf"
