@@ -27,11 +27,11 @@ i=0
 for m in $A $O; do
   for n in 1 2 3; do
     d="$TMP/b1/apps/$m/app$n"
-    expect_eq "$m app$n file count" "$(find "$d" -type f ! -name .berth-manifest.json | wc -l)" 24
+    expect_eq "$m app$n file count" "$(find "$d" -type f ! -name .berth-manifest.json | wc -l)" 25
     slug=$(echo "$m" | tr '_.' '--')
     grep -q "^COMPOSE_PROJECT_NAME=$slug-app$n$" "$d/.env" && pass || fail "$d/.env project name"
-    grep -q "\"$((5001 + 2 * i)):$((5001 + 2 * i))\"" "$d/docker-compose.yml" && pass || fail "$d backend port"
-    grep -q "\"$((8001 + 2 * i)):80\"" "$d/docker-compose.yml" && pass || fail "$d frontend port"
+    grep -q "\"127.0.0.1:$((5001 + 2 * i)):$((5001 + 2 * i))\"" "$d/docker-compose.yml" && pass || fail "$d backend port"
+    grep -q "\"127.0.0.1:$((8001 + 2 * i)):80\"" "$d/docker-compose.yml" && pass || fail "$d frontend port"
     i=$((i + 1))
   done
 done

@@ -57,7 +57,7 @@ expect_eq "consumer configure ($MODE)" "$?" 0
 grep -q "berth: 1 app(s) reserved" "$OUT" && pass || fail "no reservation at configure: $(tail -20 "$ERR")"
 cmake --build "$TMP/build" >"$OUT" 2>&1 && pass || fail "consumer build failed: $(tail -20 "$OUT")"
 app="$TMP/build/apps/consumer_model/app1"
-expect_eq "consumer app files" "$(find "$app" -type f ! -name .berth-manifest.json | wc -l)" 24
+expect_eq "consumer app files" "$(find "$app" -type f ! -name .berth-manifest.json | wc -l)" 25
 grep -q 'APP_TITLE = "Consumer"' "$app/backend/app.py" && pass || fail "VARS not applied"
 exe=$(grep '^BERTH_EXECUTABLE:FILEPATH=' "$TMP/build/CMakeCache.txt" | cut -d= -f2)
 case "$MODE" in

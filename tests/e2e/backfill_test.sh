@@ -41,7 +41,7 @@ tree_state() {  # every file with size, mtime and mode, and the store
 "$BERTH" --store "$S" config skip-busy off >/dev/null  # the store exists: export can compare it
 before=$(tree_state "$TMP/gen")
 expect_ok --store "$S" backfill "$TMP/gen" --dry-run
-expect_out '^model_a/app1: backend=5003 frontend=8003 \(kept from .env\); would add 19, kept 2, would replace 0, starter left 3; parts root,backend,frontend$'
+expect_out '^model_a/app1: backend=5003 frontend=8003 \(kept from .env\); would add 20, kept 2, would replace 0, starter left 3; parts root,backend,frontend$'
 expect_out '^  keep docker-compose.yml: not written by berth; berth never touches it$'
 expect_out '^openai_gpt-5-mini/app3: .*parts root,backend$'
 expect_out '^dry run: 9 apps \(9 would be reserved, 0 already\)'
@@ -55,14 +55,15 @@ expect_out '^kept 3 files in 2 apps .*--verbose lists them'
 # free (model_a/app1: 5003/8003, model_b/app2: 6001/9001); model_b/app1 names the same ports
 # as model_a/app1, so it gets new ones and every file naming them is rewritten, its own kept
 # beside as .berth-orig: never an old .env beside new Dockerfiles.
-expect_out '^model_b/app1: backend=5007 frontend=8007; added 19, kept 0, replaced 2'
+expect_out '^model_b/app1: backend=5007 frontend=8007; added 20, kept 0, replaced 2'
 expect_out '^  ports: backend 5003 -> 5007$'
 agree() {  # agree DIR: .env, compose and the store name the same ports
   local d=$1 m n b f
   m=$(basename "$(dirname "$d")") n=$(basename "$d" | tr -d app)
   b=$(grep '^BACKEND_PORT=' "$d/.env" | cut -d= -f2)
   f=$(grep '^FRONTEND_PORT=' "$d/.env" | cut -d= -f2)
-  grep -q "\"$b:$b\"" "$d/docker-compose.yml" && grep -q "\"$f:80\"" "$d/docker-compose.yml" &&
+  grep -qE "\"(127\.0\.0\.1:)?$b:$b\"" "$d/docker-compose.yml" &&
+    grep -qE "\"(127\.0\.0\.1:)?$f:80\"" "$d/docker-compose.yml" &&
     "$BERTH" --store "$S" list --model "$m" | grep -qE "^$m +$n +$b +$f " && pass ||
     fail "$d: .env ($b/$f), compose and store disagree: $(grep -h PORT "$d/.env"; grep '[0-9]:' "$d/docker-compose.yml")"
 }
@@ -83,6 +84,8 @@ done
 B3="$TMP/gen/openai_gpt-5-mini/app3"
 [ ! -e "$B3/frontend" ] && pass || fail "the backend-only app got a frontend"
 grep -q "frontend" "$B3/docker-compose.yml" && fail "backend-only compose file names a frontend" || pass
+(cd "$B3" && docker-compose config >"$OUT" 2>"$ERR") && pass || fail "docker-compose config: backend-only app"
+grep -q "^    - 127.0.0.1:[0-9]*:[0-9]*/tcp$" "$OUT" && pass || fail "backend-only app not published on 127.0.0.1"
 # The earlier system's files are kept as they were (no --force).
 expect_eq "old compose kept" "$(cat "$TMP/gen/model_a/app1/docker-compose.yml")" "$(cat "$TMP/pristine/model_a/app1/docker-compose.yml")"
 # From now on the folder is berth's: a scaffold re-run agrees, and keeps the parts.
@@ -132,8 +135,8 @@ cp -a "$TMP/pristine" "$TMP/gen9"
 S9="$TMP/s9"
 for n in 1 2; do "$BERTH" --store "$S9" reserve other "$n" >/dev/null; done  # 5001 and 5003 taken
 expect_ok --store "$S9" backfill "$TMP/gen9" --new-ports
-expect_out '^model_a/app1: backend=5005 frontend=8005; added 19, kept 0, replaced 2'
-expect_out '^model_b/app2: backend=[0-9]+ frontend=[0-9]+; added 20, kept 0, replaced 1'
+expect_out '^model_a/app1: backend=5005 frontend=8005; added 20, kept 0, replaced 2'
+expect_out '^model_b/app2: backend=[0-9]+ frontend=[0-9]+; added 21, kept 0, replaced 1'
 S_SAVED=$S
 S=$S9
 for d in "$TMP"/gen9/model_a/app1 "$TMP"/gen9/model_b/app1 "$TMP"/gen9/model_b/app2; do agree "$d"; done

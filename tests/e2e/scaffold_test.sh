@@ -16,7 +16,7 @@ apps=("$A 1" "$A 2" "$O 1" "$O 2")
 for spec in "${apps[@]}"; do
   set -- $spec
   expect_ok --store "$S" scaffold "$1" "$2" --template "$TEMPLATE" --out "$TMP/apps/$(echo "$1" | tr / _)/app$2"
-  expect_out '24 written, 0 unchanged, 0 removed, 0 kept'
+  expect_out '25 written, 0 unchanged, 0 removed, 0 kept'
 done
 dirs=("$TMP/apps/${A}/app1" "$TMP/apps/${A}/app2" "$TMP/apps/openai_gpt-5-mini/app1" "$TMP/apps/openai_gpt-5-mini/app2")
 projects=(anthropic-claude-4-5-haiku-20251001-app1 anthropic-claude-4-5-haiku-20251001-app2 openai-gpt-5-mini-app1 openai-gpt-5-mini-app2)
@@ -28,7 +28,11 @@ for i in 0 1 2 3; do
   (cd "$d" && docker-compose -f docker-compose.yml config >"$TMP/compose.$i" 2>"$TMP/compose.err.$i") \
     && pass || fail "docker-compose config rejects $d: $(cat "$TMP/compose.err.$i")"
   grep -q "container_name: ${projects[$i]}_backend" "$TMP/compose.$i" && pass || fail "backend container name in $d"
-  grep -q "published: ${backends[$i]}\|${backends[$i]}:${backends[$i]}" "$TMP/compose.$i" && pass || fail "backend port in $d"
+  # Published on the loopback address only, and hardened.
+  grep -q "^    - 127.0.0.1:${backends[$i]}:${backends[$i]}/tcp$" "$TMP/compose.$i" && pass || fail "backend port in $d"
+  grep -q "^    - 127.0.0.1:$((${backends[$i]} + 1000)):80/tcp$" "$TMP/compose.$i" && pass || fail "frontend port in $d"
+  [ "$(grep -c -- "- no-new-privileges:true" "$TMP/compose.$i")" = 2 ] && pass || fail "no-new-privileges in $d"
+  [ "$(grep -c "^    mem_limit: 256m$" "$TMP/compose.$i")" = 2 ] && pass || fail "mem_limit in $d"
   grep -q "condition: service_healthy" "$TMP/compose.$i" && pass || fail "depends_on health in $d"
   grep -q "^COMPOSE_PROJECT_NAME=${projects[$i]}$" "$d/.env" && pass || fail ".env project name in $d"
   cmp -s "$d/.env" "$d/.env.example" && pass || fail ".env is not a copy of .env.example in $d"
@@ -42,10 +46,18 @@ for i in 0 1 2 3; do
 done
 expect_eq "distinct project names" "$(cat "${dirs[@]/%//.env}" | grep ^PROJECT_NAME | sort -u | wc -l)" 4
 
-# All four Flask backends at once, each on its own reserved port.
+# All four Flask backends at once, each on its own reserved port, each started the container's
+# way: its Dockerfile's CMD (gunicorn serving app:app), with PORT as the Dockerfile sets it and
+# HOST=127.0.0.1 so the test listens on loopback only.
 pids=()
 for i in 0 1 2 3; do
-  (cd "${dirs[$i]}/backend" && HOST=127.0.0.1 PYTHONDONTWRITEBYTECODE=1 exec $PY app.py >"$TMP/flask.$i.log" 2>&1) &
+  cmd=$($PY -c 'import json, sys
+line = [l for l in open(sys.argv[1]) if l.startswith("CMD ")][-1]
+print("\0".join(json.loads(line[4:])), end="")' "${dirs[$i]}/backend/Dockerfile" | tr '\0' '\n')
+  mapfile -t argv <<<"$cmd"
+  [ "${argv[2]#*exec gunicorn}" != "${argv[2]}" ] && pass || fail "the backend's CMD is not gunicorn: $cmd"
+  (cd "${dirs[$i]}/backend" && HOST=127.0.0.1 PORT=${backends[$i]} PYTHONDONTWRITEBYTECODE=1 \
+    exec "${argv[@]}" >"$TMP/flask.$i.log" 2>&1) &
   pids+=($!)
 done
 for i in 0 1 2 3; do
@@ -67,7 +79,7 @@ snap() { (cd "$d" && find . -type f -printf '%p %s %T@ %m\n' | sort; find . -typ
 before=$(snap)
 sleep 0.05
 expect_ok --store "$S" scaffold "$A" 1 --template "$TEMPLATE" --out "$d"
-expect_out '0 written, 17 unchanged, 0 removed, 0 kept, 7 starter files left as they are'
+expect_out '0 written, 18 unchanged, 0 removed, 0 kept, 7 starter files left as they are'
 expect_eq "second run touched nothing" "$(snap)" "$before"
 
 # Identical inputs, byte-identical output: the same app in another fresh store.
@@ -111,7 +123,7 @@ rm "$TMP/tpl/files/NOTES.txt"
 store_before=$("$BERTH" --store "$S" export)
 expect_ok --store "$S" scaffold newmodel 9 --template "$TEMPLATE" --out "$TMP/dry" --dry-run
 expect_out '^would write docker-compose.yml$'
-expect_out '^dry run: 24 written'
+expect_out '^dry run: 25 written'
 [ ! -e "$TMP/dry" ] && pass || fail "--dry-run created the folder"
 expect_eq "--dry-run left the store alone" "$("$BERTH" --store "$S" export)" "$store_before"
 
@@ -173,7 +185,7 @@ expect_fail 2 "manifest entry '../escape.txt' holds an empty, '.' or '..' compon
 
 # Scaffold errors.
 store_before=$("$BERTH" --store "$S" export)
-expect_fail 2 "variable 'colour' is not declared by template 'react-flask'; its variables: app_title, k8s_cpu_limit, .*, nginx_image, node_image, python_image" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/x" --set colour=red
+expect_fail 2 "variable 'colour' is not declared by template 'react-flask'; its variables: app_title, cpus, k8s_cpu_limit, .*, nginx_image, node_image, pids, publish_address, python_image" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/x" --set colour=red
 expect_fail 2 "--set 'app_title' is not KEY=VALUE" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/x" --set app_title
 expect_fail 2 "no template 'nope' \(looked in: " --store "$S" scaffold fresh 1 --template nope --out "$TMP/x"
 expect_fail 2 "template folder '$TMP/x/' does not exist" --store "$S" scaffold fresh 1 --template "$TMP/x/" --out "$TMP/x"

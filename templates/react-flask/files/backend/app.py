@@ -23,4 +23,5 @@ def message():
 
 
 if __name__ == "__main__":
-    app.run(host=os.environ.get("HOST", "0.0.0.0"), port=PORT)
+    # By hand on this host: loopback only (the container runs gunicorn, see the Dockerfile).
+    app.run(host=os.environ.get("HOST", "127.0.0.1"), port=PORT)
