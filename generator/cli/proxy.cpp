@@ -1,4 +1,5 @@
 #include "generator/host/proxy.hpp"
+#include "generator/host/front_page.hpp"
 
 #include <arpa/inet.h>
 
@@ -66,6 +67,26 @@ std::string listen_address(const std::string& text) {
   return addr + ":" + std::to_string(std::stoi(port));
 }
 
+// Where the front page goes (beside the configuration) and how the configuration names its
+// folder: nginx's prefix (".") when standalone, else the absolute folder, quoted.
+struct Page {
+  std::filesystem::path file;
+  std::string folder;
+  std::string shown;  // the file as the user named the folder
+};
+Page page_beside(const std::string& output, bool standalone) {
+  const auto folder = std::filesystem::absolute(output).parent_path();
+  const std::string text = folder.string();
+  if (std::any_of(text.begin(), text.end(),
+                  [](char c) { return c == '$' || c == '"' || c == '\\' || c < 0x20; })) {
+    throw runtime_error("the folder of --output " + quote(output) +
+                        " holds a character nginx would read as a variable or an escape; "
+                        "write the configuration into another folder");
+  }
+  return {folder / k_front_page_name, standalone ? "." : "\"" + text + "\"",
+          (std::filesystem::path(output).parent_path() / k_front_page_name).string()};
+}
+
 }  // namespace
 
 // berth proxy [--format nginx] [-o FILE] [--standalone] [--listen [ADDR:]PORT]
@@ -96,7 +117,8 @@ Command add_proxy(CLI::App& app, const Options& o) {
     Store store = open_store(o, true);
     const auto apps = store.list();
     const auto leases = store.leases(std::nullopt);
-    std::string text = nginx_http(apps, leases, listen, apps_without_frontend(store));
+    const Page page = v->output.empty() ? Page{} : page_beside(v->output, v->standalone);
+    std::string text = nginx_http(apps, leases, listen, apps_without_frontend(store), page.folder);
     if (v->standalone) {
       text = nginx_standalone(text);
     }
@@ -107,15 +129,18 @@ Command add_proxy(CLI::App& app, const Options& o) {
     if (v->standalone) {  // the temp folders the configuration names are under nginx's prefix
       make_temp_folder(v->output);
     }
-    const bool changed = write_if_changed(v->output, text);
+    // The page first: the configuration names it.
+    const bool page_changed = write_if_changed(page.file, front_page(apps, leases, listen));
+    const bool changed = write_if_changed(v->output, text) || page_changed;
     if (o.json) {
       print_json({{"output", v->output},
+                  {"page", page.shown},
                   {"changed", changed},
                   {"apps", apps.size()},
                   {"previews", leases.size()}});
     } else {
-      std::cout << (changed ? "wrote " : "unchanged ") << v->output << " (" << apps.size()
-                << " app(s), " << leases.size() << " preview(s))\n";
+      std::cout << (changed ? "wrote " : "unchanged ") << v->output << " and " << page.file.string()
+                << " (" << apps.size() << " app(s), " << leases.size() << " preview(s))\n";
     }
     return 0;
   };

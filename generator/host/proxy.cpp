@@ -6,9 +6,6 @@
 
 namespace berth {
 
-namespace {
-
-// Whether a lease id can stand in a URL path as it is (and so in an nginx location).
 bool url_safe(const std::string& id) {
   return std::all_of(id.begin(), id.end(),
                      [](char c) {
@@ -18,6 +15,8 @@ bool url_safe(const std::string& id) {
                      }) &&
          id != "." && id != "..";
 }
+
+namespace {
 
 // The port an app is reached on: the one named `frontend` (unless the app has no frontend, when
 // its `backend`), else its first.
@@ -64,7 +63,8 @@ std::string hash_sizes(const std::vector<Reservation>& apps) {
 }  // namespace
 
 std::string nginx_http(const std::vector<Reservation>& apps, const std::vector<Lease>& leases,
-                       const std::string& listen, const std::set<AppKey>& without_frontend) {
+                       const std::string& listen, const std::set<AppKey>& without_frontend,
+                       const std::string& page_folder) {
   std::string text =
       "# Written by `berth proxy`: every app by name, every preview by path. Do not edit;\n"
       "# run `berth proxy` again (it rewrites this file only when it changes).\n"
@@ -91,6 +91,11 @@ std::string nginx_http(const std::vector<Reservation>& apps, const std::vector<L
     text += "  location /app/preview/" + l.id +
             "/ {\n    proxy_pass http://127.0.0.1:" + std::to_string(l.port) + "/;\n" +
             k_proxy_headers + "  }\n";
+  }
+  if (!page_folder.empty()) {
+    text += std::string("  # The front page: every app and preview (berth proxy writes it).\n") +
+            "  location = / {\n    root " + page_folder + ";\n    default_type text/html;\n" +
+            "    try_files /" + k_front_page_name + " =404;\n  }\n";
   }
   text += "  location / {\n    return 404;\n  }\n}\n";
   return text;

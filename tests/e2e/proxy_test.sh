@@ -20,7 +20,9 @@ expect_ok --store "$S" lease acquire 'odd id' --pool pv
 
 # An http-level include: nginx -t inside a wrapper.
 expect_ok --store "$S" proxy -o "$TMP/berth.conf"
-expect_out "wrote .*berth.conf \(2 app\(s\), 2 preview\(s\)\)"
+expect_out "wrote .*berth.conf and .*berth-index.html \(2 app\(s\), 2 preview\(s\)\)"
+[ -f "$TMP/berth-index.html" ] && pass || fail "no front page beside the configuration"
+grep -q "root \"$TMP\";" "$TMP/berth.conf" && pass || fail "the include does not name the page's folder"
 grep -q "server_name one-app1.localhost;" "$TMP/berth.conf" && pass || fail "no server for one-app1"
 grep -q "location /app/preview/p56/" "$TMP/berth.conf" && pass || fail "no location for p56"
 grep -q "# lease 'odd id' (port [0-9]*): its id cannot stand in a URL path" "$TMP/berth.conf" && pass ||
@@ -33,7 +35,8 @@ expect_ok --store "$S" proxy -o "$TMP/berth.conf"
 expect_out "unchanged"
 expect_eq "an unchanged proxy file is not rewritten" "$(stat -c %Y "$TMP/berth.conf")" "$(date -d 2001-01-01 +%s)"
 expect_ok --store "$S" proxy
-expect_eq "standard output is the file" "$(cat "$OUT")" "$(cat "$TMP/berth.conf")"
+# Standard output is the file, but for the front page's location (no file is written).
+expect_eq "standard output is the file" "$(cat "$OUT")" "$(sed '/# The front page/,/^  }$/d' "$TMP/berth.conf")"
 expect_fail 2 "--format 'caddy' is not known" --store "$S" proxy --format caddy
 # Loopback unless --listen names another address.
 expect_ok --store "$S" proxy
@@ -71,6 +74,9 @@ for spec in "$A one" "$B two" "$L preview-56"; do
   PYTHONDONTWRITEBYTECODE=1 $PY "$TMP/server.py" "$1" "$2" >"$TMP/server.$1.log" 2>&1 &
   pids+=($!)
 done
+# Started as root, nginx's workers run as nobody: they read the front page only in a folder
+# others may enter.
+chmod 755 "$TMP" "$TMP/nginx"
 nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" >"$TMP/nginx.log" 2>&1
 trap 'nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -s stop 2>/dev/null; kill ${pids[*]} 2>/dev/null; rm -rf "$TMP"' EXIT
 get() {  # get HOST PATH: retries while the servers start
@@ -86,6 +92,22 @@ expect_eq "app two by name" "$(get two-app1.localhost /)" "two / host=two-app1.l
 expect_eq "a preview by path" "$(get localhost /app/preview/p56/assets/x.js)" "preview-56 /assets/x.js host=localhost"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$LISTEN/app/preview/nope/")
 expect_eq "an unknown preview" "$code" 404
+
+# The front page, at the default host's /: every app's link (on the front door's port) and
+# every preview (an id that cannot stand in a URL has no link), HTML, with no request of its own.
+page=$(get localhost /)
+expect_eq "the page is the file beside the configuration" "$page" "$(cat "$TMP/nginx/berth-index.html")"
+echo "$page" | grep -q "<a href=\"http://one-app1.localhost:$LISTEN/\">one-app1</a>" && pass ||
+  fail "front page: no link to one-app1"
+echo "$page" | grep -q "<a href=\"http://two-app1.localhost:$LISTEN/\">two-app1</a>" && pass ||
+  fail "front page: no link to two-app1"
+echo "$page" | grep -q '<a href="/app/preview/p56/">p56</a>' && pass || fail "front page: no preview p56"
+echo "$page" | grep -q '<td>odd id (no path: its id cannot stand in a URL)</td>' && pass ||
+  fail "front page: the odd id"
+echo "$page" | grep -qE 'src=|<link|@import|url\(' && fail "the page requests something" || pass
+type=$(curl -s -o /dev/null -w '%{content_type}' "http://127.0.0.1:$LISTEN/")
+expect_eq "the page's type" "$type" "text/html"
+expect_eq "the page through an app's link" "$(get one-app1.localhost /)" "one / host=one-app1.localhost"
 
 # Real model names: the seed's longest and a 200-byte model give host names nginx's default
 # server-name hash cannot hold; the front door sizes it, standalone and as an include in a stock
@@ -119,6 +141,15 @@ expect_fail 1 "cannot create .*ln/tmp. \(nginx's temp folder\)" --store "$L" pro
 rm "$TMP/ln/tmp"
 expect_ok --store "$L" proxy -o "$TMP/ln/berth.conf"
 [ -e "$TMP/ln/tmp" ] && fail "an include made a tmp/ folder" || pass
+# The page escapes what it shows; its folder must be one nginx can name.
+"$BERTH" --store "$L" reserve 'm<b>"&' 1 >/dev/null
+expect_ok --store "$L" --json proxy -o "$TMP/ln/berth.conf"
+expect_json "\"page\":\"$TMP/ln/berth-index.html\""
+grep -q '<h2>m&lt;b&gt;&quot;&amp;</h2>' "$TMP/ln/berth-index.html" && pass || fail "a model name is not escaped"
+"$BERTH" --store "$L" release 'm<b>"&' 1 >/dev/null
+mkdir -p "$TMP/a\$b"
+expect_fail 1 "holds a character nginx would read as a variable or an escape" --store "$L" proxy -o "$TMP/a\$b/berth.conf"
+[ -z "$(ls -A "$TMP/a\$b")" ] && pass || fail "a refused proxy wrote something"
 printf 'pid nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n  types_hash_max_size 2048;\n  # server_names_hash_bucket_size 64;\n  include %s;\n}\n' "$TMP/ln/berth.conf" >"$TMP/ln/stock.conf"
 mkdir "$TMP/ln/tmp"
 nginx -t -p "$TMP/ln" -c "$TMP/ln/stock.conf" >"$OUT" 2>&1 && pass || fail "nginx -t on the include of long names: $(cat "$OUT")"
