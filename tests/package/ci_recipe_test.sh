@@ -43,7 +43,7 @@ command -v berth >/dev/null || fail "the job did not install berth"
 
 step "2. a developer starts the lock"
 touch berth.lock.json
-cmake -S . -B dev-build -DBERTH_STORE="$work/dev-store" >/dev/null
+cmake -S . -B dev-build -G Ninja -DBERTH_STORE="$work/dev-store" >/dev/null
 rm -rf dev-build
 [ "$(grep -c '"model"' berth.lock.json)" = 6 ] || fail "the lock does not hold 6 apps"
 
