@@ -71,15 +71,19 @@ struct Entry {
   const char* name;
   Factory add;
 };
-constexpr Entry k_commands[] = {
-    {"reserve", add_reserve},     {"release", add_release},     {"list", add_list},
-    {"check", add_check},         {"stats", add_stats},         {"import", add_import},
-    {"export", add_export},       {"scaffold", add_scaffold},   {"plan", add_plan},
-    {"build-app", add_build_app}, {"pool", add_pool},           {"lease", add_lease},
-    {"proxy", add_proxy},         {"templates", add_templates}, {"template", add_template},
-    {"backfill", add_backfill},   {"config", add_config},       {"doctor", add_doctor},
-    {"show", add_show},           {"prune", add_prune},         {"who", add_who},
-    {"init", add_init},           {"migrate", add_migrate},     {"__generate", add_generate}};
+constexpr Entry k_commands[] = {{"reserve", add_reserve},    {"release", add_release},
+                                {"list", add_list},          {"check", add_check},
+                                {"stats", add_stats},        {"import", add_import},
+                                {"export", add_export},      {"scaffold", add_scaffold},
+                                {"plan", add_plan},          {"build-app", add_build_app},
+                                {"pool", add_pool},          {"lease", add_lease},
+                                {"proxy", add_proxy},        {"templates", add_templates},
+                                {"template", add_template},  {"backfill", add_backfill},
+                                {"config", add_config},      {"doctor", add_doctor},
+                                {"show", add_show},          {"status", add_status},
+                                {"prune", add_prune},        {"who", add_who},
+                                {"init", add_init},          {"migrate", add_migrate},
+                                {"__generate", add_generate}};
 
 // The command a command line names: its first word that is not a global option or its value.
 // Empty when there is none (`berth --version`, `berth --help`, `berth`).

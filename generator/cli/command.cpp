@@ -1,5 +1,7 @@
 #include "generator/cli/command.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <set>
 
@@ -191,11 +193,13 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
         line += std::string(width[i] - columns(row[i]) + 2, ' ');
       }
     }
+    line.erase(line.find_last_not_of(' ') + 1);  // a row whose last cells are empty
     out << line << '\n';
   }
 }
 
-// The earlier generator's table: Model, App, (Pool when more than one), one column per port name, Project.
+// The earlier generator's table: Model, App, (Pool when more than one), one column per port name,
+// Project.
 void print_reservations(std::ostream& out, const std::vector<Reservation>& list) {
   std::vector<std::string> names;
   std::set<std::string> pools;
@@ -272,5 +276,29 @@ std::string range_text(const PortRange& r) {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+// [ADDR:]PORT as nginx's listen address (the front door's): ADDR is an IPv4 address, an IPv6
+// one in brackets or `*` (every interface); without it, the loopback address (model-written apps
+// behind the front door are not for the whole network). A usage error naming `option`.
+std::string parse_listen(const std::string& text, const std::string& option) {
+  const auto colon = text.rfind(':');
+  const std::string addr = colon == std::string::npos ? "127.0.0.1" : text.substr(0, colon);
+  const std::string port = colon == std::string::npos ? text : text.substr(colon + 1);
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) < 1 ||
+      std::stoi(port) > 65535) {
+    throw usage_error(option + " " + quote(text) + ": " + quote(port) +
+                      " is not a port (1 to 65535)");
+  }
+  unsigned char buf[16];
+  const bool v6 = addr.size() > 2 && addr.front() == '[' && addr.back() == ']' &&
+                  inet_pton(AF_INET6, addr.substr(1, addr.size() - 2).c_str(), buf) == 1;
+  if (addr != "*" && !v6 && inet_pton(AF_INET, addr.c_str(), buf) != 1) {
+    throw usage_error(option + " " + quote(text) + ": " + quote(addr) +
+                      " is not an address; give an IPv4 address (0.0.0.0 for every interface), "
+                      "an IPv6 one in brackets ([::1]) or *");
+  }
+  return addr + ":" + std::to_string(std::stoi(port));
+}
 
 }  // namespace berth

@@ -65,6 +65,7 @@ Command add_doctor(CLI::App& app, const Options& o);
 Command add_show(CLI::App& app, const Options& o);
 Command add_prune(CLI::App& app, const Options& o);
 Command add_who(CLI::App& app, const Options& o);
+Command add_status(CLI::App& app, const Options& o);
 Command add_init(CLI::App& app, const Options& o);
 Command add_migrate(CLI::App& app, const Options& o);
 Command add_generate(CLI::App& app, const Options& o);  // hidden: the man page, completions
@@ -103,6 +104,9 @@ std::map<std::string, std::uint16_t> parse_pins(const std::vector<std::string>& 
 // NAME=FIRST-LAST
 PortRange parse_range(const std::string& text);
 
+// [ADDR:]PORT, the front door's address, as nginx's ADDR:PORT (a PORT alone: 127.0.0.1:PORT);
+// a usage error naming `option`.
+std::string parse_listen(const std::string& text, const std::string& option);
 // "15m", "900s", "1h", "2d", "2w" or plain seconds, as seconds; a usage error naming `option`.
 std::int64_t parse_duration(const std::string& text, const std::string& option);
 

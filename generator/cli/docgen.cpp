@@ -64,13 +64,14 @@ std::string roff(const std::string& text) {
 }
 
 std::string man_page(const CLI::App& app, const std::string& version) {
-  std::string text = ".TH BERTH 1 \"\" \"berth " + version + "\" \"User Commands\"\n" +
-                     ".SH NAME\nberth \\- ports and names for generated, containerized apps\n" +
-                     ".SH SYNOPSIS\n.B berth\n[--store DIR] [--namespace NS] [--json] COMMAND "
-                     "[OPTIONS]\n.SH DESCRIPTION\n.nf\n" +
-                     // help() would describe the chosen subcommand (this one): the formatter
-                     roff(app.get_formatter()->make_help(&app, "berth", CLI::AppFormatMode::Normal)) +
-                     ".fi\n.SH COMMANDS\n";
+  std::string text =
+      ".TH BERTH 1 \"\" \"berth " + version + "\" \"User Commands\"\n" +
+      ".SH NAME\nberth \\- ports and names for generated, containerized apps\n" +
+      ".SH SYNOPSIS\n.B berth\n[--store DIR] [--namespace NS] [--json] COMMAND "
+      "[OPTIONS]\n.SH DESCRIPTION\n.nf\n" +
+      // help() would describe the chosen subcommand (this one): the formatter
+      roff(app.get_formatter()->make_help(&app, "berth", CLI::AppFormatMode::Normal)) +
+      ".fi\n.SH COMMANDS\n";
   std::vector<std::pair<std::string, const CLI::App*>> commands;
   walk(&app, "", commands);
   for (const auto& [words, sub] : commands) {

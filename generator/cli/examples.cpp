@@ -46,6 +46,7 @@ constexpr Example k_examples[] = {
     {"config", "berth config skip-busy on"},
     {"doctor", "berth doctor"},
     {"show", "berth show claude 1"},
+    {"status", "berth status --model claude --front-door 8080"},
     {"prune", "berth prune --dry-run"},
     {"who", "berth who 5001"},
     {"init", "berth init"},

@@ -1,8 +1,6 @@
 #include "generator/host/proxy.hpp"
 #include "generator/host/front_page.hpp"
 
-#include <arpa/inet.h>
-
 #include "generator/cli/command.hpp"
 
 namespace berth {
@@ -41,30 +39,6 @@ void make_temp_folder(const std::filesystem::path& output) {
     throw runtime_error("cannot create " + quote(tmp.string()) +
                         " (nginx's temp folder): " + ec.message());
   }
-}
-
-// --listen [ADDR:]PORT as nginx's listen address: ADDR is an IPv4 address, an IPv6 one in
-// brackets or `*` (every interface); without it, the loopback address (model-written apps
-// behind the front door are not for the whole network).
-std::string listen_address(const std::string& text) {
-  const auto colon = text.rfind(':');
-  const std::string addr = colon == std::string::npos ? "127.0.0.1" : text.substr(0, colon);
-  const std::string port = colon == std::string::npos ? text : text.substr(colon + 1);
-  if (port.empty() || port.size() > 5 ||
-      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) < 1 ||
-      std::stoi(port) > 65535) {
-    throw usage_error("--listen " + quote(text) + ": " + quote(port) +
-                      " is not a port (1 to 65535)");
-  }
-  unsigned char buf[16];
-  const bool v6 = addr.size() > 2 && addr.front() == '[' && addr.back() == ']' &&
-                  inet_pton(AF_INET6, addr.substr(1, addr.size() - 2).c_str(), buf) == 1;
-  if (addr != "*" && !v6 && inet_pton(AF_INET, addr.c_str(), buf) != 1) {
-    throw usage_error("--listen " + quote(text) + ": " + quote(addr) +
-                      " is not an address; give an IPv4 address (0.0.0.0 for every interface), "
-                      "an IPv6 one in brackets ([::1]) or *");
-  }
-  return addr + ":" + std::to_string(std::stoi(port));
 }
 
 // Where the front page goes (beside the configuration) and how the configuration names its
@@ -113,7 +87,7 @@ Command add_proxy(CLI::App& app, const Options& o) {
     if (v->format != "nginx") {
       throw usage_error("--format " + quote(v->format) + " is not known; berth writes nginx");
     }
-    const std::string listen = listen_address(v->listen);
+    const std::string listen = parse_listen(v->listen, "--listen");
     Store store = open_store(o, true);
     const auto apps = store.list();
     const auto leases = store.leases(std::nullopt);

@@ -109,6 +109,23 @@ type=$(curl -s -o /dev/null -w '%{content_type}' "http://127.0.0.1:$LISTEN/")
 expect_eq "the page's type" "$type" "text/html"
 expect_eq "the page through an app's link" "$(get one-app1.localhost /)" "one / host=one-app1.localhost"
 
+# berth status: the same apps, with what listens on each port now (the Flask servers on the
+# frontends, nothing on the backends) and their front door links.
+expect_ok --store "$S" status --front-door $LISTEN
+expect_out "^one +1 +partly +backend [0-9]+ +- +http://one-app1.localhost:$LISTEN/$"
+expect_out "^ +frontend $A +python3 \(pid [0-9]+\) on 127.0.0.1$"
+expect_out "^2 app\(s\): 0 up, 2 partly, 0 down; the front page: http://localhost:$LISTEN/$"
+expect_ok --store "$S" --json status --model two
+expect_json '"app":1,"model":"two"'
+expect_json "{\"address\":\"127.0.0.1\",\"listening\":true,\"name\":\"frontend\",\"pid\":"
+expect_json "\"state\":\"partly\",\"url\":\"http://two-app1.localhost/\""
+"$BERTH" --store "$S" --json status | grep -q '"model": "one"' && pass || fail "status --json lists every app"
+expect_fail 2 "--front-door 'host:80': 'host' is not an address" --store "$S" status --front-door host:80
+expect_fail 2 "--front-door '0': '0' is not a port" --store "$S" status --front-door 0
+expect_fail 2 "model name is empty" --store "$S" status --model ''
+expect_fail 2 "no berth store in '.*no-store'" --store "$TMP/no-store" status
+[ -e "$TMP/no-store" ] && fail "status created a store" || pass
+
 # Real model names: the seed's longest and a 200-byte model give host names nginx's default
 # server-name hash cannot hold; the front door sizes it, standalone and as an include in a stock
 # Debian nginx.conf's http block. So do 600 apps (beyond the default 512 entries). The standalone
