@@ -8,14 +8,15 @@ cd "$(dirname "$0")"
 # Build dependencies, all from Debian's packages.
 packages=(g++ cmake ninja-build pkg-config nlohmann-json3-dev liblmdb-dev liblmdb++-dev
   libcli11-dev libsqlite3-dev catch2 lmdb-utils)
-# What the tests use: docker-compose (file validation only, no engine), nginx (nginx -t),
-# yamllint, Debian's Python with Flask, gunicorn (the generated backends' server) and curl to
-# check generated apps for real (and PyYAML to read the Kubernetes manifests kubectl renders);
-# make for the Unix Makefiles generator; dpkg-dev (dpkg-shlibdeps) and file, which CPack uses,
-# for the Debian package; git, which FetchContent fetches berth with in the consumer test;
-# clang-14, libFuzzer and its runtimes (with the sanitizers) for the fuzz targets.
-test_packages=(docker-compose nginx yamllint python3 python3-flask gunicorn python3-yaml curl make
-  dpkg-dev file git clang-14 libfuzzer-14-dev libclang-rt-14-dev)
+# What the tests use: docker-compose (file validation only, no engine), nginx (nginx -t, and the
+# front door for real), chromium (headless, the front door's page), yamllint, Debian's Python
+# with Flask, gunicorn (the generated backends' server) and curl to check generated apps for real
+# (and PyYAML to read the Kubernetes manifests kubectl renders); make for the Unix Makefiles
+# generator; dpkg-dev (dpkg-shlibdeps) and file, which CPack uses, for the Debian package; git,
+# which FetchContent fetches berth with in the consumer test; clang-14, libFuzzer and its
+# runtimes (with the sanitizers) for the fuzz targets.
+test_packages=(docker-compose nginx chromium yamllint python3 python3-flask gunicorn python3-yaml
+  curl make dpkg-dev file git clang-14 libfuzzer-14-dev libclang-rt-14-dev)
 
 install_missing() {
   local missing=() p

@@ -53,8 +53,11 @@ body { font-family: system-ui, sans-serif; margin: 2rem; color: #1d2329; }
 h1 { font-size: 1.5rem; margin-bottom: .2rem; }
 h2 { font-size: 1.05rem; margin: 1.6rem 0 .4rem; }
 input { font-size: 1rem; padding: .45rem .6rem; width: min(32rem, 100%); }
-table { border-collapse: collapse; }
-th, td { text-align: left; padding: .25rem .9rem .25rem 0; border-bottom: 1px solid #e3e6e8; }
+table { border-collapse: collapse; table-layout: fixed; width: min(64rem, 100%); }
+th, td { text-align: left; padding: .25rem .9rem .25rem 0; border-bottom: 1px solid #e3e6e8;
+  overflow-wrap: anywhere; }
+col.number { width: 4rem; } col.project { width: 24rem; } col.ports { width: 17rem; }
+col.id { width: 28rem; }
 th { font-weight: 600; color: #56606a; }
 .note { color: #56606a; }
 </style>
@@ -80,6 +83,11 @@ search.addEventListener("input", () => {
   }
   document.getElementById("none").hidden = shown > 0;
 });
+// A link to the page may carry a search: http://localhost/#q=claude
+if (location.hash.startsWith("#q=")) {
+  search.value = decodeURIComponent(location.hash.slice(3));
+  search.dispatchEvent(new Event("input"));
+}
 </script>
 </body>
 </html>
@@ -117,7 +125,9 @@ std::string apps_by_model(const std::vector<Reservation>& apps, const std::strin
   }
   std::string out;
   for (const auto& [model, rows] : models) {
-    out += "<section>\n<h2>" + html(model) + "</h2>\n<table>\n<tr><th>App</th><th>Project</th>" +
+    out += "<section>\n<h2>" + html(model) + "</h2>\n<table>\n" +
+           "<colgroup><col class=\"number\"><col class=\"project\"><col class=\"ports\">" +
+           (who ? "<col><col>" : "") + "</colgroup>\n<tr><th>App</th><th>Project</th>" +
            "<th>Ports</th>" + (who ? "<th>Owner</th><th>Namespace</th>" : "") + "</tr>\n";
     for (const auto* r : rows) {
       out += app_row(*r, listen, who);
@@ -132,8 +142,8 @@ std::string previews(const std::vector<Lease>& leases) {
     return "";
   }
   std::string out =
-      "<section>\n<h2>Previews</h2>\n<table>\n<tr><th>Id</th><th>Port</th>"
-      "<th>Pool</th></tr>\n";
+      "<section>\n<h2>Previews</h2>\n<table>\n<colgroup><col class=\"id\"><col class=\"ports\">"
+      "<col></colgroup>\n<tr><th>Id</th><th>Port</th><th>Pool</th></tr>\n";
   for (const auto& l : leases) {
     const std::string port = std::to_string(l.port);
     out += "<tr data-search=\"" + html(lower(l.id + " " + port + " " + l.pool)) + "\"><td>" +
