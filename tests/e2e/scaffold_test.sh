@@ -47,18 +47,23 @@ done
 expect_eq "distinct project names" "$(cat "${dirs[@]/%//.env}" | grep ^PROJECT_NAME | sort -u | wc -l)" 4
 
 # All four Flask backends at once, each on its own reserved port, each started the container's
-# way: its Dockerfile's CMD (gunicorn serving app:app), with PORT as the Dockerfile sets it and
-# HOST=127.0.0.1 so the test listens on loopback only.
-pids=()
-for i in 0 1 2 3; do
+# way: its Dockerfile's CMD (gunicorn serving WSGI_APP), with PORT and WSGI_APP as the
+# Dockerfile sets them and HOST=127.0.0.1 so the test listens on loopback only.
+start_backend() {  # start_backend DIR PORT LOG: in the background
+  local cmd wsgi
   cmd=$($PY -c 'import json, sys
 line = [l for l in open(sys.argv[1]) if l.startswith("CMD ")][-1]
-print("\0".join(json.loads(line[4:])), end="")' "${dirs[$i]}/backend/Dockerfile" | tr '\0' '\n')
+print("\0".join(json.loads(line[4:])), end="")' "$1/backend/Dockerfile" | tr '\0' '\n')
+  wsgi=$(sed -n 's/^ *WSGI_APP="\(.*\)" \\$/\1/p' "$1/backend/Dockerfile")
   mapfile -t argv <<<"$cmd"
   [ "${argv[2]#*exec gunicorn}" != "${argv[2]}" ] && pass || fail "the backend's CMD is not gunicorn: $cmd"
-  (cd "${dirs[$i]}/backend" && HOST=127.0.0.1 PORT=${backends[$i]} PYTHONDONTWRITEBYTECODE=1 \
-    exec "${argv[@]}" >"$TMP/flask.$i.log" 2>&1) &
+  (cd "$1/backend" && HOST=127.0.0.1 PORT=$2 WSGI_APP=$wsgi PYTHONDONTWRITEBYTECODE=1 \
+    exec "${argv[@]}" >"$3" 2>&1) &
   pids+=($!)
+}
+pids=()
+for i in 0 1 2 3; do
+  start_backend "${dirs[$i]}" "${backends[$i]}" "$TMP/flask.$i.log"
 done
 for i in 0 1 2 3; do
   body=""
@@ -70,6 +75,17 @@ for i in 0 1 2 3; do
   echo "$body" | grep -q "\"port\":${backends[$i]}" && pass || fail "backend $i reports its port"
 done
 curl -sf "http://127.0.0.1:${backends[2]}/api/message" | grep -q '"model":"openai/gpt-5-mini"' && pass || fail "/api/message"
+# A model whose code has an app factory, not an `app`: wsgi_app names it.
+expect_ok --store "$S" scaffold factory 1 --template "$TEMPLATE" --out "$TMP/factory" --set 'wsgi_app=server:create_app()'
+grep -q '^    WSGI_APP="server:create_app()" \\$' "$TMP/factory/backend/Dockerfile" && pass || fail "wsgi_app not in the Dockerfile"
+printf 'from flask import Flask\ndef create_app():\n    app = Flask(__name__)\n    app.get("/health")(lambda: {"factory": True})\n    return app\n' \
+  >"$TMP/factory/backend/server.py"
+fport=$(sed -n 's/^BACKEND_PORT=//p' "$TMP/factory/.env")
+start_backend "$TMP/factory" "$fport" "$TMP/factory.log"
+body=""
+for _ in $(seq 1 100); do body=$(curl -sf "http://127.0.0.1:$fport/health") && break; sleep 0.1; done
+expect_eq "the factory's app answers" "$body" '{"factory":true}'
+expect_fail 2 "wsgi_app" --store "$S" scaffold factory 2 --template "$TEMPLATE" --out "$TMP/factory2" --set 'wsgi_app=app:app; rm -rf /'
 kill "${pids[@]}" 2>/dev/null
 wait 2>/dev/null
 
@@ -185,7 +201,7 @@ expect_fail 2 "manifest entry '../escape.txt' holds an empty, '.' or '..' compon
 
 # Scaffold errors.
 store_before=$("$BERTH" --store "$S" export)
-expect_fail 2 "variable 'colour' is not declared by template 'react-flask'; its variables: app_title, cpus, k8s_cpu_limit, .*, nginx_image, node_image, pids, publish_address, python_image" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/x" --set colour=red
+expect_fail 2 "variable 'colour' is not declared by template 'react-flask'; its variables: app_title, cpus, k8s_cpu_limit, .*, nginx_image, node_image, pids, publish_address, python_image, wsgi_app" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/x" --set colour=red
 expect_fail 2 "--set 'app_title' is not KEY=VALUE" --store "$S" scaffold fresh 1 --template "$TEMPLATE" --out "$TMP/x" --set app_title
 expect_fail 2 "no template 'nope' \(looked in: " --store "$S" scaffold fresh 1 --template nope --out "$TMP/x"
 expect_fail 2 "template folder '$TMP/x/' does not exist" --store "$S" scaffold fresh 1 --template "$TMP/x/" --out "$TMP/x"
