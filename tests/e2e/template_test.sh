@@ -115,7 +115,7 @@ COLUMNS=100 expect_ok templates
 expect_out "^react-flask +backend,frontend +app_title=G[^ ]*…  $REPO/templates/react-flask \(shadowed"
 expect_out "^legacy +backend,frontend +secret_key +$TMP/tp/legacy \(bare: no template.json\)$"
 COLUMNS=100 expect_ok templates --wide
-expect_out "python_image=python:3.11-slim +$REPO/templates/react-flask \(shadowed"
+expect_out "python_image=python:3.11-slim wsgi_app=app:app +$REPO/templates/react-flask \(shadowed"
 mkdir -p "$TMP/tp/zbroken"
 echo '{"name": 5}' >"$TMP/tp/zbroken/template.json"
 expect_ok --json templates

@@ -28,6 +28,10 @@ job() { python3 "$repo/tests/docs/ci_check.py" "$repo/docs/ci.md" --script "$1";
 job github >"$work/github.sh"
 job gitlab >"$work/gitlab.sh"
 step() { echo "ci_recipe_test: $*"; }
+runner() {  # a fresh runner: an empty home, so an empty berth store
+  HOME=$(mktemp -d -p "$work")
+  export HOME
+}
 says() { tr -s ' \n' ' ' <"$work/out" | grep -q "$1"; }  # CMake wraps its messages
 fail() {
   echo "ci_recipe_test: FAIL: $*" >&2
@@ -37,6 +41,7 @@ cp -r examples/llm-apps "$work/project"
 cd "$work/project"
 
 step "1. the GitHub job, no lock file yet"
+runner
 if bash "$work/github.sh" >"$work/out" 2>&1; then fail "passed without a lock file"; fi
 says "lock file .* does not exist" || fail "no missing lock: $(tail "$work/out")"
 command -v berth >/dev/null || fail "the job did not install berth"
@@ -48,6 +53,7 @@ rm -rf dev-build
 [ "$(grep -c '"model"' berth.lock.json)" = 6 ] || fail "the lock does not hold 6 apps"
 
 step "3. the GitLab job"
+runner
 rm -rf /opt/berth-src /opt/berth-build build
 bash "$work/gitlab.sh" >"$work/out" 2>&1 || fail "the GitLab job failed: $(tail -20 "$work/out")"
 env=build/apps/openai_gpt-5-mini-2025-08-07/app3/.env
@@ -57,6 +63,7 @@ print([a for a in json.load(open("berth.lock.json"))["apps"]
 grep -qx "BACKEND_PORT=$port" "$env" || fail "$env does not hold the locked port $port"
 
 step "4. the GitHub job's configure and build, in a new build folder"
+runner
 rm -rf build
 tail -2 "$work/github.sh" >"$work/project-steps.sh"
 bash -eo pipefail "$work/project-steps.sh" >"$work/out" 2>&1 ||
@@ -65,6 +72,7 @@ bash -eo pipefail "$work/project-steps.sh" >"$work/out" 2>&1 ||
 
 configure_fails() {  # configure_fails WHAT MESSAGE: the locked configure must fail, saying MESSAGE
   rm -rf build
+  runner
   if bash -eo pipefail <(tail -2 "$work/github.sh" | head -1) >"$work/out" 2>&1; then
     fail "$1: the locked configure passed"
   fi
