@@ -301,4 +301,18 @@ std::string parse_listen(const std::string& text, const std::string& option) {
   return addr + ":" + std::to_string(std::stoi(port));
 }
 
+AppFilter app_filter(const Options& o, const CLI::App* sub, const std::string& model,
+                     const std::string& owner) {
+  AppFilter filter = namespace_filter(o);
+  if (sub->count("--model") > 0) {
+    validate_model(model);
+    filter.model = model;
+  }
+  if (sub->count("--owner") > 0) {
+    validate_owner(owner);
+    filter.owner = owner;
+  }
+  return filter;
+}
+
 }  // namespace berth

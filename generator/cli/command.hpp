@@ -94,6 +94,9 @@ std::string namespace_of(const Options& o);
 AppKey app_key_of(const Options& o, const std::string& model, const std::string& app);
 // What `list`, `prune` and `export`-like commands narrow to: --namespace when given.
 AppFilter namespace_filter(const Options& o);
+// The apps a command's --model and --owner (when given, each validated) and --namespace name.
+AppFilter app_filter(const Options& o, const CLI::App* sub, const std::string& model,
+                     const std::string& owner);
 
 // Parsing helpers: every one names the bad value.
 long long parse_int(const std::string& text, const std::string& what);

@@ -169,15 +169,7 @@ int run_build_prune(const Options& o, const CLI::App* prune, const PruneVars& v)
 // The filter of --model, --owner, --namespace, --older-than and --unused.
 PruneFilter filter_of(const Options& o, const CLI::App* prune, const PruneVars& v) {
   PruneFilter filter;
-  filter.apps = namespace_filter(o);
-  if (prune->count("--model") > 0) {
-    validate_model(v.model);
-    filter.apps.model = v.model;
-  }
-  if (prune->count("--owner") > 0) {
-    validate_owner(v.owner);
-    filter.apps.owner = v.owner;
-  }
+  filter.apps = app_filter(o, prune, v.model, v.owner);
   filter.older =
       prune->count("--older-than") > 0 ? parse_duration(v.older_than, "--older-than") : 0;
   filter.unused = v.unused;

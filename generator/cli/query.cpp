@@ -108,15 +108,7 @@ Command add_list(CLI::App& app, const Options& o) {
   list->add_option("--model", v->l_model, "Only this model's apps");
   list->add_option("--owner", v->l_owner, "Only the apps this project owns")->type_name("PROJECT");
   const auto run = [&o, v, list]() -> int {
-    AppFilter filter = namespace_filter(o);
-    if (list->count("--model") > 0) {
-      validate_model(v->l_model);
-      filter.model = v->l_model;
-    }
-    if (list->count("--owner") > 0) {
-      validate_owner(v->l_owner);
-      filter.owner = v->l_owner;
-    }
+    const AppFilter filter = app_filter(o, list, v->l_model, v->l_owner);
     const Store store = open_store(o, true);
     const auto all = store.list(filter);
     if (o.json) {

@@ -62,15 +62,7 @@ Command add_status(CLI::App& app, const Options& o) {
       ->type_name("[ADDR:]PORT");
   const auto run = [&o, v, sub]() -> int {
     const std::string listen = parse_listen(v->front_door, "--front-door");
-    AppFilter filter = namespace_filter(o);
-    if (sub->count("--model") > 0) {
-      validate_model(v->model);
-      filter.model = v->model;
-    }
-    if (sub->count("--owner") > 0) {
-      validate_owner(v->owner);
-      filter.owner = v->owner;
-    }
+    const AppFilter filter = app_filter(o, sub, v->model, v->owner);
     const Store store = open_store(o, true);
     const auto apps = store.list(filter);
     const auto all = app_status(apps, tcp_listeners(true), listen);
