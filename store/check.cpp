@@ -39,6 +39,8 @@ class Checker {
     slots();
     return std::move(m_problems);
   }
+  // The reservations read whole (a malformed one is a problem, not a reservation).
+  std::size_t records() const { return m_records.size(); }
 
  private:
   void bad(std::string p) { m_problems.push_back(std::move(p)); }
@@ -75,6 +77,7 @@ class Checker {
 
   // Each record on its own, so one malformed record is a finding, not the end of the check.
   void read_records() {
+    m_records.reserve(m_t.count(Db::apps));
     m_t.scan(Db::apps, "", "", [&](std::string_view k, std::string_view v) {
       try {
         m_records.push_back(decode_record(decode_app_key(k), v));
@@ -348,7 +351,13 @@ class Checker {
 }  // namespace
 
 std::vector<std::string> Store::check() const {
-  return m_env->read([](const Txn& t) {
+  std::size_t reservations = 0;
+  return check(reservations);
+}
+
+std::vector<std::string> Store::check(std::size_t& reservations) const {
+  reservations = 0;
+  return m_env->read([&reservations](const Txn& t) {
     // Malformed pool or excluded-port records: nothing else can be checked against them.
     std::optional<State> state;
     try {
@@ -356,7 +365,10 @@ std::vector<std::string> Store::check() const {
     } catch (const Error& e) {
       return std::vector<std::string>{e.what()};
     }
-    return Checker(t, *state).run();
+    Checker checker(t, *state);
+    auto problems = checker.run();
+    reservations = checker.records();
+    return problems;
   });
 }
 

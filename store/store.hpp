@@ -170,8 +170,10 @@ class Store {
   PruneResult prune(const std::map<AppKey, AppUses>& apps, bool leases, bool dry_run,
                     const std::function<bool(const AppUses&)>& still_unused);
 
-  // Verifies every invariant; returns one line per problem found (empty: healthy).
+  // Verifies every invariant; returns one line per problem found (empty: healthy). The second
+  // form also counts the reservations it read whole, in the same read.
   std::vector<std::string> check() const;
+  std::vector<std::string> check(std::size_t& reservations) const;
   std::vector<PoolStats> stats() const;
 
  private:

@@ -58,6 +58,7 @@ expect_ok --store "$S" check
 expect_out '^ok: 4 reservation\(s\)'
 expect_ok --store "$S" --json check
 expect_out '"ok": true'
+expect_out '"reservations": 4'
 expect_ok --store "$S" stats
 expect_out '^apps +1500 +4 +1494 +2 +0$'
 expect_ok --store "$S" --json stats

@@ -225,6 +225,7 @@ expect_out "^problem: port 9999 is indexed to 'a' app 1, which does not hold it$
 berth --store "$C" --json check
 expect_eq "check --json exit code" "$RC" 3
 expect_out '"ok": false'
+expect_out '"reservations": 1'  # the one app, whole, beside the stray index entry
 
 # Extra pools (NodePorts): every refusal names the pool and the way out.
 X="$TMP/extra"
