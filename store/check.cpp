@@ -1,5 +1,6 @@
 #include "store/store.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <set>
 
@@ -45,13 +46,11 @@ class Checker {
  private:
   void bad(std::string p) { m_problems.push_back(std::move(p)); }
 
-  // A record, or none when it is missing or malformed (reported by read_records).
-  std::optional<Reservation> load(const AppKey& key) const {
-    try {
-      return m_state.load(key);
-    } catch (const Error&) {
-      return std::nullopt;
-    }
+  // The record read_records read under these key bytes (an index entry's value), or none when it
+  // is missing or malformed (reported by read_records). The records came in key order.
+  const Reservation* record(std::string_view key) const {
+    const auto it = std::lower_bound(m_keys.begin(), m_keys.end(), key);
+    return it != m_keys.end() && *it == key ? &m_records[it - m_keys.begin()] : nullptr;
   }
 
   // Runs one index entry's check; a malformed key or value is a finding.
@@ -78,9 +77,11 @@ class Checker {
   // Each record on its own, so one malformed record is a finding, not the end of the check.
   void read_records() {
     m_records.reserve(m_t.count(Db::apps));
+    m_keys.reserve(m_records.capacity());
     m_t.scan(Db::apps, "", "", [&](std::string_view k, std::string_view v) {
       try {
         m_records.push_back(decode_record(decode_app_key(k), v));
+        m_keys.emplace_back(k);
       } catch (const Error& e) {
         bad(e.what());
       }
@@ -209,11 +210,10 @@ class Checker {
           return;
         }
         const AppKey owner = decode_app_key(v);
-        auto rec = load(owner);
-        bool holds = false;
-        for (const auto& p : rec ? rec->ports : std::vector<NamedPort>{}) {
-          holds = holds || p.port == port;
-        }
+        const Reservation* rec = record(v);
+        const bool holds =
+            rec && std::any_of(rec->ports.begin(), rec->ports.end(),
+                               [port](const NamedPort& p) { return p.port == port; });
         if (!holds) {
           bad("port " + std::to_string(port) + " is indexed to " + describe(owner) +
               ", which does not hold it");
@@ -226,7 +226,7 @@ class Checker {
     m_t.scan(Db::names, "", "", [&](std::string_view k, std::string_view v) {
       return guarded("names", [&] {
         const AppKey owner = decode_app_key(v);
-        auto rec = load(owner);
+        const Reservation* rec = record(v);
         if (!rec || rec->project != k) {
           bad("project name " + quote(std::string(k)) + " is indexed to " + describe(owner) +
               ", which does not hold it");
@@ -322,7 +322,8 @@ class Checker {
         const std::string pool = decode_slot_pool(k);
         const std::uint32_t s = decode_slot_key(k);
         held[pool].insert(s);
-        auto rec = load(decode_app_key(v));
+        decode_app_key(v);  // a malformed owner is a finding of its own
+        const Reservation* rec = record(v);
         if (!rec || rec->pool != pool || rec->slot != s) {
           bad("slot " + std::to_string(s) + " of pool " + quote(pool) + " is indexed to " +
               describe(decode_app_key(v)) + ", which does not hold it");
@@ -345,6 +346,7 @@ class Checker {
   const Txn& m_t;
   State& m_state;
   std::vector<Reservation> m_records;
+  std::vector<std::string> m_keys;  // each record's key bytes, in the same (key) order
   std::vector<std::string> m_problems;
 };
 

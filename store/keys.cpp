@@ -188,6 +188,7 @@ class CanonicalRecord {
     if (lit("]")) {
       return true;
     }
+    out.reserve(4);  // two, three ports for most templates: one allocation
     do {
       NamedPort p;
       std::uint64_t port = 0;

@@ -196,22 +196,26 @@ std::vector<AppKey> State::keys(const AppFilter& filter) const {
 }
 
 std::vector<Reservation> State::list(const AppFilter& filter) const {
-  const std::string prefix = key_prefix(filter);
   std::vector<Reservation> out;
-  if (prefix.empty()) {
+  if (key_prefix(filter).empty()) {
     out.reserve(m_txn.count(Db::apps));
   }
+  each(filter, [&out](Reservation&& r) { out.push_back(std::move(r)); });
+  return out;
+}
+
+void State::each(const AppFilter& filter, const std::function<void(Reservation&&)>& fn) const {
+  const std::string prefix = key_prefix(filter);
   m_txn.scan(Db::apps, prefix, prefix, [&](std::string_view k, std::string_view v) {
     const AppKey key = decode_app_key(k);
     if ((!filter.ns || key.ns == *filter.ns) && (!filter.model || key.model == *filter.model)) {
       Reservation r = decode_record(key, v);
       if (filter.matches(r)) {
-        out.push_back(std::move(r));
+        fn(std::move(r));
       }
     }
     return true;
   });
-  return out;
 }
 
 void State::put_pool(const Pool& pool) {

@@ -127,6 +127,8 @@ class State {
 
   // Reservations in key order, those the filter matches.
   std::vector<Reservation> list(const AppFilter& filter) const;
+  // The same, handed to `fn` one at a time as they are read.
+  void each(const AppFilter& filter, const std::function<void(Reservation&&)>& fn) const;
   // The keys of the reservations `filter` names by namespace and model (not by owner: that is in
   // the records), without reading the records.
   std::vector<AppKey> keys(const AppFilter& filter) const;

@@ -154,6 +154,11 @@ class Store {
   AppUses uses(const AppKey& key) const;
   // The same for every reservation (of `model`), in key order.
   std::map<AppKey, AppUses> all_uses(const AppFilter& filter = {}) const;
+  // Each reservation the filter matches, in key order, with its uses: read in one transaction
+  // and handed to `fn` one at a time (ten thousand apps are never all in memory). `fn` must not
+  // use the store.
+  void each_app(const AppFilter& filter,
+                const std::function<void(const Reservation&, const AppUses&)>& fn) const;
   // Records that each app is used there, seen now. Writes only uses that are new or were last
   // seen over a day ago, so a re-run opens no write transaction (a store opened read-only is
   // reopened for writing only then). Apps no longer reserved are skipped. Returns how many

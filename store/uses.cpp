@@ -11,6 +11,15 @@ namespace berth {
 
 using namespace keys;
 
+void Store::each_app(const AppFilter& filter,
+                     const std::function<void(const Reservation&, const AppUses&)>& fn) const {
+  m_env->read([&](const Txn& t) {
+    const State state(t);
+    state.each(filter, [&](Reservation&& r) { fn(r, state.load_uses(r.key)); });
+    return 0;
+  });
+}
+
 namespace {
 
 // A use last seen this long ago is recorded again; one seen more recently is left as it is, so

@@ -7,92 +7,104 @@ using nlohmann::json;
 namespace {
 
 // `list --json` writes its objects itself, byte for byte as print_json would (two-space
-// indents, keys in order, UTF-8 as it is): ten thousand apps never stand in memory as a DOM.
+// indents, keys in order, UTF-8 as it is), one app at a time as the store hands them over:
+// ten thousand apps never stand in memory, as records or as a DOM.
 class ListJson {
  public:
   explicit ListJson(std::string& out) : m_out(out) {}
 
   void app(const Reservation& r, const AppUses& u) {
     m_out += "  {\n";
-    field("app", std::to_string(r.key.app));
-    field("created", u.created ? str(iso_utc(u.created)) : "null");
+    key("app").append(std::to_string(r.key.app)).append(",\n");
+    key("created");
+    u.created ? str(iso_utc(u.created)) : m_out.append("null");
+    m_out += ",\n";
     if (!r.extra.empty()) {
       strings("extra", r.extra);
     }
-    field("model", str(r.key.model));
+    string_field("model", r.key.model);
     if (!r.key.ns.empty()) {
-      field("namespace", str(r.key.ns));
+      string_field("namespace", r.key.ns);
     }
     if (!r.owner.empty()) {
-      field("owner", str(r.owner));
+      string_field("owner", r.owner);
     }
     strings("pinned", r.pinned);
-    field("pool", str(r.pool));
+    string_field("pool", r.pool);
     ports(r.ports);
-    field("project", str(r.project));
-    field("slot", r.slot ? std::to_string(*r.slot) : "null");
+    string_field("project", r.project);
+    key("slot").append(r.slot ? std::to_string(*r.slot) : "null").append(",\n");
     uses(u.uses);
     m_out += "  }";
   }
 
  private:
-  void field(const char* key, const std::string& value, bool last = false) {
-    m_out.append("    \"").append(key).append("\": ").append(value).append(last ? "\n" : ",\n");
+  std::string& key(const char* name) { return m_out.append("    \"").append(name).append("\": "); }
+  void string_field(const char* name, const std::string& value) {
+    key(name);
+    str(value).append(",\n");
   }
-  void strings(const char* key, const std::vector<std::string>& items) {
-    std::string value = items.empty() ? "[]" : "[\n";
+  void strings(const char* name, const std::vector<std::string>& items) {
+    key(name).append(items.empty() ? "[]" : "[\n");
     for (std::size_t i = 0; i < items.size(); ++i) {
-      value += "      " + str(items[i]) + (i + 1 < items.size() ? ",\n" : "\n    ]");
+      m_out += "      ";
+      str(items[i]).append(i + 1 < items.size() ? ",\n" : "\n    ]");
     }
-    field(key, value);
+    m_out += ",\n";
   }
   void ports(const std::vector<NamedPort>& ports) {
     std::map<std::string, std::uint16_t> sorted;  // an object's keys, in order
     for (const auto& p : ports) {
       sorted[p.name] = p.port;
     }
-    std::string value = sorted.empty() ? "{}" : "{\n";
+    key("ports").append(sorted.empty() ? "{}" : "{\n");
     for (auto it = sorted.begin(); it != sorted.end(); ++it) {
-      value += "      " + str(it->first) + ": " + std::to_string(it->second) +
-               (std::next(it) == sorted.end() ? "\n    }" : ",\n");
+      m_out += "      ";
+      str(it->first).append(": ").append(std::to_string(it->second));
+      m_out += std::next(it) == sorted.end() ? "\n    }" : ",\n";
     }
-    field("ports", value);
+    m_out += ",\n";
   }
   void uses(const std::vector<Use>& uses) {
-    std::string value = uses.empty() ? "[]" : "[\n";
+    key("uses").append(uses.empty() ? "[]" : "[\n");
     for (std::size_t i = 0; i < uses.size(); ++i) {
-      value += "      {\n        \"kind\": " + str(uses[i].kind) +
-               ",\n        \"path\": " + str(uses[i].path) +
-               ",\n        \"seen\": " + str(iso_utc(uses[i].seen)) + "\n      }" +
-               (i + 1 < uses.size() ? ",\n" : "\n    ]");
+      m_out += "      {\n        \"kind\": ";
+      str(uses[i].kind).append(",\n        \"path\": ");
+      str(uses[i].path).append(",\n        \"seen\": ");
+      str(iso_utc(uses[i].seen)).append("\n      }");
+      m_out += i + 1 < uses.size() ? ",\n" : "\n    ]";
     }
-    field("uses", value, true);
+    m_out += "\n";
   }
-  // A JSON string, escaped by nlohmann's own serializer (so invalid UTF-8 is refused as
-  // print_json refuses it).
-  static std::string str(const std::string& s) { return json(s).dump(); }
+  // A JSON string. Printable ASCII without a quote or backslash is written as it is (what
+  // nlohmann's serializer writes for it); anything else goes through that serializer, which
+  // escapes it, and refuses invalid UTF-8 as print_json does.
+  std::string& str(const std::string& s) {
+    const bool plain = std::all_of(
+        s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
+    return plain ? m_out.append(1, '"').append(s).append(1, '"') : m_out.append(json(s).dump());
+  }
 
   std::string& m_out;
 };
 
-void print_list_json(const std::vector<Reservation>& all, const std::map<AppKey, AppUses>& uses) {
-  if (all.empty()) {
-    std::cout << "[]\n";
-    return;
-  }
-  std::string out = "[\n";
-  const AppUses none;
+// The apps as one JSON array, written out a megabyte at a time.
+void print_list_json(const Store& store, const AppFilter& filter) {
+  constexpr std::size_t k_chunk = std::size_t(1) << 20;
+  std::string out;
+  out.reserve(k_chunk + (k_chunk >> 2));
   ListJson writer(out);
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    const auto it = uses.find(all[i].key);
-    writer.app(all[i], it == uses.end() ? none : it->second);
-    out += i + 1 < all.size() ? ",\n" : "\n";
-    if (out.size() > (std::size_t(1) << 20)) {
+  bool first = true;
+  store.each_app(filter, [&](const Reservation& r, const AppUses& u) {
+    out += first ? "[\n" : ",\n";
+    first = false;
+    writer.app(r, u);
+    if (out.size() > k_chunk) {
       std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
       out.clear();
     }
-  }
-  out += "]\n";
+  });
+  out += first ? "[]\n" : "\n]\n";
   std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
 }
 
@@ -110,10 +122,12 @@ Command add_list(CLI::App& app, const Options& o) {
   const auto run = [&o, v, list]() -> int {
     const AppFilter filter = app_filter(o, list, v->l_model, v->l_owner);
     const Store store = open_store(o, true);
-    const auto all = store.list(filter);
     if (o.json) {
-      print_list_json(all, store.all_uses(filter));
-    } else if (all.empty()) {
+      print_list_json(store, filter);
+      return 0;
+    }
+    const auto all = store.list(filter);
+    if (all.empty()) {
       std::cout << "no reservations\n";
     } else {
       print_reservations(std::cout, all);

@@ -463,6 +463,50 @@ TEST_CASE("check reports a corrupted store") {
              Catch::Contains("port 9999 is indexed to 'a' app 1, which does not hold it"));
 }
 
+TEST_CASE("check finds index entries that point at an app holding something else") {
+  TempDir dir;
+  std::uint16_t b_backend = 0;
+  std::size_t count = 99;
+  {
+    Store store(dir.path());
+    store.reserve(req("a", 1));
+    b_backend = static_cast<std::uint16_t>(ports_of(store.reserve(req("b", 1)).reservation).first);
+    REQUIRE(store.check(count).empty());
+    CHECK(count == 2);
+  }
+  // b's backend port, a's name and slot 1 (b's) of pool apps, each pointed at the other app.
+  auto env = lmdb::env::create();
+  env.set_max_dbs(16);
+  env.open(dir.path().c_str(), MDB_NOTLS, 0644);
+  {
+    auto txn = lmdb::txn::begin(env.handle());
+    const auto put = [&](const char* db, const std::string& key, const AppKey& owner) {
+      MDB_dbi dbi;
+      lmdb::dbi_open(txn.handle(), db, 0, &dbi);
+      const std::string value = keys::app_key(owner);
+      MDB_val k{key.size(), const_cast<char*>(key.data())};
+      MDB_val v{value.size(), const_cast<char*>(value.data())};
+      lmdb::dbi_put(txn.handle(), dbi, &k, &v, 0);
+    };
+    put("ports", keys::port_key(b_backend), {"a", 1});
+    put("names", "a-app1", {"b", 1});
+    put("slots", keys::slot_key("apps", 1), {"a", 1});
+    txn.commit();
+  }
+  env.close();
+  const auto problems = Store(dir.path()).check(count);
+  CHECK(count == 2);
+  CHECK(problems.size() == 6);  // each entry, and each app's own view of it (held twice, ...)
+  const auto found = [&](const std::string& text) {
+    return std::any_of(problems.begin(), problems.end(),
+                       [&](const std::string& p) { return p.find(text) != std::string::npos; });
+  };
+  CHECK(found("port " + std::to_string(b_backend) +
+              " is indexed to 'a' app 1, which does not hold it"));
+  CHECK(found("project name 'a-app1' is indexed to 'b' app 1, which does not hold it"));
+  CHECK(found("slot 1 of pool 'apps' is indexed to 'a' app 1, which does not hold it"));
+}
+
 TEST_CASE("a store written by a newer berth is refused") {
   TempDir dir;
   { Store store(dir.path()); }
