@@ -1,5 +1,6 @@
 #include "store/keys.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 
@@ -84,25 +85,57 @@ std::string meta_high(const std::string& pool) {
   return std::string("high") + '\0' + pool;
 }
 
-// apps value: compact JSON {pool, slot, ports: [[name, port]...], pinned, project, extra?,
-// owner?}.
-std::string encode_record(const Reservation& r) {
-  json ports = json::array();
-  for (const auto& p : r.ports) {
-    ports.push_back({p.name, p.port});
+namespace {
+
+// A JSON string as dump() writes it: printable ASCII without a quote or backslash as it is,
+// anything else through nlohmann's serializer (which escapes it and refuses invalid UTF-8).
+void put_string(std::string& out, const std::string& s) {
+  const bool plain = std::all_of(
+      s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
+  out += plain ? '"' + s + '"' : json(s).dump();
+}
+
+void put_strings(std::string& out, const std::vector<std::string>& items) {
+  out += '[';
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    out += i ? "," : "";
+    put_string(out, items[i]);
   }
-  json j = {{"pool", r.pool},
-            {"slot", r.slot ? json(*r.slot) : json(nullptr)},
-            {"ports", ports},
-            {"pinned", r.pinned},
-            {"project", r.project}};
+  out += ']';
+}
+
+}  // namespace
+
+// apps value: compact JSON {extra?, owner?, pinned, pool, ports: [[name, port]...], project,
+// slot}, keys in order, written as json::dump() would write it, without a DOM (a configure
+// writes a thousand at a time). `extra` and `owner` only when they hold something: records of
+// unowned apps stay as they were.
+std::string encode_record(const Reservation& r) {
+  std::string out = "{";
   if (!r.extra.empty()) {
-    j["extra"] = r.extra;
+    out += "\"extra\":";
+    put_strings(out, r.extra);
+    out += ',';
   }
   if (!r.owner.empty()) {
-    j["owner"] = r.owner;  // only when there is one: records of unowned apps stay as they were
+    out += "\"owner\":";
+    put_string(out, r.owner);
+    out += ',';
   }
-  return j.dump();
+  out += "\"pinned\":";
+  put_strings(out, r.pinned);
+  out += ",\"pool\":";
+  put_string(out, r.pool);
+  out += ",\"ports\":[";
+  for (std::size_t i = 0; i < r.ports.size(); ++i) {
+    out += i ? ",[" : "[";
+    put_string(out, r.ports[i].name);
+    out += ',' + std::to_string(r.ports[i].port) + ']';
+  }
+  out += "],\"project\":";
+  put_string(out, r.project);
+  out += ",\"slot\":" + (r.slot ? std::to_string(*r.slot) : std::string("null")) + '}';
+  return out;
 }
 
 namespace {

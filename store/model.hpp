@@ -129,6 +129,7 @@ struct Lease {
 struct NamedPort {
   std::string name;
   std::uint16_t port = 0;
+  bool operator==(const NamedPort& o) const { return name == o.name && port == o.port; }
 };
 
 struct Reservation {
@@ -147,6 +148,10 @@ struct Reservation {
   std::string owner;
 
   std::optional<std::uint16_t> port(const std::string& name) const;
+  bool operator==(const Reservation& o) const {
+    return key == o.key && pool == o.pool && slot == o.slot && ports == o.ports &&
+           pinned == o.pinned && project == o.project && extra == o.extra && owner == o.owner;
+  }
 };
 
 // A request to get or allocate a reservation.

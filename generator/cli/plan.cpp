@@ -156,7 +156,7 @@ Command add_plan(CLI::App& app, const Options& o) {
     const PlanResult result = run_plan(store, entries, options);
     record_plan_uses(store, result, options);
     if (o.json) {
-      print_json(result.summary);
+      std::cout << (result.summary.empty() ? "null" : result.summary) << '\n';
       return 0;
     }
     if (v->pl_table_limit < 0) {

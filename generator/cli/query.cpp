@@ -1,104 +1,57 @@
 #include "generator/cli/command.hpp"
 
+#include "generator/io/json_text.hpp"
+
 namespace berth {
 
 using nlohmann::json;
 
 namespace {
 
-// `list --json` writes its objects itself, byte for byte as print_json would (two-space
-// indents, keys in order, UTF-8 as it is), one app at a time as the store hands them over:
-// ten thousand apps never stand in memory, as records or as a DOM.
-class ListJson {
- public:
-  explicit ListJson(std::string& out) : m_out(out) {}
-
-  void app(const Reservation& r, const AppUses& u) {
-    m_out += "  {\n";
-    key("app").append(std::to_string(r.key.app)).append(",\n");
-    key("created");
-    u.created ? str(iso_utc(u.created)) : m_out.append("null");
-    m_out += ",\n";
-    if (!r.extra.empty()) {
-      strings("extra", r.extra);
-    }
-    string_field("model", r.key.model);
-    if (!r.key.ns.empty()) {
-      string_field("namespace", r.key.ns);
-    }
-    if (!r.owner.empty()) {
-      string_field("owner", r.owner);
-    }
-    strings("pinned", r.pinned);
-    string_field("pool", r.pool);
-    ports(r.ports);
-    string_field("project", r.project);
-    key("slot").append(r.slot ? std::to_string(*r.slot) : "null").append(",\n");
-    uses(u.uses);
-    m_out += "  }";
+// `list --json` writes its objects itself, as print_json would (json_text), one app at a time
+// as the store hands them over: ten thousand apps never stand in memory, as records or as a DOM.
+void list_json_app(std::string& out, const Reservation& r, const AppUses& u) {
+  namespace jt = json_text;
+  out += "  {\n";
+  jt::key(out, 4, "app").append(std::to_string(r.key.app)).append(",\n");
+  jt::key(out, 4, "created");
+  (u.created ? jt::str(out, iso_utc(u.created)) : out.append("null")).append(",\n");
+  if (!r.extra.empty()) {
+    jt::strings(jt::key(out, 4, "extra"), 4, r.extra).append(",\n");
   }
-
- private:
-  std::string& key(const char* name) { return m_out.append("    \"").append(name).append("\": "); }
-  void string_field(const char* name, const std::string& value) {
-    key(name);
-    str(value).append(",\n");
+  jt::str(jt::key(out, 4, "model"), r.key.model).append(",\n");
+  if (!r.key.ns.empty()) {
+    jt::str(jt::key(out, 4, "namespace"), r.key.ns).append(",\n");
   }
-  void strings(const char* name, const std::vector<std::string>& items) {
-    key(name).append(items.empty() ? "[]" : "[\n");
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      m_out += "      ";
-      str(items[i]).append(i + 1 < items.size() ? ",\n" : "\n    ]");
-    }
-    m_out += ",\n";
+  if (!r.owner.empty()) {
+    jt::str(jt::key(out, 4, "owner"), r.owner).append(",\n");
   }
-  void ports(const std::vector<NamedPort>& ports) {
-    std::map<std::string, std::uint16_t> sorted;  // an object's keys, in order
-    for (const auto& p : ports) {
-      sorted[p.name] = p.port;
-    }
-    key("ports").append(sorted.empty() ? "{}" : "{\n");
-    for (auto it = sorted.begin(); it != sorted.end(); ++it) {
-      m_out += "      ";
-      str(it->first).append(": ").append(std::to_string(it->second));
-      m_out += std::next(it) == sorted.end() ? "\n    }" : ",\n";
-    }
-    m_out += ",\n";
+  jt::strings(jt::key(out, 4, "pinned"), 4, r.pinned).append(",\n");
+  jt::str(jt::key(out, 4, "pool"), r.pool).append(",\n");
+  jt::ports(jt::key(out, 4, "ports"), 4, r.ports).append(",\n");
+  jt::str(jt::key(out, 4, "project"), r.project).append(",\n");
+  jt::key(out, 4, "slot").append(r.slot ? std::to_string(*r.slot) : "null").append(",\n");
+  jt::key(out, 4, "uses").append(u.uses.empty() ? "[]" : "[\n");
+  for (std::size_t i = 0; i < u.uses.size(); ++i) {
+    out += "      {\n";
+    jt::str(jt::key(out, 8, "kind"), u.uses[i].kind).append(",\n");
+    jt::str(jt::key(out, 8, "path"), u.uses[i].path).append(",\n");
+    jt::str(jt::key(out, 8, "seen"), iso_utc(u.uses[i].seen)).append("\n      }");
+    out += i + 1 < u.uses.size() ? ",\n" : "\n    ]";
   }
-  void uses(const std::vector<Use>& uses) {
-    key("uses").append(uses.empty() ? "[]" : "[\n");
-    for (std::size_t i = 0; i < uses.size(); ++i) {
-      m_out += "      {\n        \"kind\": ";
-      str(uses[i].kind).append(",\n        \"path\": ");
-      str(uses[i].path).append(",\n        \"seen\": ");
-      str(iso_utc(uses[i].seen)).append("\n      }");
-      m_out += i + 1 < uses.size() ? ",\n" : "\n    ]";
-    }
-    m_out += "\n";
-  }
-  // A JSON string. Printable ASCII without a quote or backslash is written as it is (what
-  // nlohmann's serializer writes for it); anything else goes through that serializer, which
-  // escapes it, and refuses invalid UTF-8 as print_json does.
-  std::string& str(const std::string& s) {
-    const bool plain = std::all_of(
-        s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
-    return plain ? m_out.append(1, '"').append(s).append(1, '"') : m_out.append(json(s).dump());
-  }
-
-  std::string& m_out;
-};
+  out += "\n  }";
+}
 
 // The apps as one JSON array, written out a megabyte at a time.
 void print_list_json(const Store& store, const AppFilter& filter) {
   constexpr std::size_t k_chunk = std::size_t(1) << 20;
   std::string out;
   out.reserve(k_chunk + (k_chunk >> 2));
-  ListJson writer(out);
   bool first = true;
   store.each_app(filter, [&](const Reservation& r, const AppUses& u) {
     out += first ? "[\n" : ",\n";
     first = false;
-    writer.app(r, u);
+    list_json_app(out, r, u);
     if (out.size() > k_chunk) {
       std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
       out.clear();

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "generator/io/fileio.hpp"
+#include "generator/io/json_text.hpp"
 
 namespace berth {
 
@@ -273,6 +274,55 @@ void write_stamps(const std::vector<PlanEntry>& entries, const PlanOptions& opti
   }
 }
 
+// One app of the summary, at its place in {"apps": [...]}, as dump(2) writes it (json_text):
+// the reservation's fields and the plan's, keys in order.
+void summary_app(std::string& out, const PlanEntry& e, const ReserveResult& result,
+                 const Template& t, const std::vector<std::string>& outputs) {
+  namespace jt = json_text;
+  const Reservation& r = result.reservation;
+  out += "    {\n";
+  jt::key(out, 6, "app").append(std::to_string(r.key.app)).append(",\n");
+  jt::key(out, 6, "created").append(result.created ? "true" : "false").append(",\n");
+  jt::str(jt::key(out, 6, "declared"), e.declared).append(",\n");
+  if (!r.extra.empty()) {
+    jt::strings(jt::key(out, 6, "extra"), 6, r.extra).append(",\n");
+  }
+  jt::str(jt::key(out, 6, "model"), r.key.model).append(",\n");
+  if (!r.key.ns.empty()) {
+    jt::str(jt::key(out, 6, "namespace"), r.key.ns).append(",\n");
+  }
+  jt::str(jt::key(out, 6, "out"), e.out).append(",\n");
+  jt::strings(jt::key(out, 6, "outputs"), 6, outputs).append(",\n");
+  if (!r.owner.empty()) {
+    jt::str(jt::key(out, 6, "owner"), r.owner).append(",\n");
+  }
+  jt::strings(jt::key(out, 6, "pinned"), 6, r.pinned).append(",\n");
+  jt::str(jt::key(out, 6, "pool"), r.pool).append(",\n");
+  jt::ports(jt::key(out, 6, "ports"), 6, r.ports).append(",\n");
+  jt::str(jt::key(out, 6, "project"), r.project).append(",\n");
+  jt::key(out, 6, "slot").append(r.slot ? std::to_string(*r.slot) : "null").append(",\n");
+  jt::str(jt::key(out, 6, "target"), e.target).append(",\n");
+  jt::str(jt::key(out, 6, "template"), t.name).append(",\n");
+  jt::str(jt::key(out, 6, "template_dir"), fs::absolute(t.root).lexically_normal().string());
+  out += "\n    }";
+}
+
+// The summary, {"apps": [...]} in plan order, as dump(2) writes it, without a DOM (a thousand
+// apps' outputs are 25,000 strings).
+std::string summary_text(const std::vector<PlanEntry>& entries,
+                         const std::vector<ReserveResult>& results, const Sources& sources,
+                         const std::vector<std::vector<std::string>>& outputs) {
+  if (entries.empty()) {
+    return "{\n  \"apps\": []\n}";
+  }
+  std::string out = "{\n  \"apps\": [\n";
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    summary_app(out, entries[i], results[i], *sources.templates[i], outputs[i]);
+    out += i + 1 < entries.size() ? ",\n" : "\n  ]\n}";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> stamp_files(const std::vector<PlanEntry>& entries,
@@ -290,22 +340,11 @@ PlanResult write_results(const std::vector<PlanEntry>& entries, const PlanOption
                          const std::vector<ReserveResult>& results, const Sources& sources,
                          const std::vector<std::vector<std::string>>& outputs) {
   PlanResult out;
-  json apps = json::array();
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const auto& r = results[i].reservation;
-    json j = to_json(r);
-    j["created"] = results[i].created;
-    j["template"] = sources.templates[i]->name;
-    j["template_dir"] = fs::absolute(sources.templates[i]->root).lexically_normal().string();
-    j["out"] = entries[i].out;
-    j["target"] = entries[i].target;
-    j["declared"] = entries[i].declared;
-    j["outputs"] = outputs[i];
-    apps.push_back(j);
-    out.created += results[i].created;
-    out.reservations.push_back(r);
+  out.summary = summary_text(entries, results, sources, outputs);
+  for (const auto& r : results) {
+    out.created += r.created;
+    out.reservations.push_back(r.reservation);
   }
-  out.summary = {{"apps", apps}};
 
   if (options.lock && !options.locked) {
     out.lock_written = write_if_changed(*options.lock, lock_text(results));
@@ -314,7 +353,7 @@ PlanResult write_results(const std::vector<PlanEntry>& entries, const PlanOption
     write_stamps(entries, options, results, sources);
   }
   if (options.summary_out) {
-    write_if_changed(*options.summary_out, out.summary.dump(2) + "\n");
+    write_if_changed(*options.summary_out, out.summary + "\n");
   }
   if (options.binary_dir) {
     write_cluster_kustomization(entries, outputs, fs::absolute(*options.binary_dir) / "apps");

@@ -192,7 +192,7 @@ class Plan {
     const std::vector<ReserveResult> results = reserve_all(true);
     bool same = true;
     for (std::size_t i = 0; i < results.size() && same; ++i) {
-      same = to_json(results[i].reservation) == to_json(planned[i].reservation);
+      same = results[i].reservation == planned[i].reservation;
     }
     if (!same) {
       outputs = render_outputs(m_entries, m_sources, results, for_cmake, problems);  // raced

@@ -84,7 +84,7 @@ std::vector<DroppedApp> read_dropped(const std::filesystem::path& build_dir);
 void write_dropped(const std::filesystem::path& build_dir, const std::vector<DroppedApp>& apps);
 
 struct PlanResult {
-  nlohmann::json summary;  // {"apps": [...]} in plan order
+  std::string summary;  // {"apps": [...]} in plan order, as dump(2) writes it; empty: not made
   bool lock_written = false;
   std::size_t created = 0;                // apps reserved by this run
   std::vector<Reservation> reservations;  // in plan order

@@ -1033,6 +1033,24 @@ TEST_CASE("records as berth writes them are read without a DOM, and others the c
   r.extra = {"nodeport"};
   r.owner = "proj";
   const std::string bytes = keys::encode_record(r);
+  // Written without a DOM, as the DOM's compact dump writes it.
+  nlohmann::json dom = {{"pool", r.pool},       {"slot", *r.slot},  {"pinned", r.pinned},
+                        {"project", r.project}, {"extra", r.extra}, {"owner", r.owner}};
+  dom["ports"] = nlohmann::json::array();  // pairs, not an object
+  for (const auto& p : r.ports) {
+    dom["ports"].push_back(nlohmann::json::array({p.name, p.port}));
+  }
+  CHECK(bytes == dom.dump());
+  Reservation odd = r;  // strings dump escapes, and UTF-8
+  odd.project = "q\"uote\\back\x01slash";
+  odd.owner = "caf\xc3\xa9";
+  odd.slot.reset();
+  const std::string odd_bytes = keys::encode_record(odd);
+  dom["project"] = odd.project;
+  dom["owner"] = odd.owner;
+  dom["slot"] = nullptr;
+  CHECK(odd_bytes == dom.dump());
+  CHECK(keys::decode_record(r.key, odd_bytes).project == odd.project);
   const auto fast = keys::decode_canonical_record(r.key, bytes);
   REQUIRE(fast);
   CHECK(keys::encode_record(*fast) == bytes);
