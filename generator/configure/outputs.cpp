@@ -234,30 +234,52 @@ void write_cluster_kustomization(const std::vector<PlanEntry>& entries,
   write_if_changed(apps / "kustomization.yaml", text);
 }
 
-// An app's stamp: what its scaffold depends on besides files.
-json app_stamp(const std::vector<PlanEntry>& entries, std::size_t i, const PlanOptions& options,
-               const std::vector<ReserveResult>& results, const Sources& sources) {
-  // The template's and overlay's file names: adding or removing one changes the stamp, so
-  // the app is built again (edits to the files are the depfile's business).
-  json files = json::array();
-  for (const auto& f : sources.templates[i]->files) {
-    files.push_back(f.path);
+// An app's stamp, what its scaffold depends on besides files, at its place in {"apps": [...]}
+// as dump(2) writes it (json_text, keys in order). The template's and overlay's file names are
+// in it: adding or removing one changes the stamp, so the app is built again (edits to the files
+// are the depfile's business). The reservation's slot is not: the slot alone does not change
+// the app.
+void app_stamp(std::string& out, const std::vector<PlanEntry>& entries, std::size_t i,
+               const PlanOptions& options, const std::vector<ReserveResult>& results,
+               const Sources& sources) {
+  namespace jt = json_text;
+  const PlanEntry& e = entries[i];
+  const Reservation& r = results[i].reservation;
+  const auto names = [](const auto& files) {
+    std::vector<std::string> out;
+    for (const auto& f : files) {
+      out.push_back(f.path);
+    }
+    return out;
+  };
+  out += "    {\n";
+  jt::str(jt::key(out, 6, "label"), label_of(e, options)).append(",\n");
+  jt::str(jt::key(out, 6, "out"), e.out).append(",\n");
+  jt::str(jt::key(out, 6, "overlay"), e.overlay).append(",\n");
+  jt::strings(jt::key(out, 6, "overlay_files"), 6, names(sources.overlays[i])).append(",\n");
+  jt::key(out, 6, "reservation").append("{\n");
+  jt::key(out, 8, "app").append(std::to_string(r.key.app)).append(",\n");
+  if (!r.extra.empty()) {
+    jt::strings(jt::key(out, 8, "extra"), 8, r.extra).append(",\n");
   }
-  json overlay_files = json::array();
-  for (const auto& f : sources.overlays[i]) {
-    overlay_files.push_back(f.path);
+  jt::str(jt::key(out, 8, "model"), r.key.model).append(",\n");
+  if (!r.key.ns.empty()) {
+    jt::str(jt::key(out, 8, "namespace"), r.key.ns).append(",\n");
   }
-  json stamp = {{"target", target_of(entries, i)},
-                {"reservation", to_json(results[i].reservation)},
-                {"template_files", files},
-                {"overlay_files", overlay_files},
-                {"template", fs::absolute(sources.templates[i]->root).lexically_normal().string()},
-                {"vars", json(entries[i].vars)},
-                {"overlay", entries[i].overlay},
-                {"out", entries[i].out},
-                {"label", label_of(entries[i], options)}};
-  stamp["reservation"].erase("slot");  // the slot alone does not change the app
-  return stamp;
+  if (!r.owner.empty()) {
+    jt::str(jt::key(out, 8, "owner"), r.owner).append(",\n");
+  }
+  jt::strings(jt::key(out, 8, "pinned"), 8, r.pinned).append(",\n");
+  jt::str(jt::key(out, 8, "pool"), r.pool).append(",\n");
+  jt::ports(jt::key(out, 8, "ports"), 8, r.ports).append(",\n");
+  jt::str(jt::key(out, 8, "project"), r.project).append("\n      },\n");
+  jt::str(jt::key(out, 6, "target"), target_of(entries, i)).append(",\n");
+  jt::str(jt::key(out, 6, "template"),
+          fs::absolute(sources.templates[i]->root).lexically_normal().string())
+      .append(",\n");
+  jt::strings(jt::key(out, 6, "template_files"), 6, names(sources.templates[i]->files))
+      .append(",\n");
+  jt::string_map(jt::key(out, 6, "vars"), 6, e.vars).append("\n    }");
 }
 
 // For each build command, `<stamps>/<first target>.stamp`: {"apps": [...]}, its apps' stamps.
@@ -266,11 +288,13 @@ void write_stamps(const std::vector<PlanEntry>& entries, const PlanOptions& opti
   const std::size_t chunk = chunk_size(entries.size());
   const std::vector<std::string> files = stamp_files(entries, *options.stamps_dir);
   for (std::size_t first = 0; first < entries.size(); first += chunk) {
-    json apps = json::array();
-    for (std::size_t i = first; i < std::min(entries.size(), first + chunk); ++i) {
-      apps.push_back(app_stamp(entries, i, options, results, sources));
+    std::string text = "{\n  \"apps\": [\n";
+    const std::size_t end = std::min(entries.size(), first + chunk);
+    for (std::size_t i = first; i < end; ++i) {
+      app_stamp(text, entries, i, options, results, sources);
+      text += i + 1 < end ? ",\n" : "\n  ]\n}\n";
     }
-    write_if_changed(files[first / chunk], json{{"apps", apps}}.dump(2) + "\n");
+    write_if_changed(files[first / chunk], text);
   }
 }
 

@@ -1,7 +1,6 @@
 #include "generator/io/json_text.hpp"
 
 #include <algorithm>
-#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -30,6 +29,20 @@ std::string& strings(std::string& out, int indent, const std::vector<std::string
     str(out, items[i]).append(i + 1 < items.size() ? ",\n" : "\n");
   }
   return out.append(static_cast<std::size_t>(indent), ' ').append("]");
+}
+
+std::string& string_map(std::string& out, int indent,
+                        const std::map<std::string, std::string>& map) {
+  if (map.empty()) {
+    return out.append("{}");
+  }
+  out += "{\n";
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    out.append(static_cast<std::size_t>(indent) + 2, ' ');
+    str(str(out, it->first).append(": "), it->second);
+    out += std::next(it) == map.end() ? "\n" : ",\n";
+  }
+  return out.append(static_cast<std::size_t>(indent), ' ').append("}");
 }
 
 std::string& ports(std::string& out, int indent, const std::vector<NamedPort>& ports) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ std::string& str(std::string& out, const std::string& s);
 std::string& key(std::string& out, int indent, const char* name);
 // An array of strings at `indent`: `[]`, or one item a line at indent + 2.
 std::string& strings(std::string& out, int indent, const std::vector<std::string>& items);
+// An object of strings by name (a std::map: the names sorted, as dump writes them).
+std::string& string_map(std::string& out, int indent,
+                        const std::map<std::string, std::string>& map);
 // The ports as an object of numbers by name, the names sorted.
 std::string& ports(std::string& out, int indent, const std::vector<NamedPort>& ports);
 
