@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # berth's quick commands against floors that exist today, in CPU time (user + system, median
-# of RUNS processes): process start against a C++ hello world (g++ -O2), and reading 10,000
-# apps (`list --json`, `check`) against the sqlite3 CLI doing the same on the same rows.
+# of RUNS processes): process start against a C++ hello world (g++ -O2), reading 10,000 apps
+# (`list --json`, `check`) against the sqlite3 CLI doing the same on the same rows, and a
+# scaffold of a new app (reserved in that store, its 25 files written) against a C program
+# (gcc -O2) copying the same files from an app berth wrote into a new folder.
 # Needs g++ and sqlite3 (apt-get install sqlite3).
 #   bench/floor_bench.sh <path to berth> [runs]
 set -eu
@@ -51,3 +53,38 @@ row "list --json, 10,000 apps (floor: sqlite3)" "$($CPU "$BERTH" --store "$S" --
   "$($CPU sqlite3 "$TMP/floor.db" ".read $TMP/list.sql")"
 row "check, 10,000 apps (floor: sqlite3)" "$($CPU "$BERTH" --store "$S" check)" \
   "$($CPU sqlite3 "$TMP/floor.db" ".read $TMP/check.sql")"
+
+cat >"$TMP/copy.c" <<'C'
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+static char buf[1 << 20];
+int main(int argc, char **argv) {  /* copy SRC DST LIST: each file LIST names, SRC to DST */
+  char rel[4096], src[8192], dst[8192];
+  FILE *list = fopen(argv[3], "r");
+  mkdir(argv[2], 0755);
+  while (argc == 4 && fgets(rel, sizeof rel, list)) {
+    rel[strcspn(rel, "\n")] = 0;
+    snprintf(src, sizeof src, "%s/%s", argv[1], rel);
+    snprintf(dst, sizeof dst, "%s/%s", argv[2], rel);
+    for (char *p = dst + strlen(argv[2]) + 1; *p; ++p) {
+      if (*p == '/') { *p = 0; mkdir(dst, 0755); *p = '/'; }
+    }
+    int in = open(src, O_RDONLY), out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ssize_t n = read(in, buf, sizeof buf);
+    if (in < 0 || out < 0 || n < 0 || write(out, buf, (size_t)n) != n) return 1;
+    close(in);
+    close(out);
+  }
+  return 0;
+}
+C
+gcc -O2 -o "$TMP/copy" "$TMP/copy.c"
+"$BERTH" --store "$S" scaffold ref/app 1 --out "$TMP/ref" >/dev/null
+(cd "$TMP/ref" && find . -type f ! -name .berth-manifest.json | sed 's|^\./||' | sort) >"$TMP/files"
+row "scaffold, new app (floor: C writing files)" \
+  "$($CPU --setup "rm -rf '$TMP/new'; '$BERTH' --store '$S' release new/app 1 >/dev/null 2>&1; true" \
+    "$BERTH" --store "$S" scaffold new/app 1 --out "$TMP/new")" \
+  "$($CPU --setup "rm -rf '$TMP/copied'" "$TMP/copy" "$TMP/ref" "$TMP/copied" "$TMP/files")"

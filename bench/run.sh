@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds berth (Release) and runs every benchmark. Prints figures; nothing passes or fails.
-# The scaffold comparison needs cookiecutter and bc, the floor comparison sqlite3
-# (apt-get install cookiecutter bc sqlite3).
+# The scaffold comparison needs cookiecutter and bc, the floor comparison sqlite3 and gcc
+# (apt-get install cookiecutter bc sqlite3 gcc).
 #   bash bench/run.sh
 set -eu
 cd "$(dirname "$0")/.."
@@ -12,6 +12,8 @@ echo
 bash bench/cli_bench.sh build-bench/generator/berth 30
 echo
 bash bench/floor_bench.sh build-bench/generator/berth 50
+echo
+bash bench/batch_bench.sh build-bench/generator/berth 50000 3
 echo
 bash bench/scaffold_bench.sh build-bench/generator/berth 1000
 echo

@@ -42,20 +42,15 @@ void list_json_app(std::string& out, const Reservation& r, const AppUses& u) {
   out += "\n  }";
 }
 
-// The apps as one JSON array, written out a megabyte at a time.
+// The apps as one JSON array, written when it is whole: a malformed record met halfway is an
+// error with nothing printed, not half a list.
 void print_list_json(const Store& store, const AppFilter& filter) {
-  constexpr std::size_t k_chunk = std::size_t(1) << 20;
   std::string out;
-  out.reserve(k_chunk + (k_chunk >> 2));
   bool first = true;
   store.each_app(filter, [&](const Reservation& r, const AppUses& u) {
     out += first ? "[\n" : ",\n";
     first = false;
     list_json_app(out, r, u);
-    if (out.size() > k_chunk) {
-      std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
-      out.clear();
-    }
   });
   out += first ? "[]\n" : "\n]\n";
   std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));

@@ -71,6 +71,12 @@ expect_error 3 "check found" --store "$TMP/typed" check
 grep -q "store record of 'bad' app 1: 'pool' must be a string, not 5" "$OUT" && pass ||
   fail "family 3: check does not report the malformed record"
 expect_error 1 "store record of 'bad' app 1" --store "$TMP/typed" list
+# list --json prints nothing when it meets the bad record after a good one, not half a list.
+expect_ok --store "$TMP/typed" reserve aaa 1
+berth --store "$TMP/typed" --json list
+expect_eq "family 3: list --json on a bad record, exit code" "$RC" 1
+grep -q "store record of 'bad' app 1" "$ERR" && pass || fail "family 3: list --json: $(cat "$ERR")"
+[ ! -s "$OUT" ] && pass || fail "family 3: list --json printed part of a list: $(head -c 200 "$OUT")"
 
 # --- 5. A scaffold killed at any point leaves a folder the next run completes ------------------
 cp -r "$TEMPLATE" "$TMP/tk"
