@@ -1,5 +1,6 @@
 #include "generator/health/status.hpp"
 #include "generator/cli/command.hpp"
+#include "generator/host/front_page.hpp"
 
 namespace berth {
 
@@ -38,10 +39,9 @@ std::string summary(const std::vector<AppStatus>& all, const std::string& listen
   for (const auto& s : all) {
     ++states[s.state()];
   }
-  const std::string port = listen.substr(listen.rfind(':') + 1);
   return std::to_string(all.size()) + " app(s): " + std::to_string(states["up"]) + " up, " +
          std::to_string(states["partly"]) + " partly, " + std::to_string(states["down"]) +
-         " down; the front page: http://localhost" + (port == "80" ? "" : ":" + port) + "/";
+         " down; the front page: " + front_door_url("", listen);
 }
 
 }  // namespace

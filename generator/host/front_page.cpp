@@ -158,7 +158,8 @@ std::string previews(const std::vector<Lease>& leases) {
 
 std::string front_door_url(const std::string& project, const std::string& listen) {
   const std::string port = listen.substr(listen.rfind(':') + 1);
-  return "http://" + project + ".localhost" + (port == "80" ? "" : ":" + port) + "/";
+  return "http://" + (project.empty() ? "" : project + ".") + "localhost" +
+         (port == "80" ? "" : ":" + port) + "/";
 }
 
 std::string front_page(const std::vector<Reservation>& apps, const std::vector<Lease>& leases,

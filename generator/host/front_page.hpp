@@ -15,7 +15,8 @@ namespace berth {
 std::string front_page(const std::vector<Reservation>& apps, const std::vector<Lease>& leases,
                        const std::string& listen);
 
-// The link of an app behind the front door: http://<project>.localhost[:PORT]/.
+// The link of an app behind the front door: http://<project>.localhost[:PORT]/; with an empty
+// project, the front page's own: http://localhost[:PORT]/. PORT is `listen`'s, left out when 80.
 std::string front_door_url(const std::string& project, const std::string& listen);
 
 }  // namespace berth

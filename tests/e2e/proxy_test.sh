@@ -115,6 +115,9 @@ expect_ok --store "$S" status --front-door $LISTEN
 expect_out "^one +1 +partly +backend [0-9]+ +- +http://one-app1.localhost:$LISTEN/$"
 expect_out "^ +frontend $A +python3 \(pid [0-9]+\) on 127.0.0.1$"
 expect_out "^2 app\(s\): 0 up, 2 partly, 0 down; the front page: http://localhost:$LISTEN/$"
+expect_ok --store "$S" status --front-door 80  # port 80: no port in the links
+expect_out "^one +1 +partly +backend [0-9]+ +- +http://one-app1.localhost/$"
+expect_out "the front page: http://localhost/$"
 expect_ok --store "$S" --json status --model two
 expect_json '"app":1,"model":"two"'
 expect_json "{\"address\":\"127.0.0.1\",\"listening\":true,\"name\":\"frontend\",\"pid\":"
