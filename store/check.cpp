@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
+#include <optional>
 #include <set>
 
 #include "store/keys.hpp"
@@ -22,17 +24,61 @@ Reservation parse_reservation_record(const AppKey& key, std::string_view value) 
 
 namespace {
 
+// One index's entries, read once in key order (views into the read transaction's map, valid
+// until it ends). The records' checks look their keys up here instead of searching the B-tree
+// for each, and mark the entries that point back at them: an entry no record marked points at
+// a record that does not hold it (or at none).
+class IndexEntries {
+ public:
+  IndexEntries(const Txn& t, Db db) {
+    m_entries.reserve(t.count(db));
+    t.scan(db, "", "", [&](std::string_view k, std::string_view v) {
+      m_entries.emplace_back(k, v);
+      return true;
+    });
+    m_held.assign(m_entries.size(), false);
+  }
+
+  // The owner `key` is indexed to, if any; the entry is marked when that owner is `holder`.
+  std::optional<std::string_view> owner(std::string_view key, std::string_view holder) {
+    const auto it = std::lower_bound(m_entries.begin(), m_entries.end(), key,
+                                     [](const std::pair<std::string_view, std::string_view>& e,
+                                        std::string_view k) { return e.first < k; });
+    if (it == m_entries.end() || it->first != key) {
+      return std::nullopt;
+    }
+    if (it->second == holder) {
+      m_held[static_cast<std::size_t>(it - m_entries.begin())] = true;
+    }
+    return it->second;
+  }
+
+  // fn(key, owner, held) for each entry in key order, held when a record marked it.
+  template <class Fn>
+  void each(Fn fn) const {
+    for (std::size_t i = 0; i < m_entries.size(); ++i) {
+      fn(m_entries[i].first, m_entries[i].second, static_cast<bool>(m_held[i]));
+    }
+  }
+
+ private:
+  std::vector<std::pair<std::string_view, std::string_view>> m_entries;
+  std::vector<bool> m_held;
+};
+
 // Store::check's findings on one read transaction, each invariant a step.
 class Checker {
  public:
-  Checker(const Txn& t, State& state) : m_t(t), m_state(state) {}
+  Checker(const Txn& t, State& state)
+      : m_t(t),
+        m_state(state),
+        m_ports(t, Db::ports),
+        m_names(t, Db::names),
+        m_slots(t, Db::slots) {}
 
   std::vector<std::string> run() {
     meta();
-    read_records();
-    for (const auto& r : m_records) {
-      guarded("apps", [&] { reservation(r); });
-    }
+    each_record();
     ports_index();
     names_index();
     leases();
@@ -41,16 +87,28 @@ class Checker {
     return std::move(m_problems);
   }
   // The reservations read whole (a malformed one is a problem, not a reservation).
-  std::size_t records() const { return m_records.size(); }
+  std::size_t records() const { return m_read; }
 
  private:
   void bad(std::string p) { m_problems.push_back(std::move(p)); }
 
-  // The record read_records read under these key bytes (an index entry's value), or none when it
-  // is missing or malformed (reported by read_records). The records came in key order.
-  const Reservation* record(std::string_view key) const {
-    const auto it = std::lower_bound(m_keys.begin(), m_keys.end(), key);
-    return it != m_keys.end() && *it == key ? &m_records[it - m_keys.begin()] : nullptr;
+  // Marks the index entries that point back at the record `key`, before any check (which may
+  // stop at a malformed entry) looks at them.
+  void mark(const Reservation& r, std::string_view key) {
+    for (const auto& p : r.ports) {
+      m_ports.owner(port_key(p.port), key);
+    }
+    m_names.owner(r.project, key);
+    if (r.slot) {
+      m_slots.owner(slot_key(r.pool, *r.slot), key);
+    }
+  }
+
+  // A pool's high-water mark, read once.
+  std::uint32_t high(const std::string& pool) {
+    const auto it = m_highs.find(pool);
+    return it != m_highs.end() ? it->second
+                               : m_highs.emplace(pool, m_state.high(pool)).first->second;
   }
 
   // Runs one index entry's check; a malformed key or value is a finding.
@@ -74,19 +132,28 @@ class Checker {
     }
   }
 
-  // Each record on its own, so one malformed record is a finding, not the end of the check.
-  void read_records() {
-    m_records.reserve(m_t.count(Db::apps));
-    m_keys.reserve(m_records.capacity());
+  // Each record on its own, checked as it is read and not kept: a malformed one is a finding
+  // (listed before the other records' findings), not the end of the check.
+  void each_record() {
+    m_all_keys.reserve(m_t.count(Db::apps));
+    const std::size_t first = m_problems.size();
+    std::vector<std::string> malformed;
     m_t.scan(Db::apps, "", "", [&](std::string_view k, std::string_view v) {
+      m_all_keys.push_back(k);
+      std::optional<Reservation> r;
       try {
-        m_records.push_back(decode_record(decode_app_key(k), v));
-        m_keys.emplace_back(k);
+        r = decode_record(decode_app_key(k), v);
       } catch (const Error& e) {
-        bad(e.what());
+        malformed.push_back(e.what());
+        return true;
       }
+      ++m_read;
+      mark(*r, k);
+      guarded("apps", [&] { reservation(*r, k); });
       return true;
     });
+    m_problems.insert(m_problems.begin() + static_cast<std::ptrdiff_t>(first), malformed.begin(),
+                      malformed.end());
   }
 
   // A port of an extra pool: the pool exists as one, and the port is one of its range.
@@ -106,14 +173,14 @@ class Checker {
   }
 
   // The i-th port of `r`: indexed to it, not excluded, and its pool's (or extra pool's) port.
-  void port(const Reservation& r, const Pool& pool, std::size_t i) {
+  void port(const Reservation& r, std::string_view key, const Pool& pool, std::size_t i) {
     const auto who = [&r] { return describe(r.key); };  // made only for a finding
     const std::size_t own = r.ports.size() - r.extra.size();
     const auto& p = r.ports[i];
-    auto owner = m_t.get(Db::ports, port_key(p.port));
+    const auto owner = m_ports.owner(port_key(p.port), key);
     if (!owner) {
       bad(who() + ": port " + std::to_string(p.port) + " (" + p.name + ") is not indexed");
-    } else if (*owner != app_key(r.key)) {
+    } else if (*owner != key) {
       bad("port " + std::to_string(p.port) + " is held twice: by " + who() + " (" + p.name +
           ") and by " +
           (is_lease_owner(*owner) ? "lease " + quote(lease_id_of(*owner))
@@ -139,13 +206,12 @@ class Checker {
   }
 
   // The reservation's project name (valid, indexed to it) and slot (in range, indexed to it).
-  void name_and_slot(const Reservation& r, const Pool& pool) {
+  void name_and_slot(const Reservation& r, std::string_view key, const Pool& pool) {
     const auto who = [&r] { return describe(r.key); };
-    const std::string key = app_key(r.key);
     if (!is_valid_project_name(r.project)) {
       bad(who() + ": project name " + quote(r.project) + " is not valid for Docker");
     }
-    auto name_owner = m_t.get(Db::names, r.project);
+    const auto name_owner = m_names.owner(r.project, key);
     if (!name_owner) {
       bad(who() + ": project name " + quote(r.project) + " is not indexed");
     } else if (*name_owner != key) {
@@ -155,11 +221,11 @@ class Checker {
     if (!r.slot) {
       return;
     }
-    if (*r.slot >= pool.capacity() || *r.slot >= m_state.high(r.pool)) {
+    if (*r.slot >= pool.capacity() || *r.slot >= high(r.pool)) {
       bad(who() + ": slot " + std::to_string(*r.slot) + " is beyond pool " + quote(r.pool) +
           "'s capacity or high-water mark");
     }
-    auto slot_owner = m_t.get(Db::slots, slot_key(r.pool, *r.slot));
+    const auto slot_owner = m_slots.owner(slot_key(r.pool, *r.slot), key);
     if (!slot_owner || *slot_owner != key) {
       bad(who() + ": slot " + std::to_string(*r.slot) + " of pool " + quote(r.pool) +
           " is not indexed to it");
@@ -167,7 +233,7 @@ class Checker {
   }
 
   // A reservation against the indexes and its pool.
-  void reservation(const Reservation& r) {
+  void reservation(const Reservation& r, std::string_view key) {
     const auto who = [&r] { return describe(r.key); };
     auto pit = m_state.pools().find(r.pool);
     if (pit == m_state.pools().end()) {
@@ -176,7 +242,7 @@ class Checker {
     }
     const Pool& pool = pit->second;
     for (std::size_t i = 0; i < r.ports.size(); ++i) {
-      port(r, pool, i);
+      port(r, key, pool, i);
     }
     for (std::size_t i = 1; i < r.ports.size(); ++i) {  // a handful of ports: no set needed
       const auto& p = r.ports[i];
@@ -192,13 +258,13 @@ class Checker {
       bad(who() + ": holds " + std::to_string(own) + " ports; pool " + quote(pool.name) +
           " names " + std::to_string(pool.ports.size()));
     }
-    name_and_slot(r, pool);
+    name_and_slot(r, key, pool);
   }
 
   // Every ports entry points at a reservation or lease that holds it.
   void ports_index() {
-    m_t.scan(Db::ports, "", "", [&](std::string_view k, std::string_view v) {
-      return guarded("ports", [&] {
+    m_ports.each([&](std::string_view k, std::string_view v, bool held) {
+      guarded("ports", [&] {
         const std::uint16_t port = decode_port_key(k);
         if (is_lease_owner(v)) {
           const std::string id = lease_id_of(v);
@@ -210,11 +276,7 @@ class Checker {
           return;
         }
         const AppKey owner = decode_app_key(v);
-        const Reservation* rec = record(v);
-        const bool holds =
-            rec && std::any_of(rec->ports.begin(), rec->ports.end(),
-                               [port](const NamedPort& p) { return p.port == port; });
-        if (!holds) {
+        if (!held) {
           bad("port " + std::to_string(port) + " is indexed to " + describe(owner) +
               ", which does not hold it");
         }
@@ -223,11 +285,10 @@ class Checker {
   }
 
   void names_index() {
-    m_t.scan(Db::names, "", "", [&](std::string_view k, std::string_view v) {
-      return guarded("names", [&] {
+    m_names.each([&](std::string_view k, std::string_view v, bool held) {
+      guarded("names", [&] {
         const AppKey owner = decode_app_key(v);
-        const Reservation* rec = record(v);
-        if (!rec || rec->project != k) {
+        if (!held) {
           bad("project name " + quote(std::string(k)) + " is indexed to " + describe(owner) +
               ", which does not hold it");
         }
@@ -250,8 +311,9 @@ class Checker {
     if (m_state.excluded().count(l.port)) {
       bad(who + ": port " + std::to_string(l.port) + " is excluded");
     }
-    const auto owner = m_t.get(Db::ports, port_key(l.port));
-    if (!owner || *owner != lease_owner(l.id)) {
+    const std::string holder = lease_owner(l.id);
+    const auto owner = m_ports.owner(port_key(l.port), holder);
+    if (!owner || *owner != holder) {
       bad(who + ": port " + std::to_string(l.port) + " is not indexed to it");
     }
   }
@@ -282,7 +344,7 @@ class Checker {
     if (use && use->first != "app" && use->first != "build" && use->first != "lock") {
       bad(who() + ": unknown kind " + quote(use->first));
     }
-    if (!m_t.has(Db::apps, app)) {
+    if (!std::binary_search(m_all_keys.begin(), m_all_keys.end(), app)) {
       bad(who() + " belongs to no reservation");
     }
   }
@@ -296,7 +358,7 @@ class Checker {
   // Below one pool's high-water mark every slot is held or a hole, never both.
   void pool_slots(const std::string& name, const std::set<std::uint32_t>& held,
                   const std::set<std::uint32_t>& holes) {
-    const std::uint32_t h = m_state.high(name);
+    const std::uint32_t h = high(name);
     for (std::uint32_t s : holes) {
       if (s >= h || held.count(s)) {
         bad("slot " + std::to_string(s) + " of pool " + quote(name) +
@@ -317,14 +379,13 @@ class Checker {
   // Slots and holes: every slot entry held by its reservation, and each pool's slots add up.
   void slots() {
     std::map<std::string, std::set<std::uint32_t>> held, holes;
-    m_t.scan(Db::slots, "", "", [&](std::string_view k, std::string_view v) {
-      return guarded("slots", [&] {
+    m_slots.each([&](std::string_view k, std::string_view v, bool held_by_owner) {
+      guarded("slots", [&] {
         const std::string pool = decode_slot_pool(k);
         const std::uint32_t s = decode_slot_key(k);
         held[pool].insert(s);
         decode_app_key(v);  // a malformed owner is a finding of its own
-        const Reservation* rec = record(v);
-        if (!rec || rec->pool != pool || rec->slot != s) {
+        if (!held_by_owner) {
           bad("slot " + std::to_string(s) + " of pool " + quote(pool) + " is indexed to " +
               describe(decode_app_key(v)) + ", which does not hold it");
         }
@@ -345,8 +406,10 @@ class Checker {
 
   const Txn& m_t;
   State& m_state;
-  std::vector<Reservation> m_records;
-  std::vector<std::string> m_keys;  // each record's key bytes, in the same (key) order
+  IndexEntries m_ports, m_names, m_slots;
+  std::size_t m_read = 0;                    // records read whole
+  std::vector<std::string_view> m_all_keys;  // every record's key bytes, malformed ones too
+  std::map<std::string, std::uint32_t> m_highs;
   std::vector<std::string> m_problems;
 };
 
