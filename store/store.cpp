@@ -278,14 +278,23 @@ ReserveResult Store::preview(const ReserveRequest& request) {
   return reserve(request, false);
 }
 
-ReserveResult Store::reserve(const ReserveRequest& request, bool commit) {
+std::optional<ReserveResult> Store::reserved(const ReserveRequest& request) const {
   validate_key(request.key);
-  if (auto existing = get(request.key)) {
-    State::check_compatible(*existing, request);
-    const bool owned = request.owner.empty() || existing->owner == request.owner;
-    if (owned && State::missing_extra(*existing, request).empty()) {
-      return {std::move(*existing), false};  // read-only: nothing to change
-    }
+  auto existing = get(request.key);
+  if (!existing) {
+    return std::nullopt;
+  }
+  State::check_compatible(*existing, request);
+  const bool owned = request.owner.empty() || existing->owner == request.owner;
+  if (!owned || !State::missing_extra(*existing, request).empty()) {
+    return std::nullopt;
+  }
+  return ReserveResult{std::move(*existing), false};
+}
+
+ReserveResult Store::reserve(const ReserveRequest& request, bool commit) {
+  if (auto answered = reserved(request)) {
+    return std::move(*answered);  // read-only: nothing to change
   }
   const auto fn = [&](Txn& t) { return State(t).reserve(request); };
   return commit ? m_env->write(fn) : m_env->write_dry(fn);

@@ -91,6 +91,11 @@ class Store {
   // transaction; asking it for other pins, another pool or another project is a conflict.
   ReserveResult reserve(const ReserveRequest& request);
 
+  // The existing reservation when it answers the request as it stands (reserve() would write
+  // nothing), else none: all a reserve needs of a store opened read-only. Throws what reserve()
+  // throws for a request that conflicts with it.
+  std::optional<ReserveResult> reserved(const ReserveRequest& request) const;
+
   // What reserve() would return, without changing the store (for dry runs).
   ReserveResult preview(const ReserveRequest& request);
 

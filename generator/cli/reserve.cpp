@@ -1,3 +1,5 @@
+#include <filesystem>
+
 #include "generator/cli/command.hpp"
 #include "generator/health/prune.hpp"
 
@@ -75,6 +77,51 @@ int reserve_batch(Store& store, const Options& o, const std::string& file,
   return 0;
 }
 
+// An app already reserved as asked, answered from the store opened read-only: opening it for
+// writing costs a tenth of a short command. Anything else (a new app, a store to create, upgrade
+// or mend, a conflict to report) is left to the store opened for writing.
+std::optional<ReserveResult> reserved_as_asked(const Options& o, const ReserveRequest& req,
+                                               const ReserveVars& v) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(store_dir(o) / "data.mdb", ec)) {
+    return std::nullopt;
+  }
+  try {
+    const Store store = open_store(o, true);
+    skip_busy(store, v.busy_on, v.busy_off);  // only to refuse both flags, as a new app would
+    return store.reserved(req);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+// berth reserve MODEL N: the reservation made or found, printed.
+int reserve_one(const Options& o, const ReserveVars& v, const CLI::App* reserve) {
+  ReserveRequest req;
+  req.key = app_key_of(o, v.r_model, v.r_app);
+  req.pool = v.r_pool;
+  req.pins = parse_pins(v.r_pins);
+  req.extra = v.r_extra;
+  if (reserve->count("--owner") > 0) {
+    validate_owner(v.r_owner);
+    req.owner = v.r_owner;
+  }
+  auto result = reserved_as_asked(o, req, v);
+  if (!result) {
+    Store store = open_store(o);
+    if (skip_busy(store, v.busy_on, v.busy_off)) {
+      req.avoid = busy_ports();
+    }
+    result = store.reserve(req);
+  }
+  if (o.json) {
+    print_json(result_json(*result));
+  } else {
+    print_reservations(std::cout, {result->reservation});
+  }
+  return 0;
+}
+
 }  // namespace
 
 // berth reserve MODEL N | --batch FILE
@@ -84,36 +131,20 @@ Command add_reserve(CLI::App& app, const Options& o) {
   add_reserve_options(reserve, *v);
   const auto run = [&o, v, reserve]() -> int {
     refuse_empty(reserve, "--pool", v->r_pool);
-    Store store = open_store(o);
-    const std::set<std::uint16_t> avoid =
-        skip_busy(store, v->busy_on, v->busy_off) ? busy_ports() : std::set<std::uint16_t>{};
     if (!v->r_batch.empty()) {
       if (reserve->count("model") > 0 || !v->r_pool.empty() || !v->r_pins.empty() ||
           !v->r_extra.empty()) {
         throw usage_error("--batch FILE takes no MODEL, N, --pool, --port or --extra");
       }
+      Store store = open_store(o);
+      const std::set<std::uint16_t> avoid =
+          skip_busy(store, v->busy_on, v->busy_off) ? busy_ports() : std::set<std::uint16_t>{};
       return reserve_batch(store, o, v->r_batch, avoid);
     }
     if (reserve->count("model") == 0 || v->r_app.empty()) {
       throw usage_error("reserve needs MODEL and N (or --batch FILE)");
     }
-    ReserveRequest req;
-    req.key = app_key_of(o, v->r_model, v->r_app);
-    req.pool = v->r_pool;
-    req.pins = parse_pins(v->r_pins);
-    req.extra = v->r_extra;
-    req.avoid = avoid;
-    if (reserve->count("--owner") > 0) {
-      validate_owner(v->r_owner);
-      req.owner = v->r_owner;
-    }
-    const ReserveResult result = store.reserve(req);
-    if (o.json) {
-      print_json(result_json(result));
-    } else {
-      print_reservations(std::cout, {result.reservation});
-    }
-    return 0;
+    return reserve_one(o, *v, reserve);
   };
   return {reserve, run};
 }
