@@ -162,9 +162,33 @@ std::vector<std::pair<std::string, std::string>> hold_back_unmet(const Template&
 
 namespace {
 
-// What check_way learnt of the folders on the way (relative path -> missing or a plain folder),
-// so that a folder many outputs share is looked at once.
-using WayCache = std::map<std::string, fs::file_type>;
+// What check_way learnt on the way, so that a folder many outputs share is looked at once and
+// planning does not look at an output again: each folder (relative path -> missing or a plain
+// folder) and each output's own status (not following a symlink).
+struct WayCache {
+  std::map<std::string, fs::file_type> folders;
+  std::map<std::string, fs::file_status> outputs;
+  bool root_missing = false;  // the app folder itself: then so is everything in it
+
+  // The status of `rel` under `root` (not following a last symlink): from what the checks saw
+  // when they saw it or a missing folder on its way, else asked of the file system.
+  fs::file_status status(const fs::path& root, const std::string& rel) const {
+    if (root_missing) {
+      return fs::file_status(fs::file_type::not_found);
+    }
+    if (const auto it = outputs.find(rel); it != outputs.end()) {
+      return it->second;
+    }
+    for (auto slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', slash + 1)) {
+      const auto it = folders.find(rel.substr(0, slash));
+      if (it != folders.end() && it->second == fs::file_type::not_found) {
+        return fs::file_status(fs::file_type::not_found);
+      }
+    }
+    std::error_code ec;
+    return fs::symlink_status(root / rel, ec);
+  }
+};
 
 // Throws unless the symlink `at` on the way to `rel` leads inside `root` (and, when it is not
 // the last step, to something that exists).
@@ -194,16 +218,19 @@ void check_way(const fs::path& root, const std::string& rel, const std::string& 
     at /= *part;
     prefix += (prefix.empty() ? "" : "/") + part->string();
     const bool last = std::next(part) == relp.end();
-    if (const auto known = seen.find(prefix); !last && known != seen.end()) {
+    if (const auto known = seen.folders.find(prefix); !last && known != seen.folders.end()) {
       if (known->second == fs::file_type::not_found) {
         return;
       }
       continue;  // a plain folder
     }
     const auto lst = fs::symlink_status(at, ec);
+    if (last) {
+      seen.outputs[rel] = lst;
+    }
     if (lst.type() == fs::file_type::not_found) {
       if (!last) {
-        seen[prefix] = fs::file_type::not_found;
+        seen.folders[prefix] = fs::file_type::not_found;
       }
       return;  // created as needed
     }
@@ -215,7 +242,7 @@ void check_way(const fs::path& root, const std::string& rel, const std::string& 
                         " to be a folder, but it is a file; move it away to scaffold here");
     }
     if (!last && lst.type() == fs::file_type::directory) {
-      seen[prefix] = fs::file_type::directory;
+      seen.folders[prefix] = fs::file_type::directory;
     }
   }
 }
@@ -256,14 +283,17 @@ fs::path resolve_out(const fs::path& dir) {
 }
 
 // Refuses any path that would leave the folder (through '..' or a symlink), or that needs a
-// file or a dangling symlink to be a folder, before anything is written.
-void check_paths(const fs::path& root, const std::vector<OutputFile>& files,
-                 const std::map<std::string, std::string>& old, const fs::path& dir) {
+// file or a dangling symlink to be a folder, before anything is written. Returns what it saw.
+WayCache check_paths(const fs::path& root, const std::vector<OutputFile>& files,
+                     const std::map<std::string, std::string>& old, const fs::path& dir) {
   std::error_code ec;
   WayCache seen;
+  seen.root_missing = fs::symlink_status(root, ec).type() == fs::file_type::not_found;
   for (const auto& f : files) {
     check_relative(f.path, "output path");
-    check_way(root, f.path, dir.string(), seen);
+    if (!seen.root_missing) {
+      check_way(root, f.path, dir.string(), seen);
+    }
   }
   for (const auto& [path, hash] : old) {
     check_relative(path, "manifest entry");
@@ -273,6 +303,7 @@ void check_paths(const fs::path& root, const std::vector<OutputFile>& files,
                         "; refusing to scaffold");
     }
   }
+  return seen;
 }
 
 // How planning treats files: the folder, what berth wrote there before, and the flags.
@@ -283,6 +314,7 @@ struct Planner {
   bool force;
   bool adopt;
   ScaffoldPlan& plan;
+  const WayCache& seen;
 
   // A file that holds the template's bytes already: unchanged, or only its mode differs.
   void same_bytes(const OutputFile& f, unsigned mode, bool berths) {
@@ -355,9 +387,8 @@ struct Planner {
   }
 
   void file(const OutputFile& f) {
-    std::error_code ec;
     const fs::path p = root / f.path;
-    const auto st = fs::symlink_status(p, ec);
+    const auto st = seen.status(root, f.path);
     if (st.type() == fs::file_type::not_found) {
       plan.writes.push_back(f);
     } else if (st.type() != fs::file_type::regular) {
@@ -406,12 +437,12 @@ ScaffoldPlan plan_app(const fs::path& dir, const std::vector<OutputFile>& files,
   const fs::path root = resolve_out(dir);
   const AppManifest old_manifest = read_manifest(root / k_scaffold_manifest);  // berth's before
   const std::map<std::string, std::string>& old = old_manifest.files;
-  check_paths(root, files, old, dir);
+  const WayCache seen = check_paths(root, files, old, dir);
 
   ScaffoldPlan plan;
   plan.root = root;
   plan.template_name = template_name;
-  Planner planner{root, old, old_manifest.starters, force, adopt, plan};
+  Planner planner{root, old, old_manifest.starters, force, adopt, plan, seen};
   std::set<std::string> produced;
   for (const auto& f : files) {
     produced.insert(f.path);

@@ -42,8 +42,11 @@ std::optional<std::string> read_regular(const fs::path& path, bool& not_regular)
   out.resize(static_cast<std::size_t>(st.st_size));
   std::size_t done = 0;
   for (;;) {
+    if (done == out.size() && done > 0 && done == static_cast<std::size_t>(st.st_size)) {
+      break;  // all fstat said it holds: the file as it was then, without a read for the end
+    }
     if (done == out.size()) {
-      out.resize(out.size() + 4096);  // the file may have grown
+      out.resize(out.size() + 4096);  // a size fstat does not know (/proc), or a file that grew
     }
     const ssize_t n = ::read(fd, out.data() + done, out.size() - done);
     if (n < 0 && errno == EINTR) {
@@ -79,6 +82,25 @@ std::string random_suffix() {
   return buf;
 }
 
+// This process's id, asked of the kernel once (glibc asks it at every call; berth never forks).
+pid_t own_pid() {
+  static const pid_t pid = ::getpid();
+  return pid;
+}
+
+// A new temporary file in `parent`, opened for writing; -1 and errno set when it cannot be made.
+int open_temp(const fs::path& parent, fs::path& tmp) {
+  int fd = -1;
+  for (int attempt = 0; attempt < 8 && fd < 0; ++attempt) {
+    tmp = parent / (std::string(k_temp_marker) + std::to_string(own_pid()) + "-" + random_suffix());
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) {
+      break;
+    }
+  }
+  return fd;
+}
+
 }  // namespace
 
 std::optional<std::string> read_if_file(const fs::path& path) {
@@ -105,21 +127,18 @@ void write_atomic(const fs::path& p, const std::string& content, unsigned mode) 
   if (p.filename().empty()) {
     throw usage_error("cannot write " + quote(p.string()) + ": it names a folder, not a file");
   }
-  std::error_code ec;
-  fs::create_directories(parent, ec);
-  if (ec) {
-    throw runtime_error("cannot create folder " + quote(parent.string()) + ": " + ec.message());
-  }
   // A short name (whatever the length of the file's own name), created exclusively and never
-  // through a symlink: nothing that exists is ever opened.
+  // through a symlink: nothing that exists is ever opened. The folder is made only when the
+  // open finds it missing (a stat before every write would cost as much as the write).
   fs::path tmp;
-  int fd = -1;
-  for (int attempt = 0; attempt < 8 && fd < 0; ++attempt) {
-    tmp = parent / (std::string(k_temp_marker) + std::to_string(getpid()) + "-" + random_suffix());
-    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0 && errno != EEXIST) {
-      break;
+  int fd = open_temp(parent, tmp);
+  if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+    std::error_code ec;
+    fs::create_directories(parent, ec);
+    if (ec) {
+      throw runtime_error("cannot create folder " + quote(parent.string()) + ": " + ec.message());
     }
+    fd = open_temp(parent, tmp);
   }
   bool ok = fd >= 0;
   int saved = errno;
@@ -199,7 +218,7 @@ void remove_stale_temps(const fs::path& dir, bool folder_locked) {
       continue;
     }
     const bool dead = ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
-    if (dead || (folder_locked && pid != getpid())) {
+    if (dead || (folder_locked && pid != own_pid())) {
       ::unlinkat(::dirfd(d), e->d_name, 0);  // a symlink is removed, never followed
     }
   }
