@@ -24,7 +24,8 @@ namespace {
 constexpr char k_temp_marker[] = ".berth-tmp-";
 
 // Reads the regular file at `path`; nullopt and errno set when it cannot.
-std::optional<std::string> read_regular(const fs::path& path, bool& not_regular) {
+std::optional<std::string> read_regular(const fs::path& path, bool& not_regular,
+                                        unsigned* perms = nullptr) {
   not_regular = false;
   // O_NONBLOCK: opening a FIFO must not wait for a writer.
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -37,6 +38,9 @@ std::optional<std::string> read_regular(const fs::path& path, bool& not_regular)
     ::close(fd);
     errno = EINVAL;
     return std::nullopt;
+  }
+  if (perms) {
+    *perms = static_cast<unsigned>(st.st_mode) & 07777;
   }
   std::string out;
   out.resize(static_cast<std::size_t>(st.st_size));
@@ -108,9 +112,9 @@ std::optional<std::string> read_if_file(const fs::path& path) {
   return read_regular(path, not_regular);
 }
 
-std::string read_file(const fs::path& path) {
+std::string read_file(const fs::path& path, unsigned* perms) {
   bool not_regular = false;
-  auto text = read_regular(path, not_regular);
+  auto text = read_regular(path, not_regular, perms);
   if (!text) {
     throw runtime_error("cannot read " + quote(path.string()) + ": " +
                         (not_regular ? "not a regular file" : std::strerror(errno)));

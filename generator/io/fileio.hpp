@@ -12,8 +12,9 @@ namespace berth {
 // The bytes of the regular file at `path`, or nothing if there is none (or it cannot be
 // opened). Never blocks: a FIFO, socket or device is not read, and is an error.
 std::optional<std::string> read_if_file(const std::filesystem::path& path);
-// The file's bytes; throws a runtime error naming the file and the reason.
-std::string read_file(const std::filesystem::path& path);
+// The file's bytes; throws a runtime error naming the file and the reason. `perms`, when given,
+// receives its permission bits (of the file read: no second look that a rename could fool).
+std::string read_file(const std::filesystem::path& path, unsigned* perms = nullptr);
 // The file parsed as JSON; a runtime error if it cannot be read, a usage error naming the byte
 // if it is not JSON.
 nlohmann::json read_json_file(const std::filesystem::path& path);

@@ -302,7 +302,8 @@ class Loader {
   }
 
   // How the globs treat one file: rendered or copied, starter, its part and its mode.
-  void classify(TemplateFile& tf, const fs::path& file) const {
+  // `perms`: the file's permission bits, as read.
+  void classify(TemplateFile& tf, unsigned perms) const {
     const std::string& rel = tf.path;
     const auto matches = [&](const std::vector<std::string>& globs) {
       return std::any_of(globs.begin(), globs.end(),
@@ -329,20 +330,18 @@ class Loader {
         tf.part = part;
       }
     }
-    set_mode(tf, file);
+    set_mode(tf, perms);
   }
 
   // The most specific (longest) matching `modes` glob sets the mode; else the file's executable
   // bit.
-  void set_mode(TemplateFile& tf, const fs::path& file) const {
+  void set_mode(TemplateFile& tf, unsigned perms) const {
     if (const auto mode = mode_of(m_t, tf.path)) {
       tf.mode = *mode;
       tf.mode_set = true;
       return;
     }
-    std::error_code ec;
-    const auto perms = fs::status(file, ec).permissions();
-    tf.mode = (perms & fs::perms::owner_exec) != fs::perms::none ? 0755 : 0644;
+    tf.mode = (perms & 0100) != 0 ? 0755 : 0644;  // the owner's executable bit
   }
 
   std::vector<TemplateFile> load_files(const fs::path& dir, bool skip_own) {
@@ -367,9 +366,10 @@ class Loader {
       }
       TemplateFile tf;
       tf.path = rel;
-      tf.content = read_file(it->path());
+      unsigned perms = 0;
+      tf.content = read_file(it->path(), &perms);
       tf.binary = is_binary(tf.content);
-      classify(tf, it->path());
+      classify(tf, perms);
       files.push_back(std::move(tf));
     }
     std::sort(files.begin(), files.end(),
