@@ -35,6 +35,11 @@ if grep -q '^BERTH_STATIC_DEPS:BOOL=ON' "$BUILD_DIR/CMakeCache.txt"; then
   echo "$needed" | grep -E 'lmdb|sqlite|stdc|gcc_s' && fail "BERTH_STATIC_DEPS, yet: $needed" || pass
   grep "^Depends:" "$OUT" | grep -qE 'lmdb|sqlite|stdc' && fail "Depends: $(cat "$OUT")" || pass
 fi
+# Packed relative relocations (docs/cmake.md) need glibc 2.36: Depends says so.
+if readelf -d "$BUILD_DIR/generator/berth" | grep -q '(RELR)'; then
+  grep "^Depends:" "$OUT" | grep -qE 'libc6 \(>= 2\.(3[6-9]|[4-9][0-9])' && pass ||
+    fail "packed relocations, yet Depends: $(cat "$OUT")"
+fi
 grep -q "^Recommends: cmake" "$OUT" && pass || fail "Recommends: $(cat "$OUT")"
 # The files, under /usr; the program stripped.
 dpkg-deb -c "$deb" | awk '{print $6}' >"$OUT"
