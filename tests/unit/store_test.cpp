@@ -463,6 +463,39 @@ TEST_CASE("check reports a corrupted store") {
              Catch::Contains("port 9999 is indexed to 'a' app 1, which does not hold it"));
 }
 
+TEST_CASE("check lists malformed records before the other records' findings") {
+  TempDir dir;
+  {
+    Store store(dir.path());
+    store.reserve(req("a", 1));
+  }
+  auto env = lmdb::env::create();
+  env.set_max_dbs(16);
+  env.open(dir.path().c_str(), MDB_NOTLS, 0644);
+  {
+    auto txn = lmdb::txn::begin(env.handle());
+    MDB_dbi apps, names;
+    lmdb::dbi_open(txn.handle(), "apps", 0, &apps);
+    lmdb::dbi_open(txn.handle(), "names", 0, &names);
+    const std::string key = std::string("z") + '\0' + std::string("\0\0\0\1", 4);  // after 'a'
+    const std::string value = "not json";
+    MDB_val k{key.size(), const_cast<char*>(key.data())};
+    MDB_val v{value.size(), const_cast<char*>(value.data())};
+    lmdb::dbi_put(txn.handle(), apps, &k, &v, 0);
+    const std::string name = "a-app1";
+    MDB_val nk{name.size(), const_cast<char*>(name.data())};
+    lmdb::dbi_del(txn.handle(), names, &nk, nullptr);
+    txn.commit();
+  }
+  env.close();
+  std::size_t count = 99;
+  const auto problems = Store(dir.path()).check(count);
+  REQUIRE(problems.size() == 2);
+  CHECK_THAT(problems[0], Catch::Contains("'z' app 1"));
+  CHECK_THAT(problems[1], Catch::Contains("'a' app 1: project name 'a-app1' is not indexed"));
+  CHECK(count == 1);
+}
+
 TEST_CASE("check finds index entries that point at an app holding something else") {
   TempDir dir;
   std::uint16_t b_backend = 0;
