@@ -129,25 +129,38 @@ std::map<std::string, std::string> JsonFields::string_map(const char* key) const
 
 namespace {
 
-// A SAX pass that only watches keys: the first one given twice in one object. nlohmann keeps
-// the last of two equal keys silently; a parse callback catching them costs a key's copy and a
-// call per event, a quarter of a 50,000-entry batch's time.
-class DuplicateKeys : public json::json_sax_t {
+// One pass over the text: nlohmann's own document builder, which here also notes the first key
+// given twice in one object (nlohmann keeps the last of two equal keys silently). The parse goes
+// on past that key, so a syntax error anywhere is still the error reported.
+class DomNotingTwice : public nlohmann::detail::json_sax_dom_parser<json> {
+  using Base = nlohmann::detail::json_sax_dom_parser<json>;
+
  public:
+  using Base::Base;
   std::optional<std::string> twice;
 
-  bool start_object(std::size_t) override {
+  bool start_object(std::size_t len) {
     m_open.emplace_back();
-    return true;
+    return Base::start_object(len);
   }
-  bool key(string_t& k) override {
-    Keys& keys = m_open.back();
-    const bool seen = keys.many.empty()
-                          ? std::find(keys.few.begin(), keys.few.end(), k) != keys.few.end()
-                          : keys.many.count(k) > 0;
-    if (seen) {
+  bool key(string_t& k) {
+    if (!twice && seen(k)) {
       twice = k;
-      return false;  // the first is enough
+    }
+    return Base::key(k);
+  }
+  bool end_object() {
+    m_open.pop_back();
+    return Base::end_object();
+  }
+
+ private:
+  // Whether the innermost open object had `k` already (it has it from now on).
+  bool seen(const std::string& k) {
+    Keys& keys = m_open.back();
+    if (keys.many.empty() ? std::find(keys.few.begin(), keys.few.end(), k) != keys.few.end()
+                          : keys.many.count(k) > 0) {
+      return true;
     }
     if (keys.few.size() < 16) {
       keys.few.push_back(k);
@@ -157,26 +170,9 @@ class DuplicateKeys : public json::json_sax_t {
       keys.many.insert(k);
       keys.few.shrink_to_fit();
     }
-    return true;
-  }
-  bool end_object() override {
-    m_open.pop_back();
-    return true;
-  }
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
-  bool start_array(std::size_t) override { return true; }
-  bool end_array() override { return true; }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
     return false;
   }
 
- private:
   struct Keys {
     std::vector<std::string> few;
     std::set<std::string> many;
@@ -188,15 +184,14 @@ class DuplicateKeys : public json::json_sax_t {
 
 nlohmann::json parse_json(const std::string& text, const std::string& what) {
   json doc;
+  DomNotingTwice reader(doc);
   try {
-    doc = json::parse(text);
+    json::sax_parse(text, &reader);
   } catch (const json::parse_error& e) {
     throw usage_error(what + " is not valid JSON (at byte " + std::to_string(e.byte) + ")");
   }
-  DuplicateKeys keys;
-  json::sax_parse(text, &keys);
-  if (keys.twice) {
-    throw usage_error(what + ": key " + quote(*keys.twice) +
+  if (reader.twice) {
+    throw usage_error(what + ": key " + quote(*reader.twice) +
                       " appears twice in one object; give each key once");
   }
   return doc;
