@@ -74,7 +74,7 @@ AppManifest read_manifest(const fs::path& manifest_path) {
   }
   if (m.contains("model") && m["model"].is_string() && m.contains("app") &&
       m["app"].is_number_unsigned()) {
-    out.app = AppKey{m["model"].get<std::string>(), m["app"].get<std::uint32_t>()};
+    out.app = AppKey{m["model"].get<std::string>(), m["app"].get<std::uint32_t>(), {}};
     if (m.contains("namespace") && m["namespace"].is_string()) {
       out.app->ns = m["namespace"].get<std::string>();
     }
