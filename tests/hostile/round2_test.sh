@@ -177,6 +177,9 @@ expect_error 2 "variants 'one' and 'two' both apply and both provide 'b.txt'" --
 # A key given twice in one JSON object.
 echo '[{"model": "d", "app": 1, "app": 2}]' >"$TMP/dup.json"
 expect_error 2 "key 'app' appears twice in one object" --store "$S" reserve --batch "$TMP/dup.json"
+# A key given twice, then a syntax error later in the file: the syntax error is the one reported.
+echo '[{"model": "d", "app": 1, "app": 2}' >"$TMP/dup-broken.json"
+expect_error 2 "is not valid JSON \(at byte" --store "$S" reserve --batch "$TMP/dup-broken.json"
 mk_template "$TMP/tk" '{"name": "tk", "name": "tk2"}'
 expect_error 2 "key 'name' appears twice" --store "$S" scaffold y 1 --out "$TMP/y" --template "$TMP/tk"
 # A dangling symlink in an overlay is named as such.
