@@ -26,8 +26,11 @@ struct Upgrade {
 };
 
 struct StoreOptions {
-  // Initial LMDB map size; the map doubles whenever it fills.
-  std::size_t initial_map_size = std::size_t(4) << 20;
+  // Initial LMDB map size; the map doubles whenever it fills. A map is address space, not
+  // memory or disk (data.mdb grows with the pages in use), but a transaction that fills it runs
+  // again from the start: 1 GiB holds millions of apps, so no batch ever runs twice (64 MiB
+  // where address space is scarce).
+  std::size_t initial_map_size = sizeof(void*) >= 8 ? std::size_t(1) << 30 : std::size_t(64) << 20;
   // Open an existing store read-only (for commands that only read): no write lock is taken and
   // a store on a read-only mount can be read. A store that does not exist yet is created.
   bool read_only = false;

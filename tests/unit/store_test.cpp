@@ -569,6 +569,23 @@ TEST_CASE("a store that is not an LMDB folder is a clear error") {
   CHECK_THROWS_WITH(Store(file), Catch::Contains("is not a folder"));
 }
 
+TEST_CASE("the default map holds a large batch: its transaction runs once") {
+  TempDir dir;
+  Store store(dir.path());
+  store.set_pool({"wide", {{"web", 11001, 31000}}, 1}, false);
+  const std::size_t initial = store.map_size();
+  std::vector<BatchOp> ops;
+  for (std::uint32_t n = 1; n <= 15000; ++n) {
+    ops.push_back(
+        {BatchOp::Kind::reserve, req("a-model-with-a-long-name/for-bigger-records", n, "wide")});
+  }
+  store.apply(ops);
+  CHECK(store.list().size() == 15000);
+  // Past the 4 MiB map berth once started with, which a batch filled and then ran again in.
+  CHECK(store.use().used > (std::size_t(4) << 20));
+  CHECK(store.map_size() == initial);
+}
+
 TEST_CASE("a full map grows and the transaction is retried") {
   TempDir dir;
   Store store(dir.path(), StoreOptions{64 * 1024});
