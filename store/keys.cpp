@@ -349,7 +349,8 @@ std::optional<std::pair<std::string, std::string>> decode_use_key(std::string_vi
 }
 
 std::string encode_time(const char* field, std::int64_t t) {
-  return json{{field, t}}.dump();
+  // What json{{field, t}}.dump() writes (fields are plain ASCII names), without a DOM.
+  return std::string("{\"") + field + "\":" + std::to_string(t) + "}";
 }
 
 std::optional<std::int64_t> decode_canonical_time(const char* field, std::string_view value) {

@@ -1,5 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
 #include "store/error.hpp"
 #include "store/keys.hpp"
 #include "store/model.hpp"
@@ -79,4 +84,14 @@ TEST_CASE("app keys: the empty namespace encodes as before namespaces, others in
   CHECK_NOTHROW(validate_namespace("task-b"));
   CHECK_NOTHROW(validate_namespace(std::string(24, 'a')));
   CHECK_THROWS_WITH(validate_namespace("Task"), Catch::Contains("namespace 'Task' must be"));
+}
+
+TEST_CASE("time values: written as nlohmann writes them, read back") {
+  for (const std::int64_t t : {std::int64_t(0), std::int64_t(7), std::int64_t(1733150000),
+                               std::numeric_limits<std::int64_t>::max()}) {
+    const std::string v = keys::encode_time("created", t);
+    CHECK(v == nlohmann::json{{"created", t}}.dump());
+    CHECK(keys::decode_time("created", v, "test") == t);
+  }
+  CHECK(keys::encode_time("seen", 12) == R"({"seen":12})");
 }
