@@ -101,12 +101,17 @@ std::string State::describe_owner(std::uint16_t port) const {
 }
 
 std::uint32_t State::high(const std::string& pool) const {
-  auto v = m_txn.get(Db::meta, meta_high(pool));
-  return v ? read_be32(*v) : 0;
+  auto& cached = m_slot_cache[pool].high;
+  if (!cached) {
+    auto v = m_txn.get(Db::meta, meta_high(pool));
+    cached = v ? read_be32(*v) : 0;
+  }
+  return *cached;
 }
 
 void State::set_high(const std::string& pool, std::uint32_t h) {
   m_txn.put(Db::meta, meta_high(pool), be32(h));
+  m_slot_cache[pool].high = h;
 }
 
 void State::write(const Reservation& r) {

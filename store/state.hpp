@@ -177,10 +177,22 @@ class State {
   static constexpr std::int64_t k_default_lease_ttl = 15 * 60;
 
  private:
+  // A pool's holes (ascending) and high-water mark as this transaction has them, read once: a
+  // batch allocates thousands of slots in one transaction, and every allocation meets the same
+  // blocked holes. Every change to them goes through this State, to the store and here alike.
+  struct SlotCache {
+    std::optional<std::vector<std::uint32_t>> holes;
+    std::optional<std::uint32_t> high;
+  };
+  std::vector<std::uint32_t>& holes(const std::string& pool);
+  void add_hole(const std::string& pool, std::uint32_t s);
+  bool drop_hole(const std::string& pool, std::uint32_t s);
+
   Txn& m_txn;
   std::map<std::string, Pool> m_pools;
   std::set<std::uint16_t> m_excluded;
   std::optional<std::int64_t> m_now;
+  mutable std::map<std::string, SlotCache> m_slot_cache;
 };
 
 }  // namespace berth

@@ -30,19 +30,11 @@ bool State::usable(const Pool& pool, const std::vector<std::size_t>& roles, std:
 // number of blocked holes (pins, excluded ports), never with the number of reservations.
 std::uint32_t State::allocate_slot(const Pool& pool, const std::vector<std::size_t>& roles,
                                    const std::set<std::uint16_t>& taken) {
-  const std::string prefix = slot_prefix(pool.name);
-  std::optional<std::uint32_t> found;
-  m_txn.scan(Db::holes, prefix, prefix, [&](std::string_view k, std::string_view) {
-    const std::uint32_t s = decode_slot_key(k);
+  for (const std::uint32_t s : holes(pool.name)) {
     if (usable(pool, roles, s, taken)) {
-      found = s;
-      return false;
+      drop_hole(pool.name, s);
+      return s;
     }
-    return true;
-  });
-  if (found) {
-    m_txn.del(Db::holes, slot_key(pool.name, *found));
-    return *found;
   }
   const std::uint32_t cap = pool.capacity();
   const std::uint32_t mark = high(pool.name);
@@ -63,15 +55,46 @@ std::uint32_t State::allocate_slot(const Pool& pool, const std::vector<std::size
                       "pool (berth pool set)");
 }
 
+std::vector<std::uint32_t>& State::holes(const std::string& pool) {
+  auto& cached = m_slot_cache[pool].holes;
+  if (!cached) {
+    cached.emplace();
+    const std::string prefix = slot_prefix(pool);
+    m_txn.scan(Db::holes, prefix, prefix, [&](std::string_view k, std::string_view) {
+      cached->push_back(decode_slot_key(k));
+      return true;
+    });
+  }
+  return *cached;
+}
+
+void State::add_hole(const std::string& pool, std::uint32_t s) {
+  m_txn.put(Db::holes, slot_key(pool, s), "");
+  auto& list = holes(pool);
+  list.insert(std::lower_bound(list.begin(), list.end(), s), s);
+}
+
+// Returns whether `s` was a hole.
+bool State::drop_hole(const std::string& pool, std::uint32_t s) {
+  auto& list = holes(pool);
+  const auto it = std::lower_bound(list.begin(), list.end(), s);
+  if (it == list.end() || *it != s) {
+    return false;
+  }
+  list.erase(it);
+  m_txn.del(Db::holes, slot_key(pool, s));
+  return true;
+}
+
 // Marks a free slot as taken, keeping the holes below the high-water mark.
 void State::take_slot(const std::string& pool, std::uint32_t s) {
   const std::uint32_t h = high(pool);
   if (s < h) {
-    m_txn.del(Db::holes, slot_key(pool, s));
+    drop_hole(pool, s);
     return;
   }
   for (std::uint32_t q = h; q < s; ++q) {
-    m_txn.put(Db::holes, slot_key(pool, q), "");
+    add_hole(pool, q);
   }
   set_high(pool, s + 1);
 }
@@ -79,11 +102,11 @@ void State::take_slot(const std::string& pool, std::uint32_t s) {
 void State::free_slot(const std::string& pool, std::uint32_t s) {
   std::uint32_t h = high(pool);
   if (s + 1 != h) {
-    m_txn.put(Db::holes, slot_key(pool, s), "");
+    add_hole(pool, s);
     return;
   }
   h = s;
-  while (h > 0 && m_txn.del(Db::holes, slot_key(pool, h - 1))) {
+  while (h > 0 && drop_hole(pool, h - 1)) {
     --h;
   }
   set_high(pool, h);
