@@ -185,17 +185,21 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
       width[i] = std::max(width[i], columns(row[i]));
     }
   }
+  std::string text;  // written at once: a batch's table has 50,000 rows
   for (const auto& row : rows) {
-    std::string line;
+    const std::size_t start = text.size();
     for (std::size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
+      text += row[i];
       if (i + 1 < row.size()) {
-        line += std::string(width[i] - columns(row[i]) + 2, ' ');
+        text.append(width[i] - columns(row[i]) + 2, ' ');
       }
     }
-    line.erase(line.find_last_not_of(' ') + 1);  // a row whose last cells are empty
-    out << line << '\n';
+    // A row whose last cells are empty ends at its last text.
+    const auto last = text.find_last_not_of(' ');
+    text.erase(last == std::string::npos || last < start ? start : last + 1);
+    text += '\n';
   }
+  out << text;
 }
 
 // The earlier generator's table: Model, App, (Pool when more than one), one column per port name,
@@ -248,7 +252,7 @@ void print_reservations(std::ostream& out, const std::vector<Reservation>& list)
     if (show_owner) {
       row.push_back(r.owner.empty() ? "-" : r.owner);
     }
-    rows.push_back(row);
+    rows.push_back(std::move(row));
   }
   print_table(out, rows);
 }
