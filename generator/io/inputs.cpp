@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include "generator/io/batch_reader.hpp"
 #include "generator/io/fileio.hpp"
 #include "store/error.hpp"
 
@@ -37,7 +38,14 @@ std::map<std::string, std::uint16_t> entry_ports(const JsonFields& e) {
 }
 
 std::vector<BatchOp> parse_batch(const std::string& path, const std::string& ns) {
-  const json doc = read_json_file(path);
+  const std::string text = read_file(path);
+  if (auto plain = read_plain_batch(text, ns)) {
+    return std::move(*plain);  // the usual file, read without a document
+  }
+  return batch_ops(parse_json(text, quote(path)), path, ns);
+}
+
+std::vector<BatchOp> batch_ops(const json& doc, const std::string& path, const std::string& ns) {
   if (!doc.is_array()) {
     throw usage_error(quote(path) + " must hold a JSON list of {\"model\", \"app\"} objects");
   }

@@ -18,8 +18,13 @@ AppKey entry_key(const JsonFields& entry, const char* app_field, const std::stri
 std::map<std::string, std::uint16_t> entry_ports(const JsonFields& entry);
 
 // A batch file: a JSON list of {"model", "app", "namespace"?, "pool"?, "ports"?, "project"?,
-// "op"?: "reserve"|"release"}; an entry without a namespace is in `ns`.
+// "op"?: "reserve"|"release"}; an entry without a namespace is in `ns`. The usual file is read
+// without a document (read_plain_batch); any other goes through batch_ops.
 std::vector<BatchOp> parse_batch(const std::string& path, const std::string& ns = {});
+// The full reader of a batch file's document, with an error for each mistake; `path` names the
+// file in them.
+std::vector<BatchOp> batch_ops(const nlohmann::json& doc, const std::string& path,
+                               const std::string& ns);
 
 // One record of the earlier system (a port_config.json entry, a database row as JSON): the
 // model as "model" or "model_name", the app as "app_number" or "app_num", "backend_port" and
