@@ -12,21 +12,16 @@ APPS=${2:-50000}
 RUNS=${3:-3}
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib.sh"
-CPU="python3 $HERE/cpu_median.py 1"
+CPU="python3 $HERE/cpu_median.py $RUNS"
 python3 -c "import json, sys; print(json.dumps([{'model': f'org/model-{i % 100}', 'app': i // 100 + 1, 'pool': 'one'} for i in range(int(sys.argv[1]))]))" "$APPS" >"$TMP/batch.json"
 # A store whose one pool has room for them all: the default pools removed, one port per app.
 setup="rm -rf '$TMP/s' && '$BERTH' --store '$TMP/s' pool remove preview >/dev/null && '$BERTH' --store '$TMP/s' pool remove apps >/dev/null && '$BERTH' --store '$TMP/s' pool set one --range port=2000-64999 --allow-ephemeral >/dev/null"
 excluded=$(sh -c "$setup" && "$BERTH" --store "$TMP/s" --json pool show |
   python3 -c 'import json, sys; print(",".join(map(str, json.load(sys.stdin)["excluded"])))')
-berth_runs=() sqlite_runs=()
-for _ in $(seq "$RUNS"); do
-  berth_runs+=("$($CPU --setup "$setup" "$BERTH" --store "$TMP/s" reserve --batch "$TMP/batch.json")")
-  sqlite_runs+=("$($CPU --setup "rm -f '$TMP/floor.db'" python3 "$HERE/sqlite_allocator.py" \
-    "$TMP/batch.json" "$TMP/floor.db" 2000 64999 "$excluded")")
-done
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-berth_ms=$(median "${berth_runs[@]}")
-sqlite_ms=$(median "${sqlite_runs[@]}")
+medians=$($CPU --setup "$setup" "$BERTH" --store "$TMP/s" reserve --batch "$TMP/batch.json" \
+  --vs --setup "rm -f '$TMP/floor.db'" python3 "$HERE/sqlite_allocator.py" "$TMP/batch.json" \
+  "$TMP/floor.db" 2000 64999 "$excluded")
+read -r berth_ms sqlite_ms <<<"$medians"
 held=$("$BERTH" --store "$TMP/s" stats | awk '$1 == "one" {print $3}')
 rows=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM apps").fetchone()[0])' "$TMP/floor.db")
 echo "one batch of $APPS reservations, CPU (user + system), median of $RUNS interleaved runs"

@@ -41,18 +41,19 @@ SELECT count(*) FROM apps WHERE backend NOT BETWEEN 11000 AND 21099 OR frontend 
 SELECT count(*) FROM apps WHERE backend - 11000 != slot OR frontend - 21100 != slot;
 SELECT count(*), max(slot) FROM apps;
 SQL
-row() {  # row WHAT BERTH_MS FLOOR_MS
+row() {  # row WHAT "BERTH_MS FLOOR_MS" (cpu_median.py ... --vs ...)
+  set -- "$1" $2
   printf '%-44s %9s ms %9s ms %7.2fx\n' "$1" "$2" "$3" "$(echo "$2 / $3" | bc -l)"
 }
-echo "berth against floors (CPU time, median of $RUNS processes)"
+echo "berth against floors (CPU time, median of $RUNS processes each, berth and floor in turn)"
 printf '%-44s %12s %12s %8s\n' "" "berth" "floor" "ratio"
-row "--version (floor: C++ hello world)" "$($CPU "$BERTH" --version)" "$($CPU "$TMP/hello")"
-row "reserve of an existing app (floor: hello)" "$($CPU "$BERTH" --store "$S" reserve org/model-5 5)" \
-  "$($CPU "$TMP/hello")"
-row "list --json, 10,000 apps (floor: sqlite3)" "$($CPU "$BERTH" --store "$S" --json list)" \
-  "$($CPU sqlite3 "$TMP/floor.db" ".read $TMP/list.sql")"
-row "check, 10,000 apps (floor: sqlite3)" "$($CPU "$BERTH" --store "$S" check)" \
-  "$($CPU sqlite3 "$TMP/floor.db" ".read $TMP/check.sql")"
+row "--version (floor: C++ hello world)" "$($CPU "$BERTH" --version --vs "$TMP/hello")"
+row "reserve of an existing app (floor: hello)" \
+  "$($CPU "$BERTH" --store "$S" reserve org/model-5 5 --vs "$TMP/hello")"
+row "list --json, 10,000 apps (floor: sqlite3)" "$($CPU "$BERTH" --store "$S" --json list \
+  --vs sqlite3 "$TMP/floor.db" ".read $TMP/list.sql")"
+row "check, 10,000 apps (floor: sqlite3)" "$($CPU "$BERTH" --store "$S" check \
+  --vs sqlite3 "$TMP/floor.db" ".read $TMP/check.sql")"
 
 cat >"$TMP/copy.c" <<'C'
 #include <fcntl.h>
@@ -86,5 +87,5 @@ gcc -O2 -o "$TMP/copy" "$TMP/copy.c"
 (cd "$TMP/ref" && find . -type f ! -name .berth-manifest.json | sed 's|^\./||' | sort) >"$TMP/files"
 row "scaffold, new app (floor: C writing files)" \
   "$($CPU --setup "rm -rf '$TMP/new'; '$BERTH' --store '$S' release new/app 1 >/dev/null 2>&1; true" \
-    "$BERTH" --store "$S" scaffold new/app 1 --out "$TMP/new")" \
-  "$($CPU --setup "rm -rf '$TMP/copied'" "$TMP/copy" "$TMP/ref" "$TMP/copied" "$TMP/files")"
+    "$BERTH" --store "$S" scaffold new/app 1 --out "$TMP/new" \
+    --vs --setup "rm -rf '$TMP/copied'" "$TMP/copy" "$TMP/ref" "$TMP/copied" "$TMP/files")"
