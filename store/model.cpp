@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <ctime>
+#include <optional>
 
 #include "store/error.hpp"
 #include "store/json_read.hpp"
@@ -257,12 +258,20 @@ bool Lease::reclaimable(std::int64_t now) const {
 }
 
 std::string iso_utc(std::int64_t seconds) {
+  // The last time asked, kept: a list of apps reserved in one batch shares one creation time.
+  thread_local std::optional<std::int64_t> last_seconds;
+  thread_local std::string last_text;
+  if (last_seconds == seconds) {
+    return last_text;
+  }
   const std::time_t t = static_cast<std::time_t>(seconds);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  last_seconds = seconds;
+  last_text = buf;
+  return last_text;
 }
 
 nlohmann::json to_json(const Lease& l) {

@@ -95,3 +95,12 @@ TEST_CASE("time values: written as nlohmann writes them, read back") {
   }
   CHECK(keys::encode_time("seen", 12) == R"({"seen":12})");
 }
+
+TEST_CASE("times are shown in UTC, each as itself when asked again or in turn") {
+  for (int round = 0; round < 2; ++round) {
+    CHECK(iso_utc(0) == "1970-01-01T00:00:00Z");
+    CHECK(iso_utc(0) == "1970-01-01T00:00:00Z");
+    CHECK(iso_utc(1800000000) == "2027-01-15T08:00:00Z");
+    CHECK(iso_utc(-1) == "1969-12-31T23:59:59Z");
+  }
+}
