@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 
@@ -116,7 +118,7 @@ class Loader {
     }
   }
 
-  TemplateVariable variable(const std::string& key, const json& v) const {
+  TemplateVariable variable(const std::string& key, const json& v) {
     const JsonFields var(v, m_where + ": variable " + quote(key));
     var.only({"default", "description", "pattern"});
     TemplateVariable tv;
@@ -127,7 +129,11 @@ class Loader {
     tv.pattern = var.string_or("pattern", "");
     if (!tv.pattern.empty()) {
       try {
-        tv.matcher = std::make_shared<const std::regex>(tv.pattern, std::regex::ECMAScript);
+        auto& compiled = m_patterns[tv.pattern];  // a pattern several variables share, once
+        if (!compiled) {
+          compiled = std::make_shared<const Pattern>(tv.pattern, std::regex::ECMAScript);
+        }
+        tv.matcher = compiled;
       } catch (const std::regex_error& e) {
         var.fail("\"pattern\" " + quote(tv.pattern) + " is not a regular expression: " + e.what());
       }
@@ -380,6 +386,8 @@ class Loader {
   Template& m_t;
   const JsonFields& m_f;
   const std::string& m_where;
+  // Compiled patterns by their text: compiling one costs more than a scaffold's file writes.
+  std::map<std::string, std::shared_ptr<const Pattern>> m_patterns;
   Globs m_globs;
   std::string m_shown;
 };

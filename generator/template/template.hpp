@@ -23,6 +23,27 @@ struct TemplateFile {
   std::string part;       // the `parts` entry it belongs to; empty: a root file
 };
 
+// std::regex's traits, with two look-ups made cheap. libstdc++ builds a 256-entry table for
+// every bracket expression ([a-z0-9._-]) and, for each of the 256 characters, asks the locale
+// for a primary collation key and a character class, even when the expression has neither an
+// equivalence class nor a character class: two facet look-ups (dynamic_casts) and a strxfrm per
+// character, most of a scaffold's CPU. berth never changes the global locale, so patterns run
+// in the classic one, where the primary key is the ASCII lower case of the text.
+struct PatternTraits : std::regex_traits<char> {
+  template <class It>
+  string_type transform_primary(It first, It last) const {
+    string_type s(first, last);
+    for (char& c : s) {
+      c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    return s;
+  }
+  bool isctype(char c, char_class_type f) const {
+    return !(f == char_class_type()) && std::regex_traits<char>::isctype(c, f);
+  }
+};
+using Pattern = std::basic_regex<char, PatternTraits>;
+
 struct TemplateVariable {
   // Without a default, only a --set value or a placeholder's own `{{key|default}}` fills it.
   std::optional<std::string> default_value;
@@ -30,7 +51,7 @@ struct TemplateVariable {
   // `pattern`: an ECMAScript regular expression every value must match whole (the default
   // too), for values that land where only some text is safe (an image tag in YAML, say).
   std::string pattern;
-  std::shared_ptr<const std::regex> matcher;  // the pattern, compiled once
+  std::shared_ptr<const Pattern> matcher;  // the pattern, compiled once
 };
 
 // A variant: when a variable has a given value, the files of variants/<name>/ are used instead

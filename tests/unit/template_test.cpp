@@ -342,3 +342,29 @@ TEST_CASE("variants: files and extra pools chosen by a variable's value") {
   CHECK_THROWS_WITH(load_template(t.string(), {}),
                     Catch::Contains("\"when\" names 'colour', which is not a declared variable"));
 }
+
+// PatternTraits only makes two locale look-ups cheap: every pattern matches what std::regex
+// matches, character classes and equivalence classes included.
+TEST_CASE("template patterns match exactly what std::regex matches") {
+  const std::vector<std::string> patterns = {
+      "[a-z0-9]([a-z0-9.-]*[a-z0-9])?",
+      "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}",
+      "[[:alpha:]][[:alnum:]_]*",
+      "\\w+\\d?\\s*",
+      "[^a-c]+",
+      "[[=a=]]x",
+      "[[:upper:][:digit:]]+",
+      "ClusterIP|NodePort|LoadBalancer",
+  };
+  const std::vector<std::string> values = {
+      "",    "a", "A",  "ax", "Ax",   "abc", "xyz",      "a-b.c",    "A9",  "_a",
+      "a b", "9", "9 ", "-a", "z_1 ", "ÿ",   "NodePort", "nodeport", "a\n", "Z"};
+  for (const auto& p : patterns) {
+    const std::regex standard(p, std::regex::ECMAScript);
+    const Pattern ours(p, std::regex::ECMAScript);
+    for (const auto& v : values) {
+      INFO(p << " against '" << v << "'");
+      CHECK(std::regex_match(v, ours) == std::regex_match(v, standard));
+    }
+  }
+}
