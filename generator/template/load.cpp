@@ -352,7 +352,7 @@ class Loader {
 
   std::vector<TemplateFile> load_files(const fs::path& dir, bool skip_own) {
     std::vector<TemplateFile> files;
-    const fs::path real_files = fs::canonical(dir);
+    std::optional<fs::path> real_files;  // asked only when a symlink needs it (a readlink a level)
     for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator();
          ++it) {
       const std::string rel = it->path().lexically_relative(dir).generic_string();
@@ -363,7 +363,10 @@ class Loader {
         continue;
       }
       if (it->is_symlink()) {
-        check_symlink(*it, real_files, rel);
+        if (!real_files) {
+          real_files = fs::canonical(dir);
+        }
+        check_symlink(*it, *real_files, rel);
       } else if (it->is_directory()) {
         m_t.folders.push_back(fs::absolute(it->path()));
         continue;
