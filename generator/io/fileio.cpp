@@ -92,12 +92,35 @@ pid_t own_pid() {
   return pid;
 }
 
-// A new temporary file in `parent`, opened for writing; -1 and errno set when it cannot be made.
-int open_temp(const fs::path& parent, fs::path& tmp) {
+// This process's umask, read once from /proc/self/status (berth never changes it); nullopt where
+// the kernel does not show it.
+std::optional<mode_t> process_umask() {
+  static const std::optional<mode_t> mask = []() -> std::optional<mode_t> {
+    const auto status = read_if_file("/proc/self/status");
+    const auto at = status ? status->find("\nUmask:\t") : std::string::npos;
+    if (at == std::string::npos) {
+      return std::nullopt;
+    }
+    return static_cast<mode_t>(std::strtoul(status->c_str() + at + 8, nullptr, 8));
+  }();
+  return mask;
+}
+
+// The mode a new file is created with: `mode` itself when the umask keeps all of it (no fchmod
+// needed after), else 0600 until fchmod sets `mode`.
+mode_t creation_mode(unsigned mode, bool& chmod_after) {
+  const auto mask = process_umask();
+  chmod_after = !mask || (mode & *mask) != 0;
+  return chmod_after ? 0600 : static_cast<mode_t>(mode);
+}
+
+// A new temporary file in `parent`, opened for writing with `create_mode`; -1 and errno set
+// when it cannot be made.
+int open_temp(const fs::path& parent, fs::path& tmp, mode_t create_mode) {
   int fd = -1;
   for (int attempt = 0; attempt < 8 && fd < 0; ++attempt) {
     tmp = parent / (std::string(k_temp_marker) + std::to_string(own_pid()) + "-" + random_suffix());
-    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode);
     if (fd < 0 && errno != EEXIST) {
       break;
     }
@@ -135,14 +158,16 @@ void write_atomic(const fs::path& p, const std::string& content, unsigned mode) 
   // through a symlink: nothing that exists is ever opened. The folder is made only when the
   // open finds it missing (a stat before every write would cost as much as the write).
   fs::path tmp;
-  int fd = open_temp(parent, tmp);
+  bool chmod_after = true;
+  const mode_t create_mode = creation_mode(mode, chmod_after);
+  int fd = open_temp(parent, tmp, create_mode);
   if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
     std::error_code ec;
     fs::create_directories(parent, ec);
     if (ec) {
       throw runtime_error("cannot create folder " + quote(parent.string()) + ": " + ec.message());
     }
-    fd = open_temp(parent, tmp);
+    fd = open_temp(parent, tmp, create_mode);
   }
   bool ok = fd >= 0;
   int saved = errno;
@@ -155,7 +180,7 @@ void write_atomic(const fs::path& p, const std::string& content, unsigned mode) 
     ok = n > 0;
     done += ok ? static_cast<std::size_t>(n) : 0;
   }
-  ok = ok && ::fchmod(fd, mode) == 0;
+  ok = ok && (!chmod_after || ::fchmod(fd, mode) == 0);
   if (!ok) {
     saved = errno;
   }

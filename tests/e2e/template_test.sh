@@ -161,6 +161,16 @@ echo '{"name": "envmode"}' >"$TMP/envmode/template.json"
 expect_ok --store "$S" scaffold model_e 2 --template "$TMP/envmode" --out "$TMP/e2"
 expect_eq "without one, 0600" "$(stat -c %a "$TMP/e2/.env")" 600
 
+# Modes are the template's whatever the umask: berth sets them, it does not ask the umask.
+for mask in 077 000; do
+  umask "$mask"
+  expect_ok --store "$S" scaffold model_u "1${mask}" --template "$L" --out "$TMP/u$mask"
+  expect_eq "umask $mask: a file" "$(stat -c %a "$TMP/u$mask/docker-compose.yml")" 644
+  expect_eq "umask $mask: a script" "$(stat -c %a "$TMP/u$mask/backend/entrypoint.sh")" 755
+  expect_eq "umask $mask: .env" "$(stat -c %a "$TMP/u$mask/.env")" 600
+done
+umask 022
+
 # The bundled template's starter list, as a user sees it.
 expect_ok --store "$S" --json scaffold model_d 1 --out "$TMP/d1"
 expect_ok --store "$S" --json scaffold model_d 1 --out "$TMP/d1" --force
