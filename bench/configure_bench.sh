@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Configure at scale against a hand-written floor: CPU time (user + system, cmake and every
 # process it runs) of a fresh configure (fresh build folder, fresh store) of a project declaring
-# N apps, Ninja, medians of RUNS runs, the kinds interleaved:
+# N apps, Ninja, medians of RUNS runs, the kinds in turn run after run:
 #   - floor: the same project written by hand, per app a stamp add_custom_command with a DEPFILE,
 #     an add_custom_target in `all` and the target's port properties; no reservation at all;
 #   - berth: `add_generated_app(<model> <n>)`;
@@ -48,12 +48,17 @@ printf '%-6s %-16s %12s %12s %14s %14s\n' apps kind configure "x floor" re-confi
 for apps in $SIZES; do
   for kind in floor berth keywords; do project $kind "$apps"; done
   declare -A fresh again
-  for kind in floor berth keywords; do  # each kind's runs back to back, the kinds in turn
-    setup="rm -rf '$TMP/b' '$TMP/s' && '$BERTH' --store '$TMP/s' pool set apps --range backend=10001-19999 --range frontend=20001-29999 --step 1"
-    fresh[$kind]=$($CPU "$RUNS" --setup "$setup" cmake -S "$TMP/$kind-$apps" -B "$TMP/b" -G Ninja \
-      -DBERTH_EXECUTABLE="$BERTH" -DBERTH_STORE="$TMP/s" --no-warn-unused-cli)
-    again[$kind]=$($CPU "$RUNS" cmake "$TMP/b")
+  # The kinds in turn, run after run, each in its own build folder and store.
+  fresh_args=() again_args=()
+  for kind in floor berth keywords; do
+    b="$TMP/b-$kind" s="$TMP/s-$kind"
+    setup="rm -rf '$b' '$s' && '$BERTH' --store '$s' pool set apps --range backend=10001-19999 --range frontend=20001-29999 --step 1"
+    fresh_args+=(--vs --setup "$setup" cmake -S "$TMP/$kind-$apps" -B "$b" -G Ninja
+      -DBERTH_EXECUTABLE="$BERTH" -DBERTH_STORE="$s" --no-warn-unused-cli)
+    again_args+=(--vs cmake "$b")
   done
+  read -r 'fresh[floor]' 'fresh[berth]' 'fresh[keywords]' <<<"$($CPU "$RUNS" "${fresh_args[@]:1}")"
+  read -r 'again[floor]' 'again[berth]' 'again[keywords]' <<<"$($CPU "$RUNS" "${again_args[@]:1}")"
   for kind in floor berth keywords; do
     printf '%-6s %-16s %9s ms %11s %11s ms %13s\n' "$apps" "$kind" "${fresh[$kind]}" \
       "$(awk -v a="${fresh[$kind]}" -v b="${fresh[floor]}" 'BEGIN {printf "%.2fx", a / b}')" \
