@@ -106,11 +106,11 @@ std::optional<mode_t> process_umask() {
   return mask;
 }
 
-// The mode a new file is created with: `mode` itself when the umask keeps all of it (no fchmod
-// needed after), else 0600 until fchmod sets `mode`.
+// The mode a new file is created with: `mode` itself when it is plain permission bits the umask
+// keeps all of (no fchmod needed after), else 0600 until fchmod sets `mode`.
 mode_t creation_mode(unsigned mode, bool& chmod_after) {
   const auto mask = process_umask();
-  chmod_after = !mask || (mode & *mask) != 0;
+  chmod_after = !mask || (mode & ~0777u) != 0 || (mode & *mask) != 0;
   return chmod_after ? 0600 : static_cast<mode_t>(mode);
 }
 
