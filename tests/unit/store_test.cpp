@@ -2,7 +2,9 @@
 
 #include <lmdb++.h>
 
+#include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 
 #include "store/error.hpp"
@@ -55,6 +57,39 @@ ErrorKind kind_of(const std::function<void()>& fn) {
   }
   FAIL("no berth::Error thrown");
   return ErrorKind::runtime;
+}
+
+// One change made to a store past berth: `value` put under `key` in database `db`, or the key
+// deleted when there is no value; with `drop`, the whole database deleted.
+struct RawEdit {
+  std::string db;
+  std::string key;
+  std::optional<std::string> value;
+  bool drop = false;
+};
+
+// Makes `edits` to the store in `dir` in one LMDB transaction, as a damaged or foreign store
+// would hold them.
+void raw_edit(const std::filesystem::path& dir, const std::vector<RawEdit>& edits) {
+  auto env = lmdb::env::create();
+  env.set_max_dbs(16);
+  env.open(dir.c_str(), MDB_NOTLS, 0644);
+  auto txn = lmdb::txn::begin(env.handle());
+  for (const auto& e : edits) {
+    MDB_dbi dbi;
+    lmdb::dbi_open(txn.handle(), e.db.c_str(), 0, &dbi);
+    MDB_val k{e.key.size(), const_cast<char*>(e.key.data())};
+    if (e.drop) {
+      REQUIRE(mdb_drop(txn.handle(), dbi, 1) == 0);
+    } else if (e.value) {
+      MDB_val v{e.value->size(), const_cast<char*>(e.value->data())};
+      lmdb::dbi_put(txn.handle(), dbi, &k, &v, 0);
+    } else {
+      lmdb::dbi_del(txn.handle(), dbi, &k, nullptr);
+    }
+  }
+  txn.commit();
+  env.close();
 }
 
 }  // namespace
@@ -436,25 +471,8 @@ TEST_CASE("check reports a corrupted store") {
   }
   // Write a stray index entry straight into LMDB: port 5003 claimed by b, which holds 5003
   // already -- now point port 9999 at 'a', and drop b's name from the names index.
-  auto env = lmdb::env::create();
-  env.set_max_dbs(16);
-  env.open(dir.path().c_str(), MDB_NOTLS, 0644);
-  {
-    auto txn = lmdb::txn::begin(env.handle());
-    MDB_dbi ports, names;
-    lmdb::dbi_open(txn.handle(), "ports", 0, &ports);
-    lmdb::dbi_open(txn.handle(), "names", 0, &names);
-    const std::string owner = std::string("a") + '\0' + std::string("\0\0\0\1", 4);
-    const std::string port = "\x27\x0f";  // 9999
-    MDB_val k{port.size(), const_cast<char*>(port.data())};
-    MDB_val v{owner.size(), const_cast<char*>(owner.data())};
-    lmdb::dbi_put(txn.handle(), ports, &k, &v, 0);
-    const std::string name = "b-app1";
-    MDB_val nk{name.size(), const_cast<char*>(name.data())};
-    lmdb::dbi_del(txn.handle(), names, &nk, nullptr);
-    txn.commit();
-  }
-  env.close();
+  raw_edit(dir.path(), {{"ports", keys::port_key(9999), keys::app_key({"a", 1})},
+                        {"names", "b-app1", std::nullopt}});
   Store store(dir.path());
   const auto problems = store.check();
   REQUIRE(problems.size() == 2);
@@ -469,25 +487,9 @@ TEST_CASE("check lists malformed records before the other records' findings") {
     Store store(dir.path());
     store.reserve(req("a", 1));
   }
-  auto env = lmdb::env::create();
-  env.set_max_dbs(16);
-  env.open(dir.path().c_str(), MDB_NOTLS, 0644);
-  {
-    auto txn = lmdb::txn::begin(env.handle());
-    MDB_dbi apps, names;
-    lmdb::dbi_open(txn.handle(), "apps", 0, &apps);
-    lmdb::dbi_open(txn.handle(), "names", 0, &names);
-    const std::string key = std::string("z") + '\0' + std::string("\0\0\0\1", 4);  // after 'a'
-    const std::string value = "not json";
-    MDB_val k{key.size(), const_cast<char*>(key.data())};
-    MDB_val v{value.size(), const_cast<char*>(value.data())};
-    lmdb::dbi_put(txn.handle(), apps, &k, &v, 0);
-    const std::string name = "a-app1";
-    MDB_val nk{name.size(), const_cast<char*>(name.data())};
-    lmdb::dbi_del(txn.handle(), names, &nk, nullptr);
-    txn.commit();
-  }
-  env.close();
+  // A record after 'a' that is not JSON, and a's name gone from the names index.
+  raw_edit(dir.path(), {{"apps", keys::app_key({"z", 1}), std::string("not json")},
+                        {"names", "a-app1", std::nullopt}});
   std::size_t count = 99;
   const auto problems = Store(dir.path()).check(count);
   REQUIRE(problems.size() == 2);
@@ -508,25 +510,9 @@ TEST_CASE("check finds index entries that point at an app holding something else
     CHECK(count == 2);
   }
   // b's backend port, a's name and slot 1 (b's) of pool apps, each pointed at the other app.
-  auto env = lmdb::env::create();
-  env.set_max_dbs(16);
-  env.open(dir.path().c_str(), MDB_NOTLS, 0644);
-  {
-    auto txn = lmdb::txn::begin(env.handle());
-    const auto put = [&](const char* db, const std::string& key, const AppKey& owner) {
-      MDB_dbi dbi;
-      lmdb::dbi_open(txn.handle(), db, 0, &dbi);
-      const std::string value = keys::app_key(owner);
-      MDB_val k{key.size(), const_cast<char*>(key.data())};
-      MDB_val v{value.size(), const_cast<char*>(value.data())};
-      lmdb::dbi_put(txn.handle(), dbi, &k, &v, 0);
-    };
-    put("ports", keys::port_key(b_backend), {"a", 1});
-    put("names", "a-app1", {"b", 1});
-    put("slots", keys::slot_key("apps", 1), {"a", 1});
-    txn.commit();
-  }
-  env.close();
+  raw_edit(dir.path(), {{"ports", keys::port_key(b_backend), keys::app_key({"a", 1})},
+                        {"names", "a-app1", keys::app_key({"b", 1})},
+                        {"slots", keys::slot_key("apps", 1), keys::app_key({"a", 1})}});
   const auto problems = Store(dir.path()).check(count);
   CHECK(count == 2);
   CHECK(problems.size() == 6);  // each entry, and each app's own view of it (held twice, ...)
@@ -543,21 +529,7 @@ TEST_CASE("check finds index entries that point at an app holding something else
 TEST_CASE("a store written by a newer berth is refused") {
   TempDir dir;
   { Store store(dir.path()); }
-  auto env = lmdb::env::create();
-  env.set_max_dbs(8);
-  env.open(dir.path().c_str(), MDB_NOTLS, 0644);
-  {
-    auto txn = lmdb::txn::begin(env.handle());
-    MDB_dbi meta;
-    lmdb::dbi_open(txn.handle(), "meta", 0, &meta);
-    const std::string key = "schema";
-    const std::string two("\0\0\0\4", 4);
-    MDB_val k{key.size(), const_cast<char*>(key.data())};
-    MDB_val v{two.size(), const_cast<char*>(two.data())};
-    lmdb::dbi_put(txn.handle(), meta, &k, &v, 0);
-    txn.commit();
-  }
-  env.close();
+  raw_edit(dir.path(), {{"meta", "schema", std::string("\0\0\0\4", 4)}});
   CHECK_THROWS_WITH(Store(dir.path()), Catch::Contains("has schema version 4, written by a newer "
                                                        "berth; this berth reads up to 3"));
 }
@@ -834,24 +806,9 @@ TEST_CASE("a schema 2 store gains the uses database and creation times when open
     store.reserve(req("m", 1));
     store.reserve(req("m", 2));
   }
-  {
-    // What berth 2 wrote: no uses database, schema 2.
-    auto env = lmdb::env::create();
-    env.set_max_dbs(9);
-    env.open(dir.path().c_str(), MDB_NOTLS, 0644);
-    auto txn = lmdb::txn::begin(env.handle());
-    MDB_dbi uses, meta;
-    lmdb::dbi_open(txn.handle(), "uses", 0, &uses);
-    REQUIRE(mdb_drop(txn.handle(), uses, 1) == 0);
-    lmdb::dbi_open(txn.handle(), "meta", 0, &meta);
-    const std::string key = "schema";
-    const std::string two("\0\0\0\2", 4);
-    MDB_val k{key.size(), const_cast<char*>(key.data())};
-    MDB_val v{two.size(), const_cast<char*>(two.data())};
-    lmdb::dbi_put(txn.handle(), meta, &k, &v, 0);
-    txn.commit();
-    env.close();
-  }
+  // What berth 2 wrote: no uses database, schema 2.
+  raw_edit(dir.path(),
+           {{"uses", "", std::nullopt, true}, {"meta", "schema", std::string("\0\0\0\2", 4)}});
   setenv("BERTH_NOW", "5000", 1);
   StoreOptions ro;
   ro.read_only = true;  // a reading command never upgrades: an older berth could not read it
@@ -1145,17 +1102,7 @@ TEST_CASE("records as berth writes them are read without a DOM, and others the c
 TEST_CASE("a current store that lacks a database is refused for reading, mended by a write") {
   TempDir dir;
   { Store(dir.path()).reserve(req("m", 1)); }
-  {
-    auto env = lmdb::env::create();
-    env.set_max_dbs(9);
-    env.open(dir.path().c_str(), MDB_NOTLS, 0644);
-    auto txn = lmdb::txn::begin(env.handle());
-    MDB_dbi uses;
-    lmdb::dbi_open(txn.handle(), "uses", 0, &uses);
-    REQUIRE(mdb_drop(txn.handle(), uses, 1) == 0);
-    txn.commit();
-    env.close();
-  }
+  raw_edit(dir.path(), {{"uses", "", std::nullopt, true}});
   StoreOptions ro;
   ro.read_only = true;
   CHECK_THROWS_WITH(Store(dir.path(), ro),
