@@ -437,21 +437,89 @@ std::vector<std::string> Store::check(std::size_t& reservations) const {
   });
 }
 
+namespace {
+
+// Reservations and leases per pool; a reservation counts in its own pool and in each extra pool
+// it holds a port of.
+std::map<std::string, std::uint32_t> held_per_pool(const State& state) {
+  std::map<std::string, std::uint32_t> held;
+  for (const auto& r : state.list({})) {
+    ++held[r.pool];
+    for (const auto& x : r.extra) {
+      ++held[x];
+    }
+  }
+  for (const auto& l : state.leases(std::nullopt)) {
+    ++held[l.pool];
+  }
+  return held;
+}
+
+// Every held port, from one pass over the ports index rather than a look-up per port.
+std::vector<bool> held_ports(const Txn& t) {
+  std::vector<bool> held(65536, false);
+  t.scan(Db::ports, "", "", [&](std::string_view k, std::string_view) {
+    if (k.size() == 2) {  // anything else is a damaged entry, which `check` reports
+      held[static_cast<unsigned char>(k[0]) * 256u + static_cast<unsigned char>(k[1])] = true;
+    }
+    return true;
+  });
+  return held;
+}
+
+// The held slots of `pool` below `capacity`, from one pass over its part of the slots index.
+std::vector<bool> held_slots(const Txn& t, const std::string& pool, std::uint32_t capacity) {
+  std::vector<bool> held(capacity, false);
+  const std::string prefix = slot_prefix(pool);
+  t.scan(Db::slots, prefix, prefix, [&](std::string_view k, std::string_view) {
+    if (k.size() == prefix.size() + 4) {
+      const std::uint32_t slot = read_be32(k.substr(prefix.size()));
+      if (slot < capacity) {
+        held[slot] = true;
+      }
+    }
+    return true;
+  });
+  return held;
+}
+
+// A lease or extra pool has no slots: each port is handed out on its own.
+void port_pool_stats(const State& state, const Pool& pool, const std::vector<bool>& ports,
+                     PoolStats& s) {
+  s.slots_held = s.held;
+  for (std::uint32_t i = 0; i < s.capacity; ++i) {
+    const auto port = pool.port_at(0, i);
+    s.free += !state.excluded().count(port) && !ports[port];
+  }
+}
+
+// A slot is free when it is not held and none of its ports is excluded or held.
+void slot_pool_stats(const State& state, const Txn& t, const Pool& pool,
+                     const std::vector<bool>& ports, PoolStats& s) {
+  const std::uint32_t h = state.high(pool.name);
+  if (h > 0) {
+    s.highest_slot = h - 1;
+  }
+  const std::vector<bool> taken = held_slots(t, pool.name, s.capacity);
+  for (std::uint32_t slot = 0; slot < s.capacity; ++slot) {
+    s.slots_held += taken[slot];
+    s.holes += !taken[slot] && slot < h;
+    bool usable = !taken[slot];
+    for (std::size_t role = 0; usable && role < pool.ports.size(); ++role) {
+      const auto port = pool.port_at(role, slot);
+      usable = !state.excluded().count(port) && !ports[port];
+    }
+    s.free += usable;
+  }
+}
+
+}  // namespace
+
 std::vector<PoolStats> Store::stats() const {
   return m_env->read([](const Txn& t) {
     State state(t);
-    std::map<std::string, std::uint32_t> held;
-    for (const auto& r : state.list({})) {
-      ++held[r.pool];
-    }
-    for (const auto& l : state.leases(std::nullopt)) {
-      ++held[l.pool];
-    }
-    for (const auto& r : state.list({})) {
-      for (const auto& x : r.extra) {
-        ++held[x];
-      }
-    }
+    auto held = held_per_pool(state);
+    const std::vector<bool> ports = held_ports(t);
     std::vector<PoolStats> out;
     for (const auto& [name, pool] : state.pools()) {
       PoolStats s;
@@ -459,28 +527,9 @@ std::vector<PoolStats> Store::stats() const {
       s.capacity = pool.capacity();
       s.held = held[name];
       if (pool.lease || pool.extra) {
-        // A lease or extra pool has no slots: each port is handed out on its own.
-        s.slots_held = s.held;
-        for (std::uint32_t i = 0; i < s.capacity; ++i) {
-          const auto port = pool.port_at(0, i);
-          s.free += !state.excluded().count(port) && !t.has(Db::ports, port_key(port));
-        }
-        out.push_back(s);
-        continue;
-      }
-      const std::uint32_t h = state.high(name);
-      if (h > 0) {
-        s.highest_slot = h - 1;
-      }
-      std::vector<std::size_t> roles(pool.ports.size());
-      for (std::size_t i = 0; i < roles.size(); ++i) {
-        roles[i] = i;
-      }
-      for (std::uint32_t slot = 0; slot < s.capacity; ++slot) {
-        const bool taken = t.has(Db::slots, slot_key(name, slot));
-        s.slots_held += taken;
-        s.holes += !taken && slot < h;
-        s.free += !taken && state.usable(pool, roles, slot);
+        port_pool_stats(state, pool, ports, s);
+      } else {
+        slot_pool_stats(state, t, pool, ports, s);
       }
       out.push_back(s);
     }

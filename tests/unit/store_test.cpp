@@ -333,6 +333,16 @@ TEST_CASE("a full pool is a clear error, never a fallback") {
   CHECK(kind_of([&] { store.reserve(req("t", 3, "tiny")); }) == ErrorKind::runtime);
   CHECK_FALSE(store.get({"t", 3}));
   store.release({"pin", 1});
+  // Free now: 20004 alone (20002 is excluded, a hole below the mark; 20001 and 20003 held).
+  const auto tiny = [&] {
+    const auto all = store.stats();
+    return *std::find_if(all.begin(), all.end(),
+                         [](const PoolStats& s) { return s.pool == "tiny"; });
+  };
+  CHECK(tiny().free == 1);
+  CHECK(tiny().slots_held == 2);
+  CHECK(tiny().holes == 1);
+  CHECK(tiny().held == 2);
   CHECK(store.reserve(req("t", 3, "tiny")).reservation.port("web") == 20004);
   for (const auto& s : store.stats()) {
     if (s.pool == "tiny") {
