@@ -460,7 +460,7 @@ std::vector<bool> held_ports(const Txn& t) {
   std::vector<bool> held(65536, false);
   t.scan(Db::ports, "", "", [&](std::string_view k, std::string_view) {
     if (k.size() == 2) {  // anything else is a damaged entry, which `check` reports
-      held[static_cast<unsigned char>(k[0]) * 256u + static_cast<unsigned char>(k[1])] = true;
+      held[decode_port_key(k)] = true;
     }
     return true;
   });
@@ -472,8 +472,8 @@ std::vector<bool> held_slots(const Txn& t, const std::string& pool, std::uint32_
   std::vector<bool> held(capacity, false);
   const std::string prefix = slot_prefix(pool);
   t.scan(Db::slots, prefix, prefix, [&](std::string_view k, std::string_view) {
-    if (k.size() == prefix.size() + 4) {
-      const std::uint32_t slot = read_be32(k.substr(prefix.size()));
+    if (k.size() == prefix.size() + 4) {  // as for ports: `check` reports anything else
+      const std::uint32_t slot = decode_slot_key(k);
       if (slot < capacity) {
         held[slot] = true;
       }
