@@ -368,3 +368,24 @@ TEST_CASE("template patterns match exactly what std::regex matches") {
     }
   }
 }
+
+TEST_CASE("template patterns: compiled once when shared, refused when invalid, defaults checked") {
+  TempDir dir;
+  const fs::path t = dir.path() / "tpl";
+  write(t / "files" / "a.txt", "{{x}} {{y}}");
+  write(t / "template.json", R"({"name": "tpl", "variables": {
+      "x": {"default": "ab", "pattern": "[a-z]{1,4}"},
+      "y": {"default": "cd", "pattern": "[a-z]{1,4}"}}})");
+  const Template tmpl = load_template(t.string(), {});
+  REQUIRE(tmpl.variables.at("x").matcher);
+  CHECK(tmpl.variables.at("x").matcher == tmpl.variables.at("y").matcher);
+  CHECK_NOTHROW(check_variable("x", tmpl.variables.at("x"), "abcd"));
+  CHECK_THROWS_WITH(check_variable("x", tmpl.variables.at("x"), "abcde"),
+                    Catch::Contains("does not match its pattern"));
+  write(t / "template.json", R"({"name": "tpl", "variables": {"x": {"pattern": "[a-"}}})");
+  CHECK_THROWS_WITH(load_template(t.string(), {}), Catch::Contains("is not a regular expression"));
+  write(t / "template.json",
+        R"({"name": "tpl", "variables": {"x": {"default": "AB", "pattern": "[a-z]+"}}})");
+  CHECK_THROWS_WITH(load_template(t.string(), {}),
+                    Catch::Contains("variable 'x' value 'AB' does not match its pattern"));
+}
