@@ -44,7 +44,7 @@ void add_template(const Template& t, const Add& add) {
 
 std::string fingerprint(const std::vector<PlanEntry>& entries, const PlanOptions& options,
                         const Sources& sources, const std::vector<ReserveResult>& results) {
-  std::string text = "berth plan 1\n";
+  std::string text = "berth plan 2\n";
   const auto add = [&](const std::string& s) { text += std::to_string(s.size()) + ":" + s; };
   const auto add_path = [&](const std::optional<fs::path>& p) {
     add(p ? fs::absolute(*p).string() : std::string("-"));

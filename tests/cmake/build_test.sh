@@ -162,6 +162,10 @@ grep -q -- "--   big  *1 " "$OUT" && fail "40 apps printed as a table" || pass
 [ ! -e "$TMP/bigb/apps/big/app1" ] && pass || fail "an app's target built apps of other commands"
 if [ "$GEN" = Ninja ]; then  # the app's target builds its command's apps (3)
   expect_eq "apps of one command scaffolded" "$(grep -c 'berth: scaffolding' "$OUT")" 3
+  # ... through the command's own target: its rule names no app's .done (CMake would list every
+  # output of the command in every app's rule, 64 per app in a large project).
+  expect_eq "an app's rule (Ninja)" "$(grep '^build berth_big_app20:' "$TMP/bigb/build.ninja")" \
+    "build berth_big_app20: phony berth_big_app19.chunk"
   "${BUILD[@]}" "$TMP/bigb" >"$OUT" 2>&1
   expect_eq "the rest scaffolded" "$(grep -c 'berth: scaffolding' "$OUT")" 37
 else  # Makefiles: the app's target scaffolds just its app; only berth_apps is in `all`
