@@ -1,6 +1,8 @@
 #include "generator/configure/steps.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <map>
 #include <set>
 
 #include "generator/io/fileio.hpp"
@@ -145,30 +147,97 @@ void check_variables(const std::vector<PlanEntry>& entries, const Sources& sourc
   }
 }
 
+namespace {
+
+// Whether no file name of the template (its own, its parts' and its variants') has a
+// placeholder: its apps' file names then differ only with the files chosen.
+bool plain_names(const Template& t) {
+  const auto plain = [](const std::vector<TemplateFile>& files) {
+    return std::all_of(files.begin(), files.end(), [](const TemplateFile& f) {
+      return f.path.find("{{") == std::string::npos;
+    });
+  };
+  bool out = plain(t.files);
+  for (const auto& [part, files] : t.without) {
+    out = out && plain(files);
+  }
+  for (const auto& [name, variant] : t.variants) {
+    out = out && plain(variant.files);
+  }
+  return out;
+}
+
+// What an app's file names depend on when its template's names are plain and it has no overlay:
+// the template, the keys its context has (the ports' names, the variables set) and the variants
+// chosen. Apps with the same key get the same names, and their bodies render alike (whether a
+// body renders depends only on which keys the context has). Empty for any other app.
+std::string names_key(const PlanEntry& e, const Template& t, const Reservation& r,
+                      std::map<const Template*, bool>& plain) {
+  auto [it, added] = plain.emplace(&t, false);
+  if (added) {
+    it->second = plain_names(t);
+  }
+  if (!it->second || !e.overlay.empty()) {
+    return "";
+  }
+  std::string key = std::to_string(reinterpret_cast<std::uintptr_t>(&t));
+  for (const auto& p : r.ports) {
+    key += '\0' + p.name;
+  }
+  for (const auto& [name, value] : e.vars) {
+    key += '\1' + name;
+  }
+  for (const auto* variant : selected_variants(t, e.vars)) {
+    key += '\2' + variant->variable + '=' + variant->value;
+  }
+  return key;
+}
+
+// An app's file names, rendering its bodies too when no app with the same keys had them
+// rendered (a body that cannot render is refused before anything is committed).
+std::vector<std::string> render_names(const PlanEntry& e, const Template& t, const Reservation& r,
+                                      const std::vector<OutputFile>& overlay,
+                                      std::set<std::string>& bodies_checked) {
+  const Context context = make_context(r, t, e.vars);
+  std::string keys = std::to_string(reinterpret_cast<std::uintptr_t>(&t));
+  for (const auto& [key, value] : context) {
+    keys += '\0' + key;
+  }
+  for (const auto* variant : selected_variants(t, e.vars)) {
+    keys += '\1' + variant->variable;  // a variant changes the files rendered
+  }
+  const bool bodies = bodies_checked.insert(keys).second;
+  std::vector<std::string> names;
+  for (const auto& f : render_template(t, context, overlay, bodies)) {
+    names.push_back(f.path);
+  }
+  return names;
+}
+
+}  // namespace
+
 std::vector<std::vector<std::string>> render_outputs(const std::vector<PlanEntry>& entries,
                                                      const Sources& sources,
                                                      const std::vector<ReserveResult>& results,
                                                      bool for_cmake,
                                                      std::vector<std::string>& problems) {
   std::vector<std::vector<std::string>> outputs(entries.size());
-  // Whether a file's body renders depends only on which keys the context has, not on their
-  // values: bodies are rendered once per template and set of keys, paths for every app.
   std::set<std::string> bodies_checked;
+  std::map<const Template*, bool> plain;
+  std::map<std::string, std::size_t> same_names;  // names_key -> the first app rendered with it
   for (std::size_t i = 0; i < entries.size(); ++i) {
     try {
       const Template& t = *sources.templates[i];
       const auto& r = results[i].reservation;
-      const Context context = make_context(r, t, entries[i].vars);
-      std::string keys = std::to_string(reinterpret_cast<std::uintptr_t>(&t));
-      for (const auto& [key, value] : context) {
-        keys += '\0' + key;
-      }
-      for (const auto* variant : selected_variants(t, entries[i].vars)) {
-        keys += '\1' + variant->variable;  // a variant changes the files rendered
-      }
-      const bool bodies = bodies_checked.insert(keys).second;
-      for (const auto& f : render_template(t, context, sources.overlays[i], bodies)) {
-        outputs[i].push_back(f.path);
+      const std::string key = names_key(entries[i], t, r, plain);
+      const auto same = key.empty() ? same_names.end() : same_names.find(key);
+      if (same != same_names.end()) {
+        outputs[i] = outputs[same->second];
+      } else {
+        outputs[i] = render_names(entries[i], t, r, sources.overlays[i], bodies_checked);
+        if (!key.empty()) {
+          same_names.emplace(key, i);
+        }
       }
       if (for_cmake) {  // refuse before committing what CMake could not carry
         check_cmake_safe(r.key.model);

@@ -171,6 +171,31 @@ for mask in 077 000; do
 done
 umask 022
 
+# A plan's apps each get the file names of their own variables: apps with the same keys share
+# rendered names, and a variant or a placeholder in a file name is not carried to another app.
+mkdir -p "$TMP/pv/files" "$TMP/pv/variants/on"
+echo 'x' >"$TMP/pv/files/a.txt"
+echo 'x' >"$TMP/pv/variants/on/extra.txt"
+echo '{"name": "pv", "variables": {"v": {"default": "off"}}, "variants": {"on": {"when": {"v": "on"}}}}' \
+  >"$TMP/pv/template.json"
+cat >"$TMP/pv-plan.json" <<JSON
+[{"model": "pv", "app": 1, "template": "$TMP/pv", "out": "$TMP/pv1"},
+ {"model": "pv", "app": 2, "template": "$TMP/pv", "vars": {"v": "on"}, "out": "$TMP/pv2"},
+ {"model": "pv", "app": 3, "template": "$TMP/pv", "vars": {"v": "off"}, "out": "$TMP/pv3"},
+ {"model": "pv", "app": 4, "template": "$TMP/pv", "vars": {"v": "on"}, "out": "$TMP/pv4"}]
+JSON
+expect_ok --store "$S" plan "$TMP/pv-plan.json" --summary "$TMP/pv-summary.json"
+outputs() { python3 -c 'import json, sys; print(*[" ".join(a["outputs"]) for a in json.load(open(sys.argv[1]))["apps"] if a["app"] == int(sys.argv[2])])' "$TMP/pv-summary.json" "$1"; }
+expect_eq "app 1 (v off) outputs" "$(outputs 1)" "a.txt"
+expect_eq "app 2 (v on) outputs" "$(outputs 2)" "a.txt extra.txt"
+expect_eq "app 3 (v off) outputs" "$(outputs 3)" "a.txt"
+expect_eq "app 4 (v on) outputs" "$(outputs 4)" "a.txt extra.txt"
+echo 'x' >"$TMP/pv/files/n{{app_num}}.txt"
+sed -i 's/"pv", "app": \([0-9]\)/"pv2", "app": \1/' "$TMP/pv-plan.json"
+expect_ok --store "$S" plan "$TMP/pv-plan.json" --summary "$TMP/pv-summary.json"
+expect_eq "app 1: its own number in a file name" "$(outputs 1)" "a.txt n1.txt"
+expect_eq "app 3: its own number in a file name" "$(outputs 3)" "a.txt n3.txt"
+
 # The bundled template's starter list, as a user sees it.
 expect_ok --store "$S" --json scaffold model_d 1 --out "$TMP/d1"
 expect_ok --store "$S" --json scaffold model_d 1 --out "$TMP/d1" --force
