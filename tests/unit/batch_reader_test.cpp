@@ -43,7 +43,8 @@ TEST_CASE("a plain batch is read in one pass as the full reader reads it") {
       R"([{"app": 3, "model": "openai/gpt-5-mini", "pool": "wide", "project": "p-3"},
           {"model": "m", "app": 1000000, "op": "release"},
           {"model": "m", "app": 2, "op": "reserve", "namespace": "task-b"},
-          {"model": "caf\u00e9 \"x\"", "app": 7, "namespace": "team-a"}])",
+          {"model": "m \"x\" \\ \/", "app": 7, "namespace": "team-a"}])",
+      "[ {\"model\":\"m\",\"app\":10}\r\n,\t{ \"app\" : 20 , \"model\" : \"m\" } ]\n",
   };
   for (const std::string& ns : {std::string(), std::string("team")}) {
     for (const auto& text : plain) {
@@ -81,6 +82,21 @@ TEST_CASE("any other batch is left to the full reader") {
       R"([{"model": "m", "app": 1}] x)",
       R"([{"model": "m", "app": 1})",
       R"([[]])",
+      // valid, but beyond the plain reader: the full reader reads them
+      R"([{"model": "caf\u00e9", "app": 7}])",
+      "[{\"model\": \"caf\xc3\xa9\", \"app\": 7}]",
+      R"([{"model": "m", "app": 1e2}])",
+      R"([{"model": "m", "app": 1.0}])",
+      // refused by the full reader
+      R"([{"model": "m", "app": 01}])",
+      R"([{"model": "m", "app": 1},])",
+      R"([{"model": "m", "app": 1,}])",
+      R"([{"model": "m", "app": 1} {"model": "m", "app": 2}])",
+      R"([{"model": "m\q", "app": 1}])",
+      "[{\"model\": \"m\tx\", \"app\": 1}]",
+      R"([{"model": "m", "app": 12345678901234567890}])",
+      R"([{}])",
+      R"()",
   };
   for (const auto& text : other) {
     INFO(text);
