@@ -53,9 +53,11 @@ scaffolds are written by ``cmake --build``.
 
   At the end of configure (``cmake_language(DEFER)``), every declared app is reserved by one
   ``berth plan`` run in one store transaction, all or nothing. Configure then fails, naming
-  the app and the file:line of its declaration, when: the same ``(<model>, <n>)`` is declared
-  twice; a pin or a lock-file entry is held by another owner; a keyword is unknown or a value
-  is bad; ``BERTH_LOCKED`` is on and an app is not in the lock file.
+  the app and the file:line of its declaration (every problem at once, before anything is
+  reserved), when: the same ``(<model>, <n>)`` is declared twice; a pin or a lock-file entry
+  is held by another owner; a keyword is unknown, given twice or a value is bad; the app's
+  target is one the project has already; ``BERTH_LOCKED`` is on and an app is not in the lock
+  file.
 
   Each app's target carries its reservation as properties, usable in generator expressions
   (``$<TARGET_PROPERTY:berth_x_app1,BERTH_BACKEND_PORT>``): ``BERTH_MODEL``, ``BERTH_APP``,
@@ -164,87 +166,34 @@ option(BERTH_VERBOSE "Print berth's table of every app at configure, however man
 # (The top-level folder is still being processed wherever this module is included.)
 cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" ID _berth_generate CALL _berth_generate)
 
-# _berth_json_string(<out-var> <in-var>): the value of the variable named <in-var> as a JSON
-# string literal. A macro: it runs thousands of times in a large project, and a function call
-# costs more than its work. It takes the variable's name, never its value, so the value is
-# evaluated once (a macro argument's text would be evaluated again: `${x}` or a backslash in a
-# model name would change or break it). It sets CMAKE_MATCH_*.
-macro(_berth_json_string out in)
-  set(${out} "${${in}}")
-  if(${out} MATCHES "[\\\"\t\n\r]")
-    string(REPLACE "\\" "\\\\" ${out} "${${out}}")
-    string(REPLACE "\"" "\\\"" ${out} "${${out}}")
-    string(REPLACE "\t" "\\t" ${out} "${${out}}")
-    string(REPLACE "\n" "\\n" ${out} "${${out}}")
-    string(REPLACE "\r" "\\r" ${out} "${${out}}")
-  endif()
-  set(${out} "\"${${out}}\"")
-endmacro()
+# The separators of the recorded calls (berth plan --calls reads them): a record per call, its
+# fields apart. Cache variables, so that add_generated_app sees them in every folder (the module
+# may be included in a subfolder, berth's own, and used above it).
+string(ASCII 30 separator)
+set(_BERTH_RS "${separator}" CACHE INTERNAL "berth: between recorded calls")
+string(ASCII 31 separator)
+set(_BERTH_US "${separator}" CACHE INTERNAL "berth: between a recorded call's fields")
 
-# _berth_fail(<message parts>...): stop with a message naming the app (from the caller's
-# `model` and `n`). CMake adds the call stack, which holds the file:line of the declaration.
-# A function, not a macro, so the parts (which may hold the user's text) are evaluated once.
-function(_berth_fail)
-  string(JOIN "" msg ${ARGN})
-  message(FATAL_ERROR "add_generated_app(${model} ${n}): ${msg}")
-endfunction()
-
-# Target names CMake or its generators keep for themselves.
-set(_BERTH_RESERVED_TARGETS all clean install test help package package_source edit_cache
-    rebuild_cache list_install_components install/local install/strip depend preinstall
-    ZERO_CHECK ALL_BUILD RUN_TESTS INSTALL PACKAGE berth_apps)
-
-# add_generated_app only checks its arguments and records the app as one JSON object; the
-# deferred _berth_generate hands them all to one `berth plan`, which reserves them, checks
-# duplicates and writes the CMake code that creates every app's command and target. CMake-language
-# work per app is kept to a minimum: it is what makes configure slow at thousands of apps.
+# add_generated_app records the call as it was made, nothing more: where (the file, for its
+# line; the current source and binary folders, for relative paths) and its arguments. The
+# deferred _berth_generate hands them all to one `berth plan`, which checks the arguments,
+# reserves the apps, checks duplicates and writes the CMake code that creates every app's
+# command and target. CMake-language work per app is what makes configure slow at thousands of
+# apps. ${ARGV} is the arguments as a CMake list; when it does not split back into them (an
+# argument holds a ';'), each goes in a field of its own.
 function(add_generated_app)
-  # Not parameters: CMake's own error for a missing one names nothing.
-  if(ARGC LESS 2)
-    _berth_missing_arguments(${ARGC} "${ARGV0}")
+  list(LENGTH ARGV count)
+  if(count EQUAL ARGC)
+    set_property(GLOBAL APPEND_STRING PROPERTY _BERTH_CALLS "${CMAKE_CURRENT_LIST_FILE}${_BERTH_US}${CMAKE_CURRENT_SOURCE_DIR}${_BERTH_US}${CMAKE_CURRENT_BINARY_DIR}${_BERTH_US}${ARGC}${_BERTH_US}${ARGV}${_BERTH_RS}")
+    return()
   endif()
-  set(model "${ARGV0}")
-  set(n "${ARGV1}")
-  if(model STREQUAL "" OR model MATCHES ";" OR NOT n MATCHES "^[1-9][0-9]*$" OR n GREATER 1000000)
-    _berth_bad_name()
-  endif()
-  string(REGEX REPLACE "[^A-Za-z0-9._-]" "_" folder "${model}")
-  if(folder MATCHES "^\\.")
-    string(PREPEND folder "_")
-  endif()
-  if(ARGC GREATER 2)  # keywords: the rarer, slower path
-    _berth_keywords()
-  else()
-    set(extra "")
-    set(out "${CMAKE_BINARY_DIR}/apps/${folder}/app${n}")
-    _berth_default_target()
-  endif()
-  # The entry, as JSON; the declaring file lets berth find the line (CMake does not tell a
-  # function its caller's).
-  if("${model}${out}${CMAKE_CURRENT_LIST_FILE}" MATCHES "[\\\"\t\n\r]")
-    _berth_json_string(model model)
-    _berth_json_string(out out)
-    _berth_json_string(file CMAKE_CURRENT_LIST_FILE)
-    set(entry "{\"model\": ${model}, \"app\": ${n}, \"out\": ${out}, \"target\": \"${target}\", \"declared_in\": ${file}${extra}}")
-  else()
-    set(entry "{\"model\": \"${model}\", \"app\": ${n}, \"out\": \"${out}\", \"target\": \"${target}\", \"declared_in\": \"${CMAKE_CURRENT_LIST_FILE}\"${extra}}")
-  endif()
-  set_property(GLOBAL APPEND_STRING PROPERTY _BERTH_ENTRIES ",\n ${entry}")
+  set(args "")
+  math(EXPR last "${ARGC} - 1")
+  foreach(i RANGE ${last})
+    string(APPEND args "${_BERTH_US}${ARGV${i}}")
+  endforeach()
+  set_property(GLOBAL APPEND_STRING PROPERTY _BERTH_CALLS "${CMAKE_CURRENT_LIST_FILE}${_BERTH_US}${CMAKE_CURRENT_SOURCE_DIR}${_BERTH_US}${CMAKE_CURRENT_BINARY_DIR}${_BERTH_US}=${ARGC}${args}${_BERTH_RS}")
 endfunction()
-
-# A default target name past 100 characters (a long model name) is cut, and keeps a hash of the
-# whole model so that two long names stay apart: berth_<first 70 of the folder>_<8 hex>_app<n>.
-# CMake builds a folder per target named after it, and names of 255 bytes are the limit.
-macro(_berth_default_target)
-  set(target "berth_${folder}_app${n}")  # the folder holds only characters targets allow
-  string(LENGTH "${target}" length)
-  if(length GREATER 100)
-    string(SHA1 hash "${model}")
-    string(SUBSTRING "${hash}" 0 8 hash)
-    string(SUBSTRING "${folder}" 0 70 cut)
-    set(target "berth_${cut}_${hash}_app${n}")
-  endif()
-endmacro()
 
 # The store this build tree uses, fixed at its first configure and kept in the cache as an
 # absolute path, so that builds and later configures use it whatever the environment says then:
@@ -294,116 +243,23 @@ function(_berth_store_folder out)
   set(${out} "${wanted}" PARENT_SCOPE)
 endfunction()
 
-# add_generated_app() or add_generated_app(<model>): what is missing, and a call that works.
-function(_berth_missing_arguments count model)
-  if(count EQUAL 0)
-    message(FATAL_ERROR "add_generated_app(): the model and the app number are missing; for "
-                        "example add_generated_app(openai/gpt-5-mini 1)")
-  endif()
-  message(FATAL_ERROR "add_generated_app(${model}): the app number is missing; give the model "
-                      "and the app's number, for example add_generated_app(${model} 1)")
+# The targets of every folder of the project so far, imported ones too (CMake 3.21 and newer).
+function(_berth_project_targets out)
+  set(taken "")
+  set(dirs "${CMAKE_SOURCE_DIR}")
+  while(dirs)
+    list(POP_FRONT dirs dir)
+    get_property(made DIRECTORY "${dir}" PROPERTY BUILDSYSTEM_TARGETS)
+    list(APPEND taken ${made})
+    if(NOT CMAKE_VERSION VERSION_LESS 3.21)
+      get_property(made DIRECTORY "${dir}" PROPERTY IMPORTED_TARGETS)
+      list(APPEND taken ${made})
+    endif()
+    get_property(subdirs DIRECTORY "${dir}" PROPERTY SUBDIRECTORIES)
+    list(APPEND dirs ${subdirs})
+  endwhile()
+  set(${out} "${taken}" PARENT_SCOPE)
 endfunction()
-
-# The detailed refusal of a model name or app number (from add_generated_app).
-macro(_berth_bad_name)
-  if("${model}" STREQUAL "")
-    _berth_fail("the model name is empty")
-  endif()
-  if(model MATCHES ";")
-    string(REPLACE ";" "\\;" shown "${model}")
-    message(FATAL_ERROR "add_generated_app(${shown} ${n}): a model name with ';' cannot travel "
-                        "through CMake lists. Reserve it with the berth command line instead.")
-  endif()
-  _berth_fail("the app number '${n}' is not a whole number from 1 to 1000000")
-endmacro()
-
-# The keywords of add_generated_app (a macro: it sets the caller's `extra`, `out` and `target`).
-# Each keyword's value is checked and added to `extra` as JSON fields.
-macro(_berth_keywords)
-  set(extra "")
-  set(out "${CMAKE_BINARY_DIR}/apps/${folder}/app${n}")
-  _berth_default_target()
-  cmake_parse_arguments(PARSE_ARGV 2 arg "" "TEMPLATE;OUTPUT_DIR;SOURCES;POOL;TARGET" "PORTS;VARS")
-  if(arg_UNPARSED_ARGUMENTS)
-    list(JOIN arg_UNPARSED_ARGUMENTS " " extra)
-    _berth_fail("unknown argument(s) '${extra}'. The keywords are TEMPLATE, OUTPUT_DIR, "
-                "SOURCES, PORTS, VARS, POOL and TARGET")
-  endif()
-  if(arg_KEYWORDS_MISSING_VALUES)
-    list(GET arg_KEYWORDS_MISSING_VALUES 0 keyword)
-    _berth_fail("${keyword} needs a value")
-  endif()
-  if(DEFINED arg_PORTS)
-    set(pins "")
-    set(pin_names "")
-    foreach(pin IN LISTS arg_PORTS)
-      if(NOT pin MATCHES "^([a-z][a-z0-9_]*)=([0-9]+)$")
-        _berth_fail("PORTS '${pin}' is not <name>=<port> (for example backend=5101)")
-      endif()
-      if(CMAKE_MATCH_2 LESS 1 OR CMAKE_MATCH_2 GREATER 65535)
-        _berth_fail("PORTS '${pin}': ${CMAKE_MATCH_2} is not a port (1 to 65535)")
-      endif()
-      if(CMAKE_MATCH_1 IN_LIST pin_names)
-        _berth_fail("PORTS names '${CMAKE_MATCH_1}' twice")
-      endif()
-      list(APPEND pin_names "${CMAKE_MATCH_1}")
-      list(APPEND pins "\"${CMAKE_MATCH_1}\": ${CMAKE_MATCH_2}")
-    endforeach()
-    list(JOIN pins ", " joined)
-    string(APPEND extra ", \"ports\": {${joined}}")
-  endif()
-  if(DEFINED arg_VARS)
-    set(vars "")
-    foreach(var IN LISTS arg_VARS)
-      if(NOT var MATCHES "^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
-        _berth_fail("VARS '${var}' is not <key>=<value> (for example app_title=Todo)")
-      endif()
-      set(key "${CMAKE_MATCH_1}")  # _berth_json_string matches too, clobbering CMAKE_MATCH_*
-      _berth_json_string(value CMAKE_MATCH_2)
-      list(APPEND vars "\"${key}\": ${value}")
-    endforeach()
-    list(JOIN vars ", " joined)
-    string(APPEND extra ", \"vars\": {${joined}}")
-  endif()
-  if(DEFINED arg_POOL)
-    if(NOT arg_POOL MATCHES "^[a-z0-9][a-z0-9_-]*$")
-      _berth_fail("POOL '${arg_POOL}' is not a pool name")
-    endif()
-    string(APPEND extra ", \"pool\": \"${arg_POOL}\"")
-  endif()
-  if(DEFINED arg_TEMPLATE)
-    set(template "${arg_TEMPLATE}")
-    get_filename_component(template_dir "${arg_TEMPLATE}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
-    if(arg_TEMPLATE MATCHES "/" OR IS_DIRECTORY "${template_dir}")
-      if(NOT IS_DIRECTORY "${template_dir}")
-        _berth_fail("TEMPLATE folder '${template_dir}' does not exist")
-      endif()
-      set(template "${template_dir}")
-    endif()
-    _berth_json_string(jtemplate template)
-    string(APPEND extra ", \"template\": ${jtemplate}")
-  endif()
-  if(DEFINED arg_SOURCES)
-    get_filename_component(overlay "${arg_SOURCES}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
-    if(NOT IS_DIRECTORY "${overlay}")
-      _berth_fail("SOURCES '${arg_SOURCES}' is not a folder ('${overlay}')")
-    endif()
-    _berth_json_string(joverlay overlay)
-    string(APPEND extra ", \"overlay\": ${joverlay}")
-  endif()
-  if(DEFINED arg_OUTPUT_DIR)
-    get_filename_component(out "${arg_OUTPUT_DIR}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
-  endif()
-  if(DEFINED arg_TARGET)
-    set(target "${arg_TARGET}")
-    if(NOT target MATCHES "^[A-Za-z0-9_.+-]+$" OR target MATCHES "^\\.\\.?$")
-      _berth_fail("TARGET '${target}' is not a valid target name")
-    endif()
-    if(target IN_LIST _BERTH_RESERVED_TARGETS)
-      _berth_fail("TARGET '${target}' is a name CMake keeps for itself; choose another")
-    endif()
-  endif()
-endmacro()
 
 # Writes <content> to <file> only when it differs, so that nothing downstream sees a change.
 function(_berth_write_if_changed file content)
@@ -419,27 +275,22 @@ endfunction()
 # The end of configure: one berth process reserves every app and writes the CMake code that
 # creates their commands and targets, which is included here.
 function(_berth_generate)
-  get_property(entries GLOBAL PROPERTY _BERTH_ENTRIES)
-  if("${entries}" STREQUAL "")
+  get_property(calls GLOBAL PROPERTY _BERTH_CALLS)
+  if("${calls}" STREQUAL "")
     return()  # the module was included, but no app declared
   endif()
-  string(SUBSTRING "${entries}" 3 -1 entries)  # the leading ",\n "
   set(dir "${CMAKE_BINARY_DIR}/berth")
-  _berth_write_if_changed("${dir}/plan.json" "[${entries}]\n")
+  _berth_write_if_changed("${dir}/calls" "${calls}")
 
   if(NOT BERTH_EXECUTABLE)
     message(FATAL_ERROR "add_generated_app: no berth program: use find_package(Berth), "
                         "add_subdirectory() of berth, or set BERTH_EXECUTABLE")
   endif()
-  # Targets of the project with an app's name: refused before anything is reserved.
-  string(REGEX MATCHALL "\"target\": \"[^\"]*\"" targets "${entries}")
-  string(REGEX REPLACE "\"target\": \"([^\"]*)\"" "\\1" targets "${targets}")
-  foreach(target IN LISTS targets)
-    if(TARGET "${target}")
-      message(FATAL_ERROR "add_generated_app: a target '${target}' exists already; give the app "
-                          "another TARGET. Nothing was reserved.")
-    endif()
-  endforeach()
+  # The project's targets: an app's target may not take one (refused before anything is
+  # reserved).
+  _berth_project_targets(targets)
+  string(REPLACE ";" "\n" targets "${targets}")
+  _berth_write_if_changed("${dir}/targets" "${targets}")
 
   _berth_store_folder(store)
   set(store_args --store "${store}")
@@ -474,7 +325,8 @@ function(_berth_generate)
     set(table_args --table-limit 2000000000)
   endif()
   execute_process(
-    COMMAND "${BERTH_EXECUTABLE}" ${store_args} plan "${dir}/plan.json" ${lock_args}
+    COMMAND "${BERTH_EXECUTABLE}" ${store_args} plan "${dir}/calls" --calls
+            --taken-targets "${dir}/targets" ${lock_args}
             --owner "${owner}"
             --source-dir "${CMAKE_SOURCE_DIR}" --binary-dir "${CMAKE_BINARY_DIR}"
             --cmake "${dir}/plan.cmake" --summary "${dir}/apps.json" --stamps "${dir}/apps"

@@ -8,13 +8,19 @@ namespace {
 
 struct Vars {
   std::string pl_file, pl_lock, pl_cmake, pl_summary, pl_stamps, pl_source_dir, pl_binary_dir;
-  std::string pl_owner, pl_all_target;
-  bool pl_locked = false, pl_relock = false;
+  std::string pl_owner, pl_all_target, pl_taken_targets;
+  bool pl_locked = false, pl_relock = false, pl_calls = false;
   int pl_table_limit = -1;
 };
 
 void add_options(CLI::App* plan, Vars& v) {
   plan->add_option("file", v.pl_file, "JSON list of apps")->required();
+  plan->add_flag("--calls", v.pl_calls,
+                 "FILE holds add_generated_app() calls as the CMake module records them, not "
+                 "JSON (needs --binary-dir)");
+  plan->add_option("--taken-targets", v.pl_taken_targets,
+                   "FILE lists the project's targets, a line each: no app's target may be one")
+      ->type_name("FILE");
   plan->add_option("--lock", v.pl_lock, "Lock file: pins its ports; rewritten with the plan's apps")
       ->type_name("FILE");
   plan->add_flag("--locked", v.pl_locked, "Every app must be in the lock file; allocate nothing");
@@ -78,6 +84,12 @@ PlanOptions options_of(const Vars& v, bool json) {
     options.stamps_dir = v.pl_stamps;
   }
   options.all_target = v.pl_all_target;
+  if (!v.pl_taken_targets.empty()) {
+    std::istringstream lines(read_file(v.pl_taken_targets));
+    for (std::string line; std::getline(lines, line);) {
+      options.taken_targets.insert(line);
+    }
+  }
   return options;
 }
 
@@ -123,6 +135,27 @@ void print_configure_summary(const Store& store, const PlanResult& result, const
   std::cout << "  (the table of every app: BERTH_VERBOSE=ON, or apps.json)\n";
 }
 
+// The plan's apps: the CMake module's recorded calls (--calls) or a JSON plan file, with their
+// owner and where each was declared.
+std::vector<PlanEntry> read_entries(const Vars& v, const Options& o) {
+  const std::filesystem::path source_dir = v.pl_source_dir.empty()
+                                               ? std::filesystem::current_path()
+                                               : std::filesystem::path(v.pl_source_dir);
+  if (v.pl_calls && v.pl_binary_dir.empty()) {
+    throw usage_error("--calls needs --binary-dir DIR: the apps' folders default to DIR/apps");
+  }
+  auto entries = v.pl_calls ? read_calls(v.pl_file, v.pl_binary_dir, source_dir, namespace_of(o))
+                            : read_plan(v.pl_file, namespace_of(o));
+  if (!v.pl_owner.empty()) {
+    validate_owner(v.pl_owner);
+    for (auto& e : entries) {
+      e.request.owner = v.pl_owner;
+    }
+  }
+  locate_declarations(entries, source_dir);
+  return entries;
+}
+
 }  // namespace
 
 // berth plan FILE
@@ -136,16 +169,7 @@ Command add_plan(CLI::App& app, const Options& o) {
   const auto run = [&o, v, plan]() -> int {
     refuse_empty(plan, "--owner", v->pl_owner);
     const PlanOptions options = options_of(*v, o.json);
-    auto entries = read_plan(v->pl_file, namespace_of(o));
-    if (!v->pl_owner.empty()) {
-      validate_owner(v->pl_owner);
-      for (auto& e : entries) {
-        e.request.owner = v->pl_owner;
-      }
-    }
-    locate_declarations(entries, v->pl_source_dir.empty()
-                                     ? std::filesystem::current_path()
-                                     : std::filesystem::path(v->pl_source_dir));
+    auto entries = read_entries(*v, o);
     Store store = open_store(o);
     if (skip_busy(store, false, false)) {  // the store's setting: configure steps over them too
       const auto busy = busy_ports();

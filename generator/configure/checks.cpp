@@ -48,6 +48,18 @@ void check_all_target(const std::vector<PlanEntry>& entries, const PlanOptions& 
   }
 }
 
+// Targets the project has made already (the CMake module's list): an app's target cannot be one.
+void check_taken_targets(const std::vector<PlanEntry>& entries, const PlanOptions& options,
+                         const std::map<std::string, std::size_t>& targets,
+                         std::vector<std::string>& problems) {
+  for (const auto& [target, index] : targets) {
+    if (options.taken_targets.count(target)) {
+      problems.push_back(where(index, entries[index]) + ": a target " + quote(target) +
+                         " exists already; give the app another TARGET");
+    }
+  }
+}
+
 }  // namespace
 
 void check_entries(const std::vector<PlanEntry>& entries, const PlanOptions& options,
@@ -87,6 +99,7 @@ void check_entries(const std::vector<PlanEntry>& entries, const PlanOptions& opt
     }
   }
   check_all_target(entries, options, targets, problems);
+  check_taken_targets(entries, options, targets, problems);
   if (options.cmake_out && !options.stamps_dir) {
     problems.push_back("--cmake needs --stamps DIR: the build commands read the apps' stamps");
   }

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,14 @@ void locate_declarations(std::vector<PlanEntry>& entries, const std::filesystem:
 // "vars"?, "overlay"?, "out"?, "target"?, "declared"?}. Throws a usage error naming the bad entry.
 // An entry without a namespace is in `ns`.
 std::vector<PlanEntry> read_plan(const std::string& path, const std::string& ns = {});
+
+// Reads the add_generated_app() calls the CMake module recorded (`berth plan --calls`; the
+// format is in docs/cli.md) into entries, each call's arguments checked as add_generated_app
+// documents them and its defaults applied: the app folder under `binary_dir` (the top build
+// folder), the target from the model. Every bad call is a problem naming its declaration (found
+// as locate_declarations does, relative to `source_dir`); throws them all at once.
+std::vector<PlanEntry> read_calls(const std::string& path, const std::filesystem::path& binary_dir,
+                                  const std::filesystem::path& source_dir, const std::string& ns);
 
 // One app of a lock file.
 struct LockEntry {
@@ -69,6 +78,9 @@ struct PlanOptions {
   // and two cmake processes): this one target, in `all`, runs every build command, and each
   // app's target is left out of `all` and scaffolds just its app when asked for.
   std::string all_target;
+  // Targets the project has already (the CMake module lists them): an app's target may not be
+  // one of them.
+  std::set<std::string> taken_targets;
 };
 
 // An app a build tree declared before and no longer declares, and its folder.

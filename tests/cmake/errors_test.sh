@@ -60,11 +60,16 @@ add_generated_app(m2 1 VARS no_such_var=1)
 add_generated_app(m3 1 PORTS backend=5101)'
 expect_configure_fail three "plan refused, nothing changed: 3 problem\(s\) entry 1 \('m1' app 1, declared at CMakeLists.txt:4\): no template 'no-such-template'.* entry 2 \('m2' app 1, declared at CMakeLists.txt:5\): variable 'no_such_var' is not declared by template 'react-flask'.* entry 3 \('m3' app 1, declared at CMakeLists.txt:6\): port 5101 \(backend\) for 'm3' app 1 is held by 'other/owner' app 1"
 project keyword 'add_generated_app(m 1 TEMPLATES react-flask)'
-expect_configure_fail keyword "add_generated_app\(m 1\): unknown argument\(s\) 'TEMPLATES react-flask'. The keywords are TEMPLATE, OUTPUT_DIR, SOURCES, PORTS, VARS, POOL and TARGET.*CMakeLists.txt:4 \(add_generated_app\)"
+expect_configure_fail keyword "CMakeLists.txt:4: add_generated_app\(m 1\): unknown argument\(s\) 'TEMPLATES react-flask'. The keywords are TEMPLATE, OUTPUT_DIR, SOURCES, PORTS, VARS, POOL and TARGET"
 project novalue 'add_generated_app(m 1 POOL)'
 expect_configure_fail novalue "add_generated_app\(m 1\): POOL needs a value"
 project noargs 'add_generated_app()'
-expect_configure_fail noargs "add_generated_app\(\): the model and the app number are missing; for example add_generated_app\(openai/gpt-5-mini 1\).*CMakeLists.txt:4 \(add_generated_app\)"
+expect_configure_fail noargs "CMakeLists.txt:4: add_generated_app\(\): the model and the app number are missing; for example add_generated_app\(openai/gpt-5-mini 1\)"
+# Every bad declaration at once, each at its line, before anything is reserved.
+project bad3 'add_generated_app(m 1 TEMPLATE a TEMPLATE b)
+add_generated_app(m 2 VARS app_title=x app_title=y)
+add_generated_app(m 3 VARS app_title=a VARS nope POOL)'
+expect_configure_fail bad3 "4 problem\(s\) CMakeLists.txt:4: add_generated_app\(m 1\): TEMPLATE is given twice CMakeLists.txt:5: add_generated_app\(m 2\): VARS sets 'app_title' twice CMakeLists.txt:6: add_generated_app\(m 3\): POOL needs a value CMakeLists.txt:6: add_generated_app\(m 3\): VARS 'nope' is not <key>=<value>"
 project nonumber 'add_generated_app(onlymodel)'
 expect_configure_fail nonumber "add_generated_app\(onlymodel\): the app number is missing; give the model and the app's number, for example add_generated_app\(onlymodel 1\)"
 project zero 'add_generated_app(m 0)'

@@ -50,7 +50,7 @@ expect_ok --store "$S" list --owner taskc
 expect_out '^cli/model +1 .* taskc$'
 expect_ok --store "$S" reserve cli/model 1 --owner taskc
 expect_fail 3 "belongs to project 'taskc'" --store "$S" reserve cli/model 1 --owner other
-expect_fail 2 "--owner is empty" --store "$S" plan "$TMP/c-build/berth/plan.json" --owner ''
+expect_fail 2 "--owner is empty" --store "$S" plan "$TMP/c-build/berth/calls" --calls --binary-dir "$TMP/c-build" --owner ''
 echo "$msg" | grep -q "BERTH_NAMESPACE" && pass || fail "the refusal does not offer a namespace"
 
 # A namespace of its own: the second project declares the same app and gets its own ports and

@@ -50,6 +50,22 @@ berth --json --store "$S" plan "$TMP/json-plan.json" --cmake "$TMP/out.cmake" --
 expect_eq "--json plan refusal exit" "$RC" 2
 json_error 2 "plan refused, nothing changed: 2 problem" 2
 grep -q "declared twice" "$ERR" && grep -q "builds every app" "$ERR" && pass || fail "--json problems: $(cat "$ERR")"
+# `plan --calls`: the CMake module's records (0x1e after each call, 0x1f between fields).
+printf '%s\x1f%s\x1f%s\x1f2\x1fcm;1\x1e' "$TMP/CMakeLists.txt" "$TMP" "$TMP/b" >"$TMP/calls"
+expect_fail 2 "--calls needs --binary-dir DIR" --store "$S" plan "$TMP/calls" --calls
+expect_fail 1 "cannot read '$TMP/no-targets'" --store "$S" plan "$TMP/calls" --calls --binary-dir "$TMP/b" --taken-targets "$TMP/no-targets"
+printf 'berth_cm_app1\n' >"$TMP/targets"
+expect_fail 2 "entry 1 \('cm' app 1, declared at .*CMakeLists.txt\): a target 'berth_cm_app1' exists already" --store "$S" plan "$TMP/calls" --calls --binary-dir "$TMP/b" --taken-targets "$TMP/targets"
+# A call's fields one by one (an argument with ';'), a record that lost its count, another
+# whose count disagrees with its arguments.
+printf '%s\x1f%s\x1f%s\x1f=4\x1fcm\x1f2\x1fVARS\x1fapp_title=a;b\x1e' "$TMP/CMakeLists.txt" "$TMP" "$TMP/b" >"$TMP/calls"
+expect_ok --store "$TMP/calls-store" --json plan "$TMP/calls" --calls --binary-dir "$TMP/b"
+expect_json '"out":"'"$TMP"'/b/apps/cm/app2"'
+printf 'x\x1fy\x1e%s\x1f%s\x1f%s\x1f3\x1fcm;3\x1e' "$TMP/CMakeLists.txt" "$TMP" "$TMP/b" >"$TMP/calls"
+expect_fail 2 "plan refused, nothing changed: 2 problem" --store "$S" plan "$TMP/calls" --calls --binary-dir "$TMP/b"
+grep -q "CMakeLists.txt: add_generated_app(cm 3): its arguments could not be read" "$ERR" && pass ||
+  fail "a record whose count disagrees: $(cat "$ERR")"
+expect_fail 2 "its arguments could not be read" --store "$S" plan "$TMP/calls" --calls --binary-dir "$TMP/b"
 expect_fail 2 'reserve needs MODEL and N' --store "$S" reserve onlymodel
 expect_fail 2 "app number 'abc' is not a number" --store "$S" reserve m abc
 expect_fail 2 "app number '1x' is not a number" --store "$S" reserve m 1x

@@ -65,7 +65,8 @@ fi
 project text 'set(x EVIL)
 add_generated_app([[m${x}]] 1)
 add_generated_app([=[m$(echo pwned)]=] 1 VARS [[app_title=$(touch ${CMAKE_BINARY_DIR}/pwned) $ENV{HOME} "q" \\b]])
-add_generated_app([[m\back]] 1 VARS "app_title=a\\\\b\"c")'
+add_generated_app([[m\back]] 1 VARS "app_title=a\\\\b\"c")
+add_generated_app(semi 1 VARS "app_title=a;b[c" [[POOL]] apps)'
 configure text
 expect_eq "text: configure" "$RC" 0
 build text
@@ -81,6 +82,8 @@ grep -qF 'APP_TITLE = "$(touch ${CMAKE_BINARY_DIR}/pwned) $ENV{HOME} \"q\" \\\\b
   pass || fail "text: VARS did not reach the app as declared"
 grep -qF 'APP_TITLE = "a\\\\b\"c"' "$TMP/text-build/apps/m_back/app1/backend/app.py" && pass ||
   fail "text: a value with a backslash and a quote"
+grep -qF 'APP_TITLE = "a;b[c"' "$TMP/text-build/apps/semi/app1/backend/app.py" && pass ||
+  fail "text: a value with ';' and '[' (arguments CMake's lists cannot split back)"
 
 # --- 7. Refused configures change nothing ---------------------------------------------------------
 for t in clean all install; do
@@ -133,5 +136,9 @@ targets=$(grep -o '"target": "[^"]*"' "$TMP/longname-build/berth/apps.json" | so
 expect_eq "longname: two distinct targets" "$(echo "$targets" | wc -l)" 2
 echo "$targets" | grep -qE "\"berth_${long:0:70}_[0-9a-f]{8}_app1000000\"" && pass ||
   fail "longname: the target is not berth_<70>_<hash>_app<n>: $targets"
+# The hash is the first 8 hex digits of the model's SHA-1 (CMake's string(SHA1) gives the same).
+hash=$(printf '%s' "$long" | sha1sum | cut -c1-8)
+echo "$targets" | grep -q "\"berth_${long:0:70}_${hash}_app1000000\"" && pass ||
+  fail "longname: the hash is not the model's SHA-1 ($hash): $targets"
 
 finish
