@@ -169,10 +169,11 @@ cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" ID _berth_generate CALL _be
 # The separators of the recorded calls (berth plan --calls reads them): a record per call, its
 # fields apart. Cache variables, so that add_generated_app sees them in every folder (the module
 # may be included in a subfolder, berth's own, and used above it).
-string(ASCII 30 separator)
-set(_BERTH_RS "${separator}" CACHE INTERNAL "berth: between recorded calls")
-string(ASCII 31 separator)
-set(_BERTH_US "${separator}" CACHE INTERNAL "berth: between a recorded call's fields")
+string(ASCII 30 _berth_separator)
+set(_BERTH_RS "${_berth_separator}" CACHE INTERNAL "berth: between recorded calls")
+string(ASCII 31 _berth_separator)
+set(_BERTH_US "${_berth_separator}" CACHE INTERNAL "berth: between a recorded call's fields")
+unset(_berth_separator)
 
 # add_generated_app records the call as it was made, nothing more: where (the file, for its
 # line; the current source and binary folders, for relative paths) and its arguments. The
