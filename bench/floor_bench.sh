@@ -3,7 +3,8 @@
 # of RUNS processes): process start against a C++ hello world (g++ -O2), reading 10,000 apps
 # (`list --json`, `check`) against the sqlite3 CLI doing the same on the same rows, and a
 # scaffold of a new app (reserved in that store, its 25 files written) against a C program
-# (gcc -O2) copying the same files from an app berth wrote into a new folder.
+# (gcc -O2) copying the same files from an app berth wrote into a new folder; and the scaffold's
+# store part alone (`reserve` of a new app: one durable transaction) against that floor too.
 # Needs g++ and sqlite3 (apt-get install sqlite3).
 #   bench/floor_bench.sh <path to berth> [runs]
 set -eu
@@ -88,4 +89,10 @@ gcc -O2 -o "$TMP/copy" "$TMP/copy.c"
 row "scaffold, new app (floor: C writing files)" \
   "$($CPU --setup "rm -rf '$TMP/new'; '$BERTH' --store '$S' release new/app 1 >/dev/null 2>&1; true" \
     "$BERTH" --store "$S" scaffold new/app 1 --out "$TMP/new" \
+    --vs --setup "rm -rf '$TMP/copied'" "$TMP/copy" "$TMP/ref" "$TMP/copied" "$TMP/files")"
+# The scaffold's store part alone: a new app's durable reservation, against the same floor (which
+# reserves nothing).
+row "reserve, new app (floor: C writing files)" \
+  "$($CPU --setup "'$BERTH' --store '$S' release new/app 1 >/dev/null 2>&1; true" \
+    "$BERTH" --store "$S" reserve new/app 1 \
     --vs --setup "rm -rf '$TMP/copied'" "$TMP/copy" "$TMP/ref" "$TMP/copied" "$TMP/files")"
