@@ -103,6 +103,10 @@ expect_configure_fail nosrc "SOURCES 'nothere' is not a folder"
 project sameout 'add_generated_app(a/b 1)
 add_generated_app(a_b 1)'
 expect_configure_fail sameout "entry 2 \('a_b' app 1, declared at CMakeLists.txt:5\): OUTPUT_DIR '.*/apps/a_b/app1' is already used by entry 1 \('a/b' app 1, declared at CMakeLists.txt:4\); give one of them another OUTPUT_DIR"
+project badtarget 'add_generated_app(m 1 TARGET a/b)'
+expect_configure_fail badtarget "CMakeLists.txt:4: add_generated_app\(m 1\): TARGET 'a/b' is not a valid target name"
+project longmodel "add_generated_app($(printf 'm%.0s' {1..201}) 1)"
+expect_configure_fail longmodel "CMakeLists.txt:4: add_generated_app\(m+ 1\): .*is 201 bytes; the limit is 200"
 project sametarget 'add_generated_app(m 1 TARGET web)
 add_generated_app(m 2 TARGET web)'
 expect_configure_fail sametarget "entry 2 \('m' app 2, declared at CMakeLists.txt:5\): TARGET 'web' is already used by entry 1 \('m' app 1, declared at CMakeLists.txt:4\)"
