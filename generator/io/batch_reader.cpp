@@ -115,8 +115,8 @@ bool PlainBatch::finish() {
 
 // A JSON reader for the plain batch alone: an array of objects whose values are strings
 // without \u escapes or bytes outside printable ASCII, and whole numbers. Anything else (valid
-// JSON or not) ends the pass with false, and the full reader takes the file. Much faster than a
-// general parser: a batch of 50,000 apps is read in a few milliseconds.
+// JSON or not) ends the pass with false, and the full reader takes the file. It replaced
+// nlohmann's SAX parser here: a batch of 50,000 apps took 417 ms in all, 393 ms with it.
 class Scanner {
  public:
   Scanner(const std::string& text, PlainBatch& out)
