@@ -3,7 +3,10 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <set>
+#include <string_view>
 
 namespace berth {
 
@@ -170,30 +173,38 @@ std::string capitalize(std::string s) {
 }  // namespace
 
 // The columns a cell takes: its UTF-8 characters (continuation bytes take none).
-std::size_t columns(const std::string& cell) {
+std::size_t columns(std::string_view cell) {
   return static_cast<std::size_t>(std::count_if(cell.begin(), cell.end(), [](char c) {
     return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   }));
 }
 
-// A plain text table: columns padded to their widest cell, two spaces apart.
-void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+namespace {
+
+// A plain text table of `count` rows: columns padded to their widest cell, two spaces apart.
+// row(i, cell) calls cell(text) for each cell of row i, in order; it is called twice per row
+// (to measure, then to write), so that no row is kept: a batch's table has 50,000 rows.
+template <class Row>
+void write_table(std::ostream& out, std::size_t count, const Row& row) {
   std::vector<std::size_t> width;
-  for (const auto& row : rows) {
-    width.resize(std::max(width.size(), row.size()));
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      width[i] = std::max(width[i], columns(row[i]));
-    }
+  for (std::size_t i = 0; i < count; ++i) {
+    std::size_t col = 0;
+    row(i, [&](std::string_view cell) {
+      width.resize(std::max(width.size(), col + 1));
+      width[col] = std::max(width[col], columns(cell));
+      ++col;
+    });
   }
-  std::string text;  // written at once: a batch's table has 50,000 rows
-  for (const auto& row : rows) {
+  std::string text;  // written at once
+  for (std::size_t i = 0; i < count; ++i) {
     const std::size_t start = text.size();
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      text += row[i];
-      if (i + 1 < row.size()) {
-        text.append(width[i] - columns(row[i]) + 2, ' ');
-      }
-    }
+    std::size_t col = 0;
+    std::size_t pad = 0;  // the spaces after the cell before
+    row(i, [&](std::string_view cell) {
+      text.append(pad, ' ');
+      text += cell;
+      pad = width[col++] - columns(cell) + 2;
+    });
     // A row whose last cells are empty ends at its last text.
     const auto last = text.find_last_not_of(' ');
     text.erase(last == std::string::npos || last < start ? start : last + 1);
@@ -202,59 +213,110 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
   out << text;
 }
 
+// A number in decimal, in a buffer of its own.
+class Decimal {
+ public:
+  std::string_view operator()(std::uint32_t n) {
+    const char* end = std::to_chars(m_text.data(), m_text.data() + m_text.size(), n).ptr;
+    return {m_text.data(), static_cast<std::size_t>(end - m_text.data())};
+  }
+
+ private:
+  std::array<char, 10> m_text{};
+};
+
+// What the reservation table shows: the port names in order of first use, and the columns
+// that only some lists need.
+struct ReservationColumns {
+  std::vector<std::string> names;
+  std::vector<std::string> titles;  // capitalized names
+  bool pool = false;
+  bool owner = false;
+  bool ns = false;
+
+  explicit ReservationColumns(const std::vector<Reservation>& list) {
+    std::set<std::string> pools;
+    for (const auto& r : list) {
+      pools.insert(r.pool);
+      owner = owner || !r.owner.empty();
+      ns = ns || !r.key.ns.empty();
+      for (const auto& p : r.ports) {
+        if (std::find(names.begin(), names.end(), p.name) == names.end()) {
+          names.push_back(p.name);
+          titles.push_back(capitalize(p.name));
+        }
+      }
+    }
+    pool = pools.size() > 1;
+  }
+
+  template <class Cell>
+  void header(const Cell& cell) const {
+    lead({"Namespace", "Model", "App", "Pool"}, cell);
+    for (const auto& t : titles) {
+      cell(t);
+    }
+    tail({"Project", "Owner"}, cell);
+  }
+
+  template <class Cell>
+  void reservation(const Reservation& r, const Cell& cell) const {
+    Decimal app;
+    lead({r.key.ns.empty() ? "-" : r.key.ns, r.key.model, app(r.key.app), r.pool}, cell);
+    for (const auto& n : names) {
+      Decimal port;
+      const auto p = r.port(n);
+      cell(p ? port(*p) : std::string_view("-"));
+    }
+    tail({r.project, r.owner.empty() ? "-" : r.owner}, cell);
+  }
+
+ private:
+  // Namespace, model, app, pool: the namespace and pool when shown.
+  template <class Cell>
+  void lead(const std::array<std::string_view, 4>& cells, const Cell& cell) const {
+    if (ns) {
+      cell(cells[0]);
+    }
+    cell(cells[1]);
+    cell(cells[2]);
+    if (pool) {
+      cell(cells[3]);
+    }
+  }
+
+  // Project, owner: the owner when shown.
+  template <class Cell>
+  void tail(const std::array<std::string_view, 2>& cells, const Cell& cell) const {
+    cell(cells[0]);
+    if (owner) {
+      cell(cells[1]);
+    }
+  }
+};
+
+}  // namespace
+
+// A plain text table: columns padded to their widest cell, two spaces apart.
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  write_table(out, rows.size(), [&](std::size_t i, const auto& cell) {
+    for (const auto& c : rows[i]) {
+      cell(c);
+    }
+  });
+}
+
 // The earlier generator's table: Model, App, (Pool when more than one), one column per port name,
 // Project.
 void print_reservations(std::ostream& out, const std::vector<Reservation>& list) {
-  std::vector<std::string> names;
-  std::set<std::string> pools;
-  for (const auto& r : list) {
-    pools.insert(r.pool);
-    for (const auto& p : r.ports) {
-      if (std::find(names.begin(), names.end(), p.name) == names.end()) {
-        names.push_back(p.name);
-      }
+  const ReservationColumns shown(list);
+  write_table(out, list.size() + 1, [&](std::size_t i, const auto& cell) {
+    if (i == 0) {
+      shown.header(cell);
+    } else {
+      shown.reservation(list[i - 1], cell);
     }
-  }
-  const bool show_pool = pools.size() > 1;
-  const bool show_owner =
-      std::any_of(list.begin(), list.end(), [](const Reservation& r) { return !r.owner.empty(); });
-  const bool show_ns =
-      std::any_of(list.begin(), list.end(), [](const Reservation& r) { return !r.key.ns.empty(); });
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> header = {"Model", "App"};
-  if (show_ns) {
-    header.insert(header.begin(), "Namespace");
-  }
-  if (show_pool) {
-    header.push_back("Pool");
-  }
-  for (const auto& n : names) {
-    header.push_back(capitalize(n));
-  }
-  header.push_back("Project");
-  if (show_owner) {
-    header.push_back("Owner");
-  }
-  rows.push_back(header);
-  for (const auto& r : list) {
-    std::vector<std::string> row = {r.key.model, std::to_string(r.key.app)};
-    if (show_ns) {
-      row.insert(row.begin(), r.key.ns.empty() ? "-" : r.key.ns);
-    }
-    if (show_pool) {
-      row.push_back(r.pool);
-    }
-    for (const auto& n : names) {
-      const auto p = r.port(n);
-      row.push_back(p ? std::to_string(*p) : "-");
-    }
-    row.push_back(r.project);
-    if (show_owner) {
-      row.push_back(r.owner.empty() ? "-" : r.owner);
-    }
-    rows.push_back(std::move(row));
-  }
-  print_table(out, rows);
+  });
 }
 
 json result_json(const ReserveResult& r) {

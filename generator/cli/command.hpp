@@ -115,7 +115,7 @@ std::int64_t parse_duration(const std::string& text, const std::string& option);
 
 // A plain text table: columns padded to their widest cell, two spaces apart.
 // The columns a table cell takes: its UTF-8 characters.
-std::size_t columns(const std::string& cell);
+std::size_t columns(std::string_view cell);
 void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows);
 // The seed's table: Model, App, (Pool when more than one), one column per port name, Project.
 void print_reservations(std::ostream& out, const std::vector<Reservation>& list);

@@ -1,5 +1,6 @@
 #include "generator/io/batch_reader.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "store/error.hpp"
@@ -231,6 +232,7 @@ class Scanner {
 std::optional<std::vector<BatchOp>> read_plain_batch(const std::string& text,
                                                      const std::string& ns) {
   PlainBatch reader(ns);
+  reader.ops.reserve(std::count(text.begin(), text.end(), '{'));  // an entry per object
   if (!Scanner(text, reader).run()) {
     return std::nullopt;
   }
