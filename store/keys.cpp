@@ -92,7 +92,13 @@ namespace {
 void put_string(std::string& out, const std::string& s) {
   const bool plain = std::all_of(
       s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
-  out += plain ? '"' + s + '"' : json(s).dump();
+  if (!plain) {
+    out += json(s).dump();
+    return;
+  }
+  out += '"';
+  out += s;
+  out += '"';
 }
 
 void put_strings(std::string& out, const std::vector<std::string>& items) {
@@ -111,7 +117,9 @@ void put_strings(std::string& out, const std::vector<std::string>& items) {
 // writes a thousand at a time). `extra` and `owner` only when they hold something: records of
 // unowned apps stay as they were.
 std::string encode_record(const Reservation& r) {
-  std::string out = "{";
+  std::string out;
+  out.reserve(128);  // most records fit
+  out += '{';
   if (!r.extra.empty()) {
     out += "\"extra\":";
     put_strings(out, r.extra);
@@ -130,11 +138,15 @@ std::string encode_record(const Reservation& r) {
   for (std::size_t i = 0; i < r.ports.size(); ++i) {
     out += i ? ",[" : "[";
     put_string(out, r.ports[i].name);
-    out += ',' + std::to_string(r.ports[i].port) + ']';
+    out += ',';
+    out += std::to_string(r.ports[i].port);
+    out += ']';
   }
   out += "],\"project\":";
   put_string(out, r.project);
-  out += ",\"slot\":" + (r.slot ? std::to_string(*r.slot) : std::string("null")) + '}';
+  out += ",\"slot\":";
+  out += r.slot ? std::to_string(*r.slot) : std::string("null");
+  out += '}';
   return out;
 }
 

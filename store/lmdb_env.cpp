@@ -68,6 +68,21 @@ void Txn::put(Db db, std::string_view key, std::string_view value) {
   lmdb::dbi_put(m_txn, m_dbis[static_cast<int>(db)], &k, &v, 0);
 }
 
+bool Txn::put_new(Db db, std::string_view key, std::string_view value) {
+  MDB_val k = as_val(key);
+  MDB_val v = as_val(value);
+  return lmdb::dbi_put(m_txn, m_dbis[static_cast<int>(db)], &k, &v, MDB_NOOVERWRITE);
+}
+
+void Txn::put_rising(Db db, std::string_view key, std::string_view value) {
+  MDB_val k = as_val(key);
+  MDB_val v = as_val(value);
+  // MDB_APPEND answers MDB_KEYEXIST (dbi_put: false) when the key does not sort last.
+  if (!lmdb::dbi_put(m_txn, m_dbis[static_cast<int>(db)], &k, &v, MDB_APPEND)) {
+    put(db, key, value);
+  }
+}
+
 bool Txn::del(Db db, std::string_view key) {
   MDB_val k = as_val(key);
   return lmdb::dbi_del(m_txn, m_dbis[static_cast<int>(db)], &k, nullptr);

@@ -110,19 +110,34 @@ std::uint32_t State::high(const std::string& pool) const {
 }
 
 void State::set_high(const std::string& pool, std::uint32_t h) {
-  m_txn.put(Db::meta, meta_high(pool), be32(h));
-  m_slot_cache[pool].high = h;
+  auto& cached = m_slot_cache[pool];
+  cached.high = h;
+  cached.high_changed = m_hold_marks;
+  if (!m_hold_marks) {
+    m_txn.put(Db::meta, meta_high(pool), be32(h));
+  }
 }
 
-void State::write(const Reservation& r) {
+void State::put_marks() {
+  for (auto& [pool, cached] : m_slot_cache) {
+    if (cached.high_changed) {
+      m_txn.put(Db::meta, meta_high(pool), be32(*cached.high));
+      cached.high_changed = false;
+    }
+  }
+}
+
+void State::write(const Reservation& r, bool with_name) {
   const std::string key = app_key(r.key);
   m_txn.put(Db::apps, key, encode_record(r));
   for (const auto& p : r.ports) {
-    m_txn.put(Db::ports, port_key(p.port), key);
+    m_txn.put_rising(Db::ports, port_key(p.port), key);
   }
-  m_txn.put(Db::names, r.project, key);
+  if (with_name) {
+    m_txn.put(Db::names, r.project, key);
+  }
   if (r.slot) {
-    m_txn.put(Db::slots, slot_key(r.pool, *r.slot), key);
+    m_txn.put_rising(Db::slots, slot_key(r.pool, *r.slot), key);
   }
 }
 

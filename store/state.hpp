@@ -47,6 +47,10 @@ class State {
 
   std::uint32_t high(const std::string& pool) const;
   void set_high(const std::string& pool, std::uint32_t h);
+  // For a batch: from now on a changed high-water mark is put once, by put_marks(), rather
+  // than at every allocation. put_marks() must run before the transaction commits.
+  void hold_marks() { m_hold_marks = true; }
+  void put_marks();
 
   // Whether slot's ports for `roles` are free: not excluded, not held, and not among `taken`
   // (the request's own pins, not yet written).
@@ -107,7 +111,11 @@ class State {
   Reservation gain_extra(Reservation existing, const ReserveRequest& req);
   const Pool& own_pool(const ReserveRequest& req) const;
   Pins check_pins(const Pool& pool, const ReserveRequest& req);
-  std::string project_name(const ReserveRequest& req) const;
+  // The request's own project name, checked (valid, not held); empty when it gives none.
+  std::string requested_project(const ReserveRequest& req) const;
+  // The first free name derived from the app's key (project_candidate), held for it at once:
+  // the lookup that finds it free is the write that takes it. Never fails: the last write.
+  std::string claim_project_name(const AppKey& key);
   // The slot and ports of the roles not pinned (or the slot all pins land on exactly).
   void place(Reservation& r, const Pool& pool, Pins& pins, const ReserveRequest& req);
 
@@ -115,7 +123,9 @@ class State {
   std::optional<std::uint32_t> landing_slot(const Pool& pool,
                                             const std::vector<std::uint16_t>& ports) const;
 
-  void write(const Reservation& r);
+  // Puts the record and its indexes (the project name's too, unless `with_name` is false:
+  // claim_project_name put it).
+  void write(const Reservation& r, bool with_name = true);
 
   Reservation release(const AppKey& key);
 
@@ -183,6 +193,7 @@ class State {
   struct SlotCache {
     std::optional<std::vector<std::uint32_t>> holes;
     std::optional<std::uint32_t> high;
+    bool high_changed = false;  // held by hold_marks(), not put yet
   };
   std::vector<std::uint32_t>& holes(const std::string& pool);
   void add_hole(const std::string& pool, std::uint32_t s);
@@ -193,6 +204,7 @@ class State {
   std::set<std::uint16_t> m_excluded;
   std::optional<std::int64_t> m_now;
   mutable std::map<std::string, SlotCache> m_slot_cache;
+  bool m_hold_marks = false;
 };
 
 }  // namespace berth

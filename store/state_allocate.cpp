@@ -225,26 +225,30 @@ State::Pins State::check_pins(const Pool& pool, const ReserveRequest& req) {
   return pins;
 }
 
-std::string State::project_name(const ReserveRequest& req) const {
-  std::string project = req.project;
-  if (!project.empty()) {
-    if (!is_valid_project_name(project)) {
-      throw usage_error("project name " + quote(project) +
-                        " is invalid; Docker wants [a-z0-9][a-z0-9_-]*, at most 63 bytes");
-    }
-    if (auto owner = m_txn.get(Db::names, project)) {
-      throw conflict_error("project name " + quote(project) + " for " + describe(req.key) +
-                           " is held by " + describe(decode_app_key(*owner)));
-    }
+std::string State::requested_project(const ReserveRequest& req) const {
+  const std::string& project = req.project;
+  if (project.empty()) {
     return project;
   }
-  for (unsigned k = 0; project.empty(); ++k) {
-    std::string candidate = project_candidate(req.key, k);
-    if (!m_txn.has(Db::names, candidate)) {
-      project = std::move(candidate);
-    }
+  if (!is_valid_project_name(project)) {
+    throw usage_error("project name " + quote(project) +
+                      " is invalid; Docker wants [a-z0-9][a-z0-9_-]*, at most 63 bytes");
+  }
+  if (auto owner = m_txn.get(Db::names, project)) {
+    throw conflict_error("project name " + quote(project) + " for " + describe(req.key) +
+                         " is held by " + describe(decode_app_key(*owner)));
   }
   return project;
+}
+
+std::string State::claim_project_name(const AppKey& key) {
+  const std::string value = app_key(key);
+  for (unsigned k = 0;; ++k) {
+    std::string candidate = project_candidate(key, k);
+    if (m_txn.put_new(Db::names, candidate, value)) {
+      return candidate;
+    }
+  }
 }
 
 void State::place(Reservation& r, const Pool& pool, Pins& pins, const ReserveRequest& req) {
@@ -358,7 +362,7 @@ ReserveResult State::reserve(const ReserveRequest& req) {
   }
   check_extra_names(r, own, req);
   Pins pins = check_pins(pool, req);
-  r.project = project_name(req);
+  r.project = requested_project(req);
   // Extra ports are chosen (and checked) before the slot, which is the first write.
   std::set<std::uint16_t> extra_taken = pins.seen;
   extra_taken.insert(req.avoid.begin(), req.avoid.end());
@@ -371,7 +375,11 @@ ReserveResult State::reserve(const ReserveRequest& req) {
     r.extra.push_back(x);
     r.ports.push_back(p);
   }
-  write(r);
+  const bool derived = r.project.empty();
+  if (derived) {
+    r.project = claim_project_name(r.key);
+  }
+  write(r, !derived);
   m_txn.put(Db::uses, app_key(r.key), encode_time("created", now()));
   return {std::move(r), true};
 }

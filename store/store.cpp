@@ -311,6 +311,7 @@ std::vector<ReserveResult> Store::preview(const std::vector<BatchOp>& ops) {
 std::vector<ReserveResult> Store::apply(const std::vector<BatchOp>& ops, bool commit) {
   const auto fn = [&](Txn& t) {
     State state(t);
+    state.hold_marks();
     std::vector<ReserveResult> results;
     results.reserve(ops.size());
     std::vector<std::string> problems;
@@ -339,6 +340,7 @@ std::vector<ReserveResult> Store::apply(const std::vector<BatchOp>& ops, bool co
           kind, "batch refused, nothing applied: " + std::to_string(problems.size()) + " problems",
           problems);
     }
+    state.put_marks();
     return results;
   };
   return commit ? m_env->write(fn) : m_env->write_dry(fn);

@@ -320,6 +320,46 @@ TEST_CASE("batches are all or nothing") {
   require_unique(store);
 }
 
+TEST_CASE("a batch stores each pool's high-water mark once, where its allocations end") {
+  TempDir dir;
+  {
+    Store store(dir.path());
+    std::vector<BatchOp> ops;
+    for (std::uint32_t n = 1; n <= 5; ++n) {
+      ops.push_back({BatchOp::Kind::reserve, req("batch", n)});
+    }
+    ops.push_back({BatchOp::Kind::release, req("batch", 5)});  // the mark comes down again
+    store.apply(ops);
+    CHECK(store.preview({{BatchOp::Kind::reserve, req("dry", 1)}}).at(0).reservation.slot == 4);
+  }
+  Store store(dir.path());  // a new transaction reads the mark from the store
+  CHECK(store.reserve(req("after", 1)).reservation.slot == 4);
+  CHECK(store.check().empty());
+}
+
+TEST_CASE("put_rising puts keys in any order; put_new keeps a key that is there") {
+  TempDir dir;
+  Env env(dir.path(), std::size_t(4) << 20);
+  env.write([](Txn& t) {
+    for (const char* k : {"b", "d", "a", "d", "c"}) {  // after, after, before, last again, inside
+      t.put_rising(Db::ports, k, std::string("v") + k);
+    }
+    CHECK(t.put_new(Db::names, "x", "first"));
+    CHECK_FALSE(t.put_new(Db::names, "x", "second"));
+    return true;
+  });
+  env.read([](const Txn& t) {
+    std::string seen;
+    t.scan(Db::ports, "", "", [&](std::string_view k, std::string_view v) {
+      seen += std::string(k) + "=" + std::string(v) + " ";
+      return true;
+    });
+    CHECK(seen == "a=va b=vb c=vc d=vd ");
+    CHECK(t.get(Db::names, "x") == "first");
+    return true;
+  });
+}
+
 TEST_CASE("a full pool is a clear error, never a fallback") {
   TempDir dir;
   Store store(dir.path());
