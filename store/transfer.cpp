@@ -44,6 +44,7 @@ std::vector<ReserveResult> Store::import(const std::vector<Pool>& pools,
                                          std::vector<std::string>* skipped) {
   return m_env->write([&](Txn& t) {
     State state(t);
+    state.hold_marks();
     std::vector<std::string> problems;
     for (const auto& pool : pools) {
       // A pool the store lacks is added; one that differs is changed as `berth pool set`
@@ -82,6 +83,7 @@ std::vector<ReserveResult> Store::import(const std::vector<Pool>& pools,
           "import refused, nothing changed: " + std::to_string(problems.size()) + " problem(s)",
           problems);
     }
+    state.put_marks();
     return results;
   });
 }
