@@ -3,7 +3,8 @@
 # of RUNS processes): process start against a C++ hello world (g++ -O2), reading 10,000 apps
 # (`list --json`, `check`) against the sqlite3 CLI doing the same on the same rows, and a
 # scaffold of a new app (reserved in that store, its 25 files written) against a C program
-# (gcc -O2) copying the same files from an app berth wrote into a new folder; and the scaffold's
+# (gcc -O2) copying the same files from an app berth wrote into a new folder (also as berth
+# writes them: each to a temporary name, then renamed); and the scaffold's
 # store part alone (`reserve` of a new app: one durable transaction) against that floor too.
 # Needs g++ and sqlite3 (apt-get install sqlite3).
 #   bench/floor_bench.sh <path to berth> [runs]
@@ -63,22 +64,27 @@ cat >"$TMP/copy.c" <<'C'
 #include <sys/stat.h>
 #include <unistd.h>
 static char buf[1 << 20];
-int main(int argc, char **argv) {  /* copy SRC DST LIST: each file LIST names, SRC to DST */
-  char rel[4096], src[8192], dst[8192];
+int main(int argc, char **argv) {  /* copy SRC DST LIST [atomic]: each file LIST names */
+  char rel[4096], src[8192], dst[8192], tmp[8300];
   FILE *list = fopen(argv[3], "r");
+  int atomic = argc == 5;  /* each file written to a temporary name, then renamed */
   mkdir(argv[2], 0755);
-  while (argc == 4 && fgets(rel, sizeof rel, list)) {
+  while (argc >= 4 && fgets(rel, sizeof rel, list)) {
     rel[strcspn(rel, "\n")] = 0;
     snprintf(src, sizeof src, "%s/%s", argv[1], rel);
     snprintf(dst, sizeof dst, "%s/%s", argv[2], rel);
+    snprintf(tmp, sizeof tmp, "%s.tmp", dst);
     for (char *p = dst + strlen(argv[2]) + 1; *p; ++p) {
       if (*p == '/') { *p = 0; mkdir(dst, 0755); *p = '/'; }
     }
-    int in = open(src, O_RDONLY), out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int in = open(src, O_RDONLY);
+    int out = atomic ? open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644)
+                     : open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ssize_t n = read(in, buf, sizeof buf);
     if (in < 0 || out < 0 || n < 0 || write(out, buf, (size_t)n) != n) return 1;
     close(in);
     close(out);
+    if (atomic && rename(tmp, dst) != 0) return 1;
   }
   return 0;
 }
@@ -90,6 +96,12 @@ row "scaffold, new app (floor: C writing files)" \
   "$($CPU --setup "rm -rf '$TMP/new'; '$BERTH' --store '$S' release new/app 1 >/dev/null 2>&1; true" \
     "$BERTH" --store "$S" scaffold new/app 1 --out "$TMP/new" \
     --vs --setup "rm -rf '$TMP/copied'" "$TMP/copy" "$TMP/ref" "$TMP/copied" "$TMP/files")"
+# The same, each file written as berth writes it: to a temporary name, then renamed (so that no
+# reader ever meets half a file).
+row "scaffold, new app (floor: C, atomic writes)" \
+  "$($CPU --setup "rm -rf '$TMP/new'; '$BERTH' --store '$S' release new/app 1 >/dev/null 2>&1; true" \
+    "$BERTH" --store "$S" scaffold new/app 1 --out "$TMP/new" \
+    --vs --setup "rm -rf '$TMP/copied'" "$TMP/copy" "$TMP/ref" "$TMP/copied" "$TMP/files" atomic)"
 # The scaffold's store part alone: a new app's durable reservation, against the same floor (which
 # reserves nothing).
 row "reserve, new app (floor: C writing files)" \
