@@ -31,12 +31,12 @@ class Txn {
   std::optional<std::string> get(Db db, std::string_view key) const;
   bool has(Db db, std::string_view key) const;
   void put(Db db, std::string_view key, std::string_view value);
-  // put(), cheaper when `key` sorts after every key of `db` (ports and slots allocated upward):
-  // LMDB then appends without a search and fills pages instead of splitting them in half.
-  // Any other key is put the usual way.
   // Puts `key` unless it is there: returns whether it was put (one lookup, where has() then
   // put() take two).
   bool put_new(Db db, std::string_view key, std::string_view value);
+  // put(), cheaper when `key` sorts after every key of `db` (ports and slots allocated upward):
+  // LMDB then appends without a search and fills pages instead of splitting them in half.
+  // Any other key is put the usual way.
   void put_rising(Db db, std::string_view key, std::string_view value);
   // Returns whether the key was there.
   bool del(Db db, std::string_view key);
