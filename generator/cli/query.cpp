@@ -45,15 +45,26 @@ void list_json_app(std::string& out, const Reservation& r, const AppUses& u) {
 // The apps as one JSON array, written when it is whole: a malformed record met halfway is an
 // error with nothing printed, not half a list.
 void print_list_json(const Store& store, const AppFilter& filter) {
-  std::string out;
+  // Kept in pieces of about 64 KiB rather than one string that grows (and is copied) by halves.
+  constexpr std::size_t k_piece = 64 * 1024;
+  std::vector<std::string> pieces(1);
   bool first = true;
   store.each_app(filter, [&](const Reservation& r, const AppUses& u) {
+    std::string& out = pieces.back();
+    if (out.capacity() < k_piece) {
+      out.reserve(k_piece + 4096);
+    }
     out += first ? "[\n" : ",\n";
     first = false;
     list_json_app(out, r, u);
+    if (out.size() >= k_piece) {
+      pieces.emplace_back();
+    }
   });
-  out += first ? "[]\n" : "\n]\n";
-  std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
+  pieces.back() += first ? "[]\n" : "\n]\n";
+  for (const auto& piece : pieces) {
+    std::cout.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+  }
 }
 
 }  // namespace

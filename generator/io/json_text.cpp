@@ -6,6 +6,20 @@
 
 namespace berth::json_text {
 
+namespace {
+
+// `n` spaces: appended from a run of them, which std::string does faster than append(n, ' ').
+std::string& spaces(std::string& out, std::size_t n) {
+  static const std::string run(64, ' ');
+  while (n > run.size()) {
+    out.append(run);
+    n -= run.size();
+  }
+  return out.append(run.data(), n);
+}
+
+}  // namespace
+
 std::string& str(std::string& out, const std::string& s) {
   const bool plain = std::all_of(
       s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
@@ -13,10 +27,7 @@ std::string& str(std::string& out, const std::string& s) {
 }
 
 std::string& key(std::string& out, int indent, const char* name) {
-  return out.append(static_cast<std::size_t>(indent), ' ')
-      .append(1, '"')
-      .append(name)
-      .append("\": ");
+  return spaces(out, static_cast<std::size_t>(indent)).append(1, '"').append(name).append("\": ");
 }
 
 std::string& strings(std::string& out, int indent, const std::vector<std::string>& items) {
@@ -25,10 +36,10 @@ std::string& strings(std::string& out, int indent, const std::vector<std::string
   }
   out += "[\n";
   for (std::size_t i = 0; i < items.size(); ++i) {
-    out.append(static_cast<std::size_t>(indent) + 2, ' ');
+    spaces(out, static_cast<std::size_t>(indent) + 2);
     str(out, items[i]).append(i + 1 < items.size() ? ",\n" : "\n");
   }
-  return out.append(static_cast<std::size_t>(indent), ' ').append("]");
+  return spaces(out, static_cast<std::size_t>(indent)).append("]");
 }
 
 std::string& string_map(std::string& out, int indent,
@@ -38,11 +49,11 @@ std::string& string_map(std::string& out, int indent,
   }
   out += "{\n";
   for (auto it = map.begin(); it != map.end(); ++it) {
-    out.append(static_cast<std::size_t>(indent) + 2, ' ');
+    spaces(out, static_cast<std::size_t>(indent) + 2);
     str(str(out, it->first).append(": "), it->second);
     out += std::next(it) == map.end() ? "\n" : ",\n";
   }
-  return out.append(static_cast<std::size_t>(indent), ' ').append("}");
+  return spaces(out, static_cast<std::size_t>(indent)).append("}");
 }
 
 std::string& ports(std::string& out, int indent, const std::vector<NamedPort>& ports) {
@@ -55,11 +66,11 @@ std::string& ports(std::string& out, int indent, const std::vector<NamedPort>& p
   }
   out += "{\n";
   for (auto it = sorted.begin(); it != sorted.end(); ++it) {
-    out.append(static_cast<std::size_t>(indent) + 2, ' ');
+    spaces(out, static_cast<std::size_t>(indent) + 2);
     str(out, it->first).append(": ").append(std::to_string(it->second));
     out += std::next(it) == sorted.end() ? "\n" : ",\n";
   }
-  return out.append(static_cast<std::size_t>(indent), ' ').append("}");
+  return spaces(out, static_cast<std::size_t>(indent)).append("}");
 }
 
 }  // namespace berth::json_text

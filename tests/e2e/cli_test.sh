@@ -162,6 +162,13 @@ python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.stdout.write
   cmp -s - "$OUT" && pass || fail "list --json is not the indented array: $(head -5 "$OUT")"
 expect_ok --store "$N" --json list --model nobody
 expect_eq "an empty list" "$(cat "$OUT")" "[]"
+# A list longer than the 64 KiB pieces it is kept in until it is whole.
+python3 -c 'import json; print(json.dumps([{"model": f"org/m{i % 7}", "app": i} for i in range(1, 401)]))' >"$TMP/400.json"
+expect_ok --store "$TMP/400" reserve --batch "$TMP/400.json"
+expect_ok --store "$TMP/400" --json list
+expect_eq "a list of 400 apps, past one piece" "$(($(wc -c <"$OUT") > 65536))" 1
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.stdout.write(json.dumps(d, indent=2, ensure_ascii=False, sort_keys=True) + "\n")' "$OUT" |
+  cmp -s - "$OUT" && pass || fail "list --json of 400 apps is not the indented array"
 # Every field, written without a DOM: a pin, an owner, an extra pool, a namespace, a use, and a
 # model name with quotes, a backslash and UTF-8.
 F="$TMP/fields"

@@ -13,7 +13,7 @@ TEST_CASE("json_text writes an object byte for byte as dump(2) does") {
   const std::vector<std::string> odd = {"plain",       "q\"uote", "back\\slash", "tab\there",
                                         "caf\xc3\xa9", "\x01",    "del\x7f"};
   const std::vector<NamedPort> ports = {{"frontend", 8001}, {"backend", 5001}, {"a b", 1}};
-  for (int indent : {2, 4, 6}) {
+  for (int indent : {2, 4, 6, 130}) {  // 130: past the run of spaces json_text appends from
     std::string text;
     namespace jt = json_text;
     text += "{\n";
